@@ -1,0 +1,242 @@
+// `list` and `run`; see commands.h.
+#include "cli/commands.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
+#include "cli/json.h"
+#include "explorer/dfs_strategy.h"
+#include "explorer/explorer.h"
+#include "explorer/random_strategy.h"
+#include "explorer/replay_strategy.h"
+#include "explorer/scenario.h"
+#include "explorer/token.h"
+#include "viz/text_report.h"
+
+namespace mmcheck {
+namespace {
+
+constexpr uint64_t kRandomDefaultExecutions = 1000;
+
+struct Outcome {
+  const ScenarioInstance* instance;
+  ExploreResult result;
+  std::string strategy;
+  const Violation* shown = nullptr;  // the violation the verdict reports
+  bool matches = false;
+};
+
+// Where the verdict comes from: the expected kind if it was found, else the first found.
+void Judge(Outcome& o) {
+  const Expect& expect = o.instance->info->expect;
+  const ExploreResult& r = o.result;
+  if (expect.kind()) {
+    o.shown = r.Find(*expect.kind());
+    o.matches = o.shown != nullptr;
+  } else {
+    o.matches = r.violations.empty() && r.complete;
+  }
+  if (o.shown == nullptr && !r.violations.empty()) o.shown = &r.violations.front();
+}
+
+std::string RunJson(const Outcome& o) {
+  const ExploreResult& r = o.result;
+  JsonObject json;
+  json.Add("scenario", o.instance->name)
+      .Add("expect", o.instance->info->expect.ToString())
+      .Add("verdict", r.violations.empty() ? "pass" : "violation")
+      .Add("matches_expectation", o.matches)
+      .Add("strategy", o.strategy)
+      .Add("complete", r.complete)
+      .Add("executions", r.executions)
+      .Add("redundant_executions", r.redundant_executions)
+      .Add("blocked_executions", r.blocked_executions)
+      .Add("max_depth", r.max_depth)
+      .Add("elapsed_s", r.elapsed_s);
+  if (o.shown != nullptr) {
+    const Violation& v = *o.shown;
+    JsonObject violation;
+    violation.Add("kind", KindName(v.kind))
+        .Add("message", v.message)
+        .Add("thread", v.thread >= 0 ? v.trace.thread_names[v.thread] : std::string())
+        .Add("thread_index", v.thread)
+        .Add("step", v.step)
+        .Add("preemptions", v.preemptions)
+        .Add("schedule", v.schedule);
+    json.Add("violation", violation);
+  }
+  return json.str();
+}
+
+std::string Coverage(const Outcome& o) {
+  switch (o.result.stop) {
+    case StopReason::kExhausted: return o.result.complete ? "complete" : "bounded, not exhaustive";
+    case StopReason::kViolation: return "stopped at the violation";
+    case StopReason::kMaxExecutions: return "bounded, not exhaustive (--max-executions)";
+    case StopReason::kTimeLimit: return "bounded, not exhaustive (--time-limit)";
+    case StopReason::kInputError: return "input error";
+  }
+  return "";
+}
+
+std::string TextLine(const Outcome& o) {
+  const ExploreResult& r = o.result;
+  std::string line = absl::StrFormat(
+      "%-9s %s: %s (expect %s); %s: %d executions, max depth %d, %.2f s, %s\n",
+      o.matches ? "[ok]" : "[MISMATCH]", o.instance->name,
+      r.violations.empty() ? "pass" : absl::StrCat("violation:", KindName(o.shown->kind)),
+      o.instance->info->expect.ToString(), o.strategy, r.executions, r.max_depth, r.elapsed_s,
+      Coverage(o));
+  for (const Violation& v : r.violations) {
+    absl::StrAppend(&line, "    ", KindName(v.kind), ": ", v.message, "\n");
+    absl::StrAppend(&line, "    replay: mmcheck run ", o.instance->name, " --replay=", v.schedule,
+                    "\n");
+  }
+  return line;
+}
+
+absl::Status WriteFile(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return absl::InvalidArgumentError(absl::StrCat("cannot write ", path.string()));
+  return absl::OkStatus();
+}
+
+// One report file per violation: DIR/<scenario with '/' as '__'>.<kind>.txt
+absl::Status WriteReports(const std::string& dir, const Outcome& o) {
+  for (const Violation& v : o.result.violations) {
+    const std::string base =
+        absl::StrCat(absl::StrReplaceAll(o.instance->name, {{"/", "__"}}), ".", KindName(v.kind));
+    const std::string expect = o.instance->info->expect.ToString();
+    absl::Status s = WriteFile(std::filesystem::path(dir) / (base + ".txt"),
+                               TextReport({o.instance->name, expect, o.strategy}, v));
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+std::unique_ptr<Strategy> MakeStrategy(const Options& options, const ScenarioInstance& instance,
+                                       absl::Status* status) {
+  if (options.replay) {
+    absl::StatusOr<std::vector<int>> schedule = DecodeToken(instance.name, *options.replay);
+    if (!schedule.ok()) {
+      *status = schedule.status();
+      return nullptr;
+    }
+    return std::make_unique<ReplayStrategy>(*std::move(schedule));
+  }
+  if (options.strategy == "random") {
+    // The same seed for every scenario of a run, mixed with the name so they differ.
+    return std::make_unique<RandomStrategy>(options.seed ^ ScenarioHash(instance.name));
+  }
+  return std::make_unique<DfsStrategy>();
+}
+
+}  // namespace
+
+absl::StatusOr<int> ListCommand(const Options& options) {
+  for (const ScenarioInfo* info : AllScenarios()) {
+    if (options.json) {
+      JsonObject json;
+      json.Add("scenario", info->name)
+          .Add("expect", info->expect.ToString())
+          .Add("question", info->meta.question)
+          .Add("spec", info->meta.spec)
+          .Add("protocol", info->meta.protocol);
+      std::printf("%s\n", json.str().c_str());
+    } else {
+      std::printf("%-32s %-26s %s\n", info->name.c_str(), info->expect.ToString().c_str(),
+                  info->meta.question);
+    }
+  }
+  return 0;
+}
+
+absl::StatusOr<int> RunCommand(const Options& options) {
+  std::vector<ScenarioInstance> instances;
+  if (options.all) {
+    instances = AllInstances();
+  } else {
+    for (const std::string& target : options.targets) {
+      absl::StatusOr<std::vector<ScenarioInstance>> matched = MatchScenarios(target);
+      if (!matched.ok()) return matched.status();
+      instances.insert(instances.end(), matched->begin(), matched->end());
+    }
+  }
+  if (!options.report_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(options.report_dir, ec);
+    if (ec || access(options.report_dir.c_str(), W_OK) != 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot write reports to '", options.report_dir, "'"));
+    }
+  }
+  FILE* json_out = nullptr;
+  std::unique_ptr<FILE, int (*)(FILE*)> json_file(nullptr, &std::fclose);
+  if (options.json) {
+    if (options.json_path == "-") {
+      json_out = stdout;
+    } else {
+      json_file.reset(std::fopen(options.json_path.c_str(), "w"));
+      if (json_file == nullptr) {
+        return absl::InvalidArgumentError(absl::StrCat("cannot write '", options.json_path, "'"));
+      }
+      json_out = json_file.get();
+    }
+  }
+  // With JSON on stdout the text lines go to stderr, so stdout stays one object per line.
+  FILE* text_out = json_out == stdout ? stderr : stdout;
+  const bool show_progress = isatty(STDERR_FILENO) != 0;
+
+  int mismatches = 0;
+  for (const ScenarioInstance& instance : instances) {
+    absl::Status status;
+    std::unique_ptr<Strategy> strategy = MakeStrategy(options, instance, &status);
+    if (strategy == nullptr) return status;
+    ExploreOptions explore;
+    explore.scenario = instance.name;
+    explore.target = instance.info->expect.kind();
+    explore.max_executions = options.max_executions;
+    if (explore.max_executions == 0 && strategy->name() == "random") {
+      explore.max_executions = kRandomDefaultExecutions;
+    }
+    explore.time_limit_s = options.time_limit_s;
+    explore.limits.max_steps_per_thread = options.max_steps;
+    if (show_progress) {
+      explore.progress = [&instance](const ExploreProgress& p) {
+        std::fprintf(stderr, "\r%s: %llu executions, %.0f/s, depth %d, %.0f s   ",
+                     instance.name.c_str(), static_cast<unsigned long long>(p.executions),
+                     p.executions / std::max(p.elapsed_s, 1e-9), p.depth, p.elapsed_s);
+        std::fflush(stderr);
+      };
+    }
+    Outcome o{&instance, Explore([&instance] { instance.Run(); }, *strategy, explore),
+              std::string(strategy->name())};
+    if (show_progress && o.result.elapsed_s >= 1) std::fprintf(stderr, "\r\033[K");
+    if (!o.result.status.ok()) return o.result.status;
+    Judge(o);
+    if (!o.matches) ++mismatches;
+    std::fputs(TextLine(o).c_str(), text_out);
+    if (json_out != nullptr) std::fprintf(json_out, "%s\n", RunJson(o).c_str());
+    if (!options.report_dir.empty()) {
+      absl::Status s = WriteReports(options.report_dir, o);
+      if (!s.ok()) return s;
+    }
+  }
+  std::fprintf(text_out, "%zu scenarios: %zu match their expectation, %d do not%s\n",
+               instances.size(), instances.size() - static_cast<size_t>(mismatches), mismatches,
+               options.report_dir.empty() ? ""
+                                          : absl::StrCat("; reports in ", options.report_dir, "/")
+                                                .c_str());
+  return mismatches == 0 ? 0 : 1;
+}
+
+}  // namespace mmcheck

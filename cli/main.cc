@@ -1,0 +1,34 @@
+// mmcheck: the command line. See cli/options.h for the grammar and architecture.md section 6 for
+// the exit codes and the JSON contract.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/options.h"
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  absl::StatusOr<mmcheck::Options> options = mmcheck::ParseOptions(args);
+  if (!options.ok()) {
+    std::fprintf(stderr, "mmcheck: %s\n", std::string(options.status().message()).c_str());
+    return 2;
+  }
+  absl::StatusOr<int> code = 0;
+  switch (options->command) {
+    case mmcheck::Options::Command::kHelp:
+      std::fputs(mmcheck::UsageText(), stdout);
+      return 0;
+    case mmcheck::Options::Command::kList:
+      code = mmcheck::ListCommand(*options);
+      break;
+    case mmcheck::Options::Command::kRun:
+      code = mmcheck::RunCommand(*options);
+      break;
+  }
+  if (!code.ok()) {
+    std::fprintf(stderr, "mmcheck: %s\n", std::string(code.status().message()).c_str());
+    return 2;
+  }
+  return *code;
+}

@@ -1,0 +1,124 @@
+// Command-line parsing; see options.h.
+#include "cli/options.h"
+
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace mmcheck {
+namespace {
+
+absl::Status Bad(absl::string_view message) { return absl::InvalidArgumentError(message); }
+
+template <typename T>
+absl::Status ParseNumber(absl::string_view flag, absl::string_view text, T min, T* out) {
+  T value{};
+  if (text.empty() || text[0] == '+' || !absl::SimpleAtoi(text, &value) || value < min) {
+    return Bad(absl::StrCat(flag, " wants an integer of at least ", min, ", not '", text, "'"));
+  }
+  *out = value;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+const char* UsageText() {
+  return "usage: mmcheck list [--json]\n"
+         "       mmcheck run NAME|PATTERN|--all [--strategy=dfs|random] [--max-executions=N]\n"
+         "                   [--time-limit=SECONDS] [--seed=N] [--replay=TOKEN]\n"
+         "                   [--json=FILE|-] [--report=DIR] [--max-steps=N]\n";
+}
+
+absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
+  Options options;
+  if (args.empty()) return Bad("missing command: use 'mmcheck list' or 'mmcheck run NAME'");
+  const std::string& command = args[0];
+  if (command == "help" || command == "--help" || command == "-h") return options;
+  if (command == "list") {
+    options.command = Options::Command::kList;
+  } else if (command == "run") {
+    options.command = Options::Command::kRun;
+  } else {
+    return Bad(absl::StrCat("unknown command '", command, "': use 'list' or 'run'"));
+  }
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (!absl::StartsWith(arg, "--")) {
+      if (options.command == Options::Command::kList) {
+        return Bad(absl::StrCat("list takes no argument '", arg, "'"));
+      }
+      options.targets.push_back(arg);
+      continue;
+    }
+    const size_t eq = arg.find('=');
+    const std::string flag = arg.substr(0, eq);
+    const bool has_value = eq != std::string::npos;
+    const std::string value = has_value ? arg.substr(eq + 1) : "";
+    if (options.command == Options::Command::kList) {
+      if (flag == "--json" && !has_value) {
+        options.json = true;
+        continue;
+      }
+      return Bad(absl::StrCat("unknown option '", arg, "' for list"));
+    }
+    if (flag == "--all" && !has_value) {
+      options.all = true;
+      continue;
+    }
+    static const char* const kValued[] = {"--strategy", "--max-executions", "--time-limit",
+                                           "--seed", "--replay", "--json", "--report",
+                                           "--max-steps"};
+    if (std::find(std::begin(kValued), std::end(kValued), flag) == std::end(kValued)) {
+      return Bad(absl::StrCat("unknown option '", arg, "'"));
+    }
+    if (!has_value || value.empty()) {
+      return Bad(absl::StrCat("option '", flag, "' needs a value: ", flag, "=..."));
+    }
+    absl::Status status;
+    if (flag == "--strategy") {
+      if (value != "dfs" && value != "random") {
+        return Bad(absl::StrCat("unknown strategy '", value, "': use dfs or random"));
+      }
+      options.strategy = value;
+    } else if (flag == "--max-executions") {
+      status = ParseNumber<uint64_t>(flag, value, 1, &options.max_executions);
+    } else if (flag == "--time-limit") {
+      double seconds = 0;
+      if (!absl::SimpleAtod(value, &seconds) || !(seconds > 0) || !std::isfinite(seconds)) {
+        return Bad(absl::StrCat("--time-limit wants a positive number of seconds, not '", value,
+                                "'"));
+      }
+      options.time_limit_s = seconds;
+    } else if (flag == "--seed") {
+      status = ParseNumber<uint64_t>(flag, value, 0, &options.seed);
+    } else if (flag == "--replay") {
+      options.replay = value;
+    } else if (flag == "--json") {
+      options.json = true;
+      options.json_path = value;
+    } else if (flag == "--report") {
+      options.report_dir = value;
+    } else if (flag == "--max-steps") {
+      status = ParseNumber<int>(flag, value, 1, &options.max_steps);
+    } else {
+      return Bad(absl::StrCat("unknown option '", arg, "'"));
+    }
+    if (!status.ok()) return status;
+  }
+  if (options.command == Options::Command::kRun) {
+    if (options.all == !options.targets.empty()) {
+      return Bad("run wants scenario names or patterns, or --all, but not both");
+    }
+    if (options.replay && (options.all || options.targets.size() != 1 ||
+                           options.targets[0].find_first_of("*?[") != std::string::npos)) {
+      return Bad("--replay needs exactly one scenario name");
+    }
+  }
+  return options;
+}
+
+}  // namespace mmcheck

@@ -1,0 +1,43 @@
+// The command line of architecture.md section 6, parsed into a value.
+//
+//   mmcheck list [--json]
+//   mmcheck run NAME|PATTERN|--all [--strategy=S] [--max-executions=N] [--time-limit=SECONDS]
+//               [--seed=N] [--replay=TOKEN] [--json=FILE|-] [--report=DIR] [--max-steps=N]
+//
+// Any malformed input is an InvalidArgument status with a one-line message (exit 2).
+#ifndef MMCHECK_CLI_OPTIONS_H_
+#define MMCHECK_CLI_OPTIONS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace mmcheck {
+
+struct Options {
+  enum class Command { kList, kRun, kHelp };
+  Command command = Command::kHelp;
+  bool json = false;             // list --json, or run --json=...
+  std::string json_path;         // run: "-" for stdout
+  std::vector<std::string> targets;  // run: names or patterns
+  bool all = false;
+  std::string strategy = "dfs";
+  uint64_t max_executions = 0;   // 0: the strategy's default
+  double time_limit_s = 0;
+  uint64_t seed = 0;
+  std::optional<std::string> replay;
+  std::string report_dir;
+  int max_steps = 10000;
+};
+
+absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args);
+
+// The usage text printed by `mmcheck help` and on a missing command.
+const char* UsageText();
+
+}  // namespace mmcheck
+
+#endif  // MMCHECK_CLI_OPTIONS_H_

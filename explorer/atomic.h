@@ -1,0 +1,98 @@
+// Atomic<T>: a sequentially consistent shared variable whose every access is a scheduling point.
+//
+// Mirrors std::atomic's names. Each operation is one visible step: the thread suspends before
+// it, and the scheduler decides when it happens. A compare_exchange that fails is recorded with
+// ok = false (it only read). T must be trivially copyable; integral and enum values appear in
+// traces, others as 0.
+#ifndef MMCHECK_EXPLORER_ATOMIC_H_
+#define MMCHECK_EXPLORER_ATOMIC_H_
+
+#include <cstdint>
+#include <type_traits>
+
+#include "explorer/check.h"
+#include "explorer/execution.h"
+
+namespace mmcheck {
+
+template <typename T>
+int64_t TraceValue(const T& value) {
+  if constexpr (std::is_integral_v<T> || std::is_enum_v<T>) {
+    return static_cast<int64_t>(value);
+  } else if constexpr (std::is_pointer_v<T>) {
+    return value == nullptr ? 0 : 1;  // addresses are not deterministic
+  } else {
+    return 0;
+  }
+}
+
+template <typename T>
+class Atomic {
+  static_assert(std::is_trivially_copyable_v<T>);
+
+ public:
+  // Must be created inside an execution (scenario body or thread). `name` must outlive it.
+  explicit Atomic(T initial = T{}, const char* name = "atomic", int index = -1)
+      : value_(initial), id_(Exec().RegisterObject("atomic", name, index)) {}
+  Atomic(Atomic&&) = default;
+  Atomic& operator=(Atomic&&) = delete;
+
+  T load(const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+    Step& step = Exec().Visible(OpKind::kLoad, id_, 0, file, line);
+    step.value = TraceValue(value_);
+    return value_;
+  }
+
+  void store(T value, const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+    Step& step = Exec().Visible(OpKind::kStore, id_, TraceValue(value), file, line);
+    value_ = value;
+    step.value = TraceValue(value);
+  }
+
+  T exchange(T value, const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+    Step& step = Exec().Visible(OpKind::kExchange, id_, TraceValue(value), file, line);
+    T old = value_;
+    value_ = value;
+    step.value = TraceValue(old);
+    return old;
+  }
+
+  // Strong compare-and-swap. On failure `expected` receives the current value.
+  bool compare_exchange(T& expected, T desired, const char* file = __builtin_FILE(),
+                        int line = __builtin_LINE()) {
+    Step& step = Exec().Visible(OpKind::kCompareExchange, id_, TraceValue(desired), file, line);
+    step.value = TraceValue(value_);
+    if (value_ == expected) {
+      value_ = desired;
+      step.ok = true;
+      return true;
+    }
+    expected = value_;
+    step.ok = false;
+    return false;
+  }
+
+  T fetch_add(T delta, const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+    Step& step = Exec().Visible(OpKind::kFetchAdd, id_, TraceValue(delta), file, line);
+    T old = value_;
+    value_ = static_cast<T>(value_ + delta);
+    step.value = TraceValue(old);
+    return old;
+  }
+
+  int id() const { return id_; }
+
+ private:
+  static Execution& Exec() {
+    Execution* e = Execution::Current();
+    MMCHECK_CHECK(e != nullptr);
+    return *e;
+  }
+
+  T value_;
+  int id_;
+};
+
+}  // namespace mmcheck
+
+#endif  // MMCHECK_EXPLORER_ATOMIC_H_

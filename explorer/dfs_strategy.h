@@ -1,0 +1,37 @@
+// DfsStrategy: every interleaving, no reduction. The reference the reducing strategies are
+// checked against, and the tool for debugging them.
+//
+// Stateless depth-first search: each execution replays the prefix of the previous one up to the
+// deepest scheduling point that still has an untried enabled thread, takes the next thread there
+// (in index order) and continues with the lowest enabled thread. It relies on the execution being
+// a deterministic function of the schedule, and checks that on every replayed step.
+#ifndef MMCHECK_EXPLORER_DFS_STRATEGY_H_
+#define MMCHECK_EXPLORER_DFS_STRATEGY_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "explorer/strategy.h"
+
+namespace mmcheck {
+
+class DfsStrategy : public Strategy {
+ public:
+  absl::string_view name() const override { return "dfs"; }
+  bool exhaustive() const override { return true; }
+  bool NewExecution() override;
+  int NextThread(const SchedulePoint& point) override;
+
+ private:
+  struct Node {
+    uint64_t enabled;
+    int chosen;
+  };
+  std::vector<Node> stack_;
+  size_t depth_ = 0;
+  bool started_ = false;
+};
+
+}  // namespace mmcheck
+
+#endif  // MMCHECK_EXPLORER_DFS_STRATEGY_H_

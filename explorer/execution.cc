@@ -1,0 +1,332 @@
+// Execution; see execution.h.
+#include "explorer/execution.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "explorer/check.h"
+#include "explorer/strategy.h"
+
+namespace mmcheck {
+
+thread_local Execution* Execution::current_ = nullptr;
+
+Execution::Execution(StackPool& stacks, ExecutionLimits limits) : stacks_(stacks), limits_(limits) {}
+
+Execution::~Execution() { Teardown(); }
+
+int Execution::RegisterObject(const char* kind, const char* name, int index) {
+  trace_.objects.push_back(ObjectInfo{kind, name, index});
+  lock_owner_.push_back(-1);
+  return static_cast<int>(trace_.objects.size()) - 1;
+}
+
+void Execution::set_lock_owner(int object, int thread) {
+  const int previous = lock_owner_[object];
+  lock_owner_[object] = thread;
+  if (thread >= 0) {
+    threads_[thread]->held.push_back(object);
+  } else if (previous >= 0) {
+    std::vector<int>& held = threads_[previous]->held;
+    for (size_t i = held.size(); i-- > 0;) {
+      if (held[i] == object) {
+        held.erase(held.begin() + static_cast<long>(i));
+        break;
+      }
+    }
+  }
+}
+
+int Execution::Spawn(std::string name, absl::AnyInvocable<void()> body, const char* file,
+                     int line) {
+  const int index = static_cast<int>(threads_.size());
+  MMCHECK_CHECK(index < kMaxThreads);
+  if (InThread()) {
+    Step& step = Visible(OpKind::kSpawn, index, 0, file, line);
+    step.value = index;
+  }
+  auto thread = std::make_unique<Thread>();
+  thread->name = std::move(name);
+  thread->body = std::move(body);
+  thread->execution = this;
+  thread->index = index;
+  trace_.thread_names.push_back(thread->name);
+  threads_.push_back(std::move(thread));
+  return index;
+}
+
+void Execution::Join(int index, const char* file, int line) {
+  MMCHECK_CHECK(index >= 0 && index < num_threads());
+  if (!InThread()) {
+    MMCHECK_CHECK(threads_[index]->finished);  // setup and end-of-run code cannot wait
+    return;
+  }
+  if (index == running_) {
+    Visible(OpKind::kJoin, index, 0, file, line);  // never enabled: reported as a deadlock
+  }
+  Visible(OpKind::kJoin, index, 0, file, line);
+}
+
+void Execution::Yield(const char* file, int line) { Visible(OpKind::kYield, kNoObject, 0, file, line); }
+
+void Execution::AddInvariant(std::string name, absl::AnyInvocable<bool()> check) {
+  invariants_.emplace_back(std::move(name), std::move(check));
+}
+
+void Execution::AtEnd(absl::AnyInvocable<void()> check) { at_end_.push_back(std::move(check)); }
+
+Step& Execution::Visible(OpKind op, int object, int64_t arg, const char* file, int line) {
+  if (running_ < 0) {
+    scratch_ = Step{};
+    return scratch_;
+  }
+  Thread& self = *threads_[running_];
+  if (op == OpKind::kLock && lock_owner_[object] == running_) {
+    // The kernel's locks are not recursive: the owner would wait for itself forever.
+    trace_.steps.push_back(Step{static_cast<int16_t>(running_), op, true, object, 0, arg, 0, file,
+                                line});
+    Fail(ViolationKind::kDeadlock,
+         absl::StrCat("thread '", self.name, "' acquires ", ObjectName(object),
+                      " which it already holds (self-deadlock)"),
+         file, line);
+  }
+  self.pending = Step{static_cast<int16_t>(running_), op, true, object, 0, arg, 0, file, line};
+  self.fiber->Suspend();
+  return trace_.steps.back();
+}
+
+void Execution::Fail(ViolationKind kind, std::string message, const char* file, int line) {
+  RecordViolation(kind, std::move(message), file, line);
+  throw ExecutionAbort{};
+}
+
+void Execution::RecordViolation(ViolationKind kind, std::string message, const char* file,
+                                int line, int thread) {
+  if (violation_) return;  // the first finding ends the execution
+  Violation v;
+  v.kind = kind;
+  v.message = std::move(message);
+  if (file != nullptr && *file != '\0') absl::StrAppend(&v.message, " (", file, ":", line, ")");
+  v.thread = thread >= 0 ? thread : running_;
+  v.step = steps();
+  violation_ = std::move(v);
+}
+
+void Execution::ThreadEntry(void* arg) {
+  Thread& thread = *static_cast<Thread*>(arg);
+  try {
+    thread.body();
+    thread.execution->CheckThreadExit(thread);
+  } catch (const ExecutionAbort&) {
+    // The violation is recorded; the scheduler ends the execution.
+  }
+}
+
+void Execution::CheckThreadExit(Thread& thread) {
+  if (!thread.held.empty()) {
+    std::string names;
+    for (int object : thread.held) {
+      absl::StrAppend(&names, names.empty() ? "" : ", ", ObjectName(object));
+    }
+    Fail(ViolationKind::kLockMisuse,
+         absl::StrCat("thread '", thread.name, "' exits holding ", names), nullptr, 0);
+  }
+}
+
+void Execution::StartNewThreads() {
+  while (started_ < num_threads() && !violation_) {
+    Thread& thread = *threads_[started_++];
+    thread.fiber.emplace(stacks_, &Execution::ThreadEntry, &thread);
+    running_ = thread.index;
+    thread.fiber->Resume();
+    running_ = -1;
+    thread.finished = thread.fiber->finished();
+  }
+}
+
+bool Execution::IsEnabled(const Thread& thread) const {
+  if (thread.finished) return false;
+  switch (thread.pending.op) {
+    case OpKind::kLock:
+      return lock_owner_[thread.pending.object] < 0;
+    case OpKind::kJoin:
+      return threads_[thread.pending.object]->finished;
+    default:
+      return true;
+  }
+}
+
+uint64_t Execution::ComputeEnabled() {
+  uint64_t enabled = 0;
+  for (int i = 0; i < num_threads(); ++i) {
+    if (IsEnabled(*threads_[i])) enabled |= uint64_t{1} << i;
+  }
+  // Threads that yielded wait until every thread that has not yielded is done or blocked.
+  if ((enabled & ~yielded_) != 0) return enabled & ~yielded_;
+  yielded_ = 0;
+  return enabled;
+}
+
+void Execution::ReportDeadlock() {
+  // Follow waits-for edges from the first blocked thread until a thread repeats: that is the cycle.
+  auto waits_for = [&](const Thread& t) -> int {
+    if (t.pending.op == OpKind::kLock) return lock_owner_[t.pending.object];
+    if (t.pending.op == OpKind::kJoin) return t.pending.object;
+    return -1;
+  };
+  auto describe = [&](const Thread& t) {
+    const int other = waits_for(t);
+    std::string what = t.pending.op == OpKind::kJoin
+                           ? absl::StrCat("waits to join thread '", threads_[other]->name, "'")
+                           : absl::StrCat("waits for ", ObjectName(t.pending.object), " held by '",
+                                          threads_[other]->name, "'");
+    return absl::StrCat("'", t.name, "' ", what, " at ", t.pending.file, ":", t.pending.line);
+  };
+  int start = -1;
+  for (const auto& t : threads_) {
+    if (!t->finished) {
+      start = t->index;
+      break;
+    }
+  }
+  MMCHECK_CHECK(start >= 0);
+  std::vector<int> seen_at(threads_.size(), -1);
+  std::vector<int> path;
+  int t = start;
+  while (t >= 0 && seen_at[t] < 0 && !threads_[t]->finished) {
+    seen_at[t] = static_cast<int>(path.size());
+    path.push_back(t);
+    t = waits_for(*threads_[t]);
+  }
+  std::string message;
+  int culprit = start;
+  if (t >= 0 && seen_at[t] >= 0) {
+    culprit = t;
+    for (size_t i = static_cast<size_t>(seen_at[t]); i < path.size(); ++i) {
+      absl::StrAppend(&message, i == static_cast<size_t>(seen_at[t]) ? "" : "; ",
+                      describe(*threads_[path[i]]));
+    }
+  } else {
+    // No cycle (a thread waits on a finished holder): list every blocked thread.
+    bool first = true;
+    for (const auto& th : threads_) {
+      if (th->finished) continue;
+      absl::StrAppend(&message, first ? "" : "; ", describe(*th));
+      first = false;
+    }
+  }
+  RecordViolation(ViolationKind::kDeadlock, std::move(message), nullptr, 0, culprit);
+}
+
+void Execution::CheckInvariants() {
+  for (auto& [name, check] : invariants_) {
+    bool holds = false;
+    try {
+      holds = check();
+    } catch (const ExecutionAbort&) {
+      return;  // an assertion inside the invariant: already recorded
+    }
+    if (!holds) {
+      RecordViolation(ViolationKind::kInvariant,
+                      absl::StrCat("invariant '", name, "' is false after step ", steps()),
+                      nullptr, 0);
+      return;
+    }
+  }
+}
+
+ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strategy) {
+  MMCHECK_CHECK(current_ == nullptr);
+  current_ = this;
+  trace_.steps.clear();
+  picks_.clear();
+  trace_.objects.clear();
+  trace_.thread_names.clear();
+  lock_owner_.clear();
+  started_ = 0;
+  yielded_ = 0;
+  violation_.reset();
+  try {
+    body();
+  } catch (const ExecutionAbort&) {
+  }
+  StartNewThreads();
+  if (!violation_) CheckInvariants();
+  int last = -1;
+  ExecutionOutcome outcome = ExecutionOutcome::kComplete;
+  while (!violation_) {
+    bool all_finished = true;
+    for (const auto& t : threads_) all_finished &= t->finished;
+    if (all_finished) break;
+    const uint64_t enabled = ComputeEnabled();
+    if (enabled == 0) {
+      ReportDeadlock();
+      break;
+    }
+    const int next = strategy.NextThread(SchedulePoint{enabled, last, steps()});
+    if (next < 0) {
+      outcome = ExecutionOutcome::kAbandoned;
+      break;
+    }
+    MMCHECK_CHECK(next < num_threads() && (enabled >> next & 1));
+    picks_.push_back(next);
+    Thread& thread = *threads_[next];
+    if (++thread.steps > limits_.max_steps_per_thread) {
+      trace_.steps.push_back(thread.pending);  // shown in the report, never performed
+      trace_.steps.back().enabled = enabled;
+      RecordViolation(ViolationKind::kLivelock,
+                      absl::StrCat("thread '", thread.name, "' exceeded the bound of ",
+                                   limits_.max_steps_per_thread,
+                                   " visible operations without finishing"),
+                      thread.pending.file, thread.pending.line);
+      break;
+    }
+    Step& step = trace_.steps.emplace_back(thread.pending);
+    step.enabled = enabled;
+    const bool yield = step.op == OpKind::kYield;
+    running_ = next;
+    thread.fiber->Resume();
+    running_ = -1;
+    thread.finished = thread.fiber->finished();
+    yielded_ &= ~(uint64_t{1} << next);
+    if (yield) yielded_ |= uint64_t{1} << next;
+    last = next;
+    StartNewThreads();
+    if (!violation_) CheckInvariants();
+  }
+  if (!violation_ && outcome == ExecutionOutcome::kComplete) {
+    for (auto& check : at_end_) {
+      try {
+        check();
+      } catch (const ExecutionAbort&) {
+        break;
+      }
+    }
+  }
+  if (violation_) {
+    outcome = ExecutionOutcome::kViolation;
+    violation_->preemptions = CountPreemptions(trace_.steps);
+    violation_->trace = trace_;
+  }
+  Teardown();
+  current_ = nullptr;
+  return outcome;
+}
+
+void Execution::Teardown() {
+  // Unwind unfinished fibers first: their locals may still point into owned objects.
+  for (auto& t : threads_) {
+    if (t->fiber) {
+      running_ = t->index;
+      t->fiber.reset();
+    }
+  }
+  running_ = -1;
+  threads_.clear();
+  for (auto it = owned_.rbegin(); it != owned_.rend(); ++it) it->second(it->first);
+  owned_.clear();
+  invariants_.clear();
+  at_end_.clear();
+}
+
+}  // namespace mmcheck

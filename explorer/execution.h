@@ -1,0 +1,167 @@
+// Execution: the runtime of one run of a scenario under one schedule.
+//
+// The scenario body runs first, on the caller's stack (the "setup" phase): it creates objects and
+// spawns threads, none of which is a scheduling point. Each thread then runs on its own Fiber up
+// to its first visible operation. From there the execution is a loop: the strategy picks one
+// enabled thread, the thread performs its pending visible operation and runs on, invisibly, to
+// its next one (or to its end). Because exactly one fiber runs at a time, an execution is a
+// deterministic function of the sequence of picks, which is what a replay token stores.
+//
+// Primitives (explorer/atomic.h, explorer/mutex.h, explorer/api.h) talk to the execution through
+// Visible(): announce the operation, suspend until scheduled, then perform it and fill in the
+// Step. A finding is recorded with Fail(), which unwinds the current fiber to its entry; the
+// execution then ends and the remaining fibers are unwound. Nothing crosses a fiber boundary.
+#ifndef MMCHECK_EXPLORER_EXECUTION_H_
+#define MMCHECK_EXPLORER_EXECUTION_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/functional/function_ref.h"
+#include "explorer/fiber.h"
+#include "explorer/trace.h"
+#include "explorer/violation.h"
+
+namespace mmcheck {
+
+class Strategy;
+
+inline constexpr int kMaxThreads = 64;  // enabled sets are 64-bit masks
+
+// Thrown by Fail() on a fiber (or in the setup / end-of-run phase) and caught at the fiber's entry
+// (or by the execution). Scenario and model code must let it pass: never catch (...) there.
+struct ExecutionAbort {};
+
+struct ExecutionLimits {
+  int max_steps_per_thread = 10000;  // more visible operations than this in one thread: livelock
+};
+
+enum class ExecutionOutcome {
+  kComplete,    // every thread finished, no violation
+  kViolation,   // violation() says which
+  kBlocked,     // ended blocked without a violation (reserved for reduction strategies)
+  kAbandoned,   // the strategy could not continue it (a replay token that does not fit)
+};
+
+// What the strategy sees at each scheduling decision.
+struct SchedulePoint {
+  uint64_t enabled;  // bit i: thread i may take the next step
+  int current;       // thread that took the previous step, or -1
+  int step;          // 0-based index of the step about to be taken
+};
+
+class Execution {
+ public:
+  explicit Execution(StackPool& stacks, ExecutionLimits limits = {});
+  ~Execution();
+  Execution(const Execution&) = delete;
+  Execution& operator=(const Execution&) = delete;
+
+  // The execution running on this OS thread, or nullptr outside Run().
+  static Execution* Current() { return current_; }
+
+  // Runs the scenario body and then the threads it spawned, picking each step with `strategy`.
+  ExecutionOutcome Run(absl::FunctionRef<void()> body, Strategy& strategy);
+
+  // --- scenario API (see explorer/api.h for the free functions that wrap these) -----------------
+  // Creates a thread. In setup it is runnable at step 0 and its creation is no scheduling point;
+  // from a running thread it is a visible operation of the parent. Returns the thread index.
+  int Spawn(std::string name, absl::AnyInvocable<void()> body, const char* file, int line);
+  // Visible; enabled once thread `index` has finished.
+  void Join(int index, const char* file, int line);
+  // Visible; tells the scheduler this thread spins: it is not picked again while another thread
+  // that has not yielded can run. A Yield() must not follow a side effect the spin depends on.
+  void Yield(const char* file, int line);
+  // Checked after every step and at the end of the execution.
+  void AddInvariant(std::string name, absl::AnyInvocable<bool()> check);
+  // Runs after every thread has finished (scenario final-state assertions).
+  void AtEnd(absl::AnyInvocable<void()> check);
+  // Keeps `object` alive until the execution has been torn down (after every fiber unwound).
+  template <typename T>
+  T* Own(std::unique_ptr<T> object) {
+    T* raw = object.release();
+    owned_.emplace_back(raw, [](void* p) { delete static_cast<T*>(p); });
+    return raw;
+  }
+
+  // --- primitive API --------------------------------------------------------------------------
+  // Ids are dense, in creation order, reset for every execution.
+  int RegisterObject(const char* kind, const char* name, int index);
+
+  // Announces a visible operation of the current thread and suspends until the scheduler picks
+  // it. Returns the Step being executed, for the caller to fill in (value, ok). Outside a thread
+  // (setup, invariants, end-of-run checks) it returns a scratch step at once: no scheduling point.
+  Step& Visible(OpKind op, int object, int64_t arg, const char* file, int line);
+
+  // Records a violation found by the current thread (or phase) and unwinds it. Never returns.
+  [[noreturn]] void Fail(ViolationKind kind, std::string message, const char* file, int line);
+
+  bool InThread() const { return running_ >= 0; }
+  int current_thread() const { return running_; }
+  const std::string& thread_name(int index) const { return threads_[index]->name; }
+  int num_threads() const { return static_cast<int>(threads_.size()); }
+  bool thread_finished(int index) const { return threads_[index]->finished; }
+  const Trace& trace() const { return trace_; }
+  std::string ObjectName(int object) const { return trace_.ObjectName(object); }
+
+  // Lock ownership, kept here so enabledness can be decided without touching the primitive.
+  int lock_owner(int object) const { return lock_owner_[object]; }
+  void set_lock_owner(int object, int thread);
+  const std::vector<int>& held_locks(int thread) const { return threads_[thread]->held; }
+
+  const std::optional<Violation>& violation() const { return violation_; }
+  // The thread picked at each scheduling point, in order: what a replay token stores.
+  const std::vector<int>& picks() const { return picks_; }
+  int steps() const { return static_cast<int>(trace_.steps.size()); }
+
+ private:
+  struct Thread {
+    std::string name;
+    absl::AnyInvocable<void()> body;
+    std::optional<Fiber> fiber;
+    Step pending;            // the visible operation it waits to perform
+    std::vector<int> held;   // lock object ids, in acquisition order
+    int steps = 0;
+    bool finished = false;
+    Execution* execution = nullptr;
+    int index = 0;
+  };
+
+  static void ThreadEntry(void* arg);
+  void StartNewThreads();
+  uint64_t ComputeEnabled();
+  bool IsEnabled(const Thread& thread) const;
+  void ReportDeadlock();
+  void CheckThreadExit(Thread& thread);
+  void CheckInvariants();
+  // `thread` defaults to the running thread.
+  void RecordViolation(ViolationKind kind, std::string message, const char* file, int line,
+                       int thread = -1);
+  void Teardown();
+
+  static thread_local Execution* current_;
+
+  StackPool& stacks_;
+  ExecutionLimits limits_;
+  std::vector<std::unique_ptr<Thread>> threads_;
+  int started_ = 0;         // threads_[0, started_) have been run to their first visible operation
+  int running_ = -1;        // thread whose fiber runs now
+  uint64_t yielded_ = 0;    // threads that yielded and wait for the others to run
+  Trace trace_;
+  std::vector<int> picks_;
+  Step scratch_;
+  std::vector<int> lock_owner_;  // by object id; -1 when free
+  std::vector<std::pair<std::string, absl::AnyInvocable<bool()>>> invariants_;
+  std::vector<absl::AnyInvocable<void()>> at_end_;
+  std::vector<std::pair<void*, void (*)(void*)>> owned_;
+  std::optional<Violation> violation_;
+};
+
+}  // namespace mmcheck
+
+#endif  // MMCHECK_EXPLORER_EXECUTION_H_

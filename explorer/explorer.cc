@@ -1,0 +1,94 @@
+// Explore; see explorer.h.
+#include "explorer/explorer.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "explorer/fiber.h"
+#include "explorer/token.h"
+
+namespace mmcheck {
+
+const Violation* ExploreResult::Find(ViolationKind kind) const {
+  for (const Violation& v : violations) {
+    if (v.kind == kind) return &v;
+  }
+  return nullptr;
+}
+
+ExploreResult Explore(absl::FunctionRef<void()> body, Strategy& strategy,
+                      const ExploreOptions& options) {
+  // Wall-clock time only bounds and reports the search; it never reaches a scheduling decision.
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point start = Clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
+  Clock::time_point next_progress = start + std::chrono::seconds(1);
+
+  ExploreResult result;
+  StackPool stacks;
+  Execution execution(stacks, options.limits);
+  uint64_t number = 0;
+  bool exhausted = false;
+  while (true) {
+    if (options.max_executions != 0 && number >= options.max_executions) {
+      result.stop = StopReason::kMaxExecutions;
+      break;
+    }
+    if (!strategy.NewExecution()) {
+      exhausted = true;
+      break;
+    }
+    ++number;
+    const ExecutionOutcome outcome = execution.Run(body, strategy);
+    strategy.EndExecution(execution, outcome);
+    result.max_depth = std::max(result.max_depth, execution.steps());
+    if (!strategy.status().ok()) {
+      result.status = strategy.status();
+      result.stop = StopReason::kInputError;
+      break;
+    }
+    bool stop = false;
+    switch (outcome) {
+      case ExecutionOutcome::kComplete:
+        ++result.executions;
+        break;
+      case ExecutionOutcome::kBlocked:
+        ++result.blocked_executions;
+        break;
+      case ExecutionOutcome::kAbandoned:
+        ++result.redundant_executions;
+        break;
+      case ExecutionOutcome::kViolation: {
+        ++result.violating_executions;
+        Violation v = *execution.violation();
+        if (result.Find(v.kind) == nullptr) {
+          v.execution = static_cast<int>(number);
+          v.schedule = EncodeToken(options.scenario, execution.picks());
+          result.violations.push_back(std::move(v));
+        }
+        stop = !options.target || *options.target == execution.violation()->kind;
+        break;
+      }
+    }
+    if (stop) {
+      result.stop = StopReason::kViolation;
+      break;
+    }
+    if ((number & 255) == 0 || options.time_limit_s > 0) {
+      const Clock::time_point now = Clock::now();
+      if (options.time_limit_s > 0 && elapsed() >= options.time_limit_s) {
+        result.stop = StopReason::kTimeLimit;
+        break;
+      }
+      if (options.progress && now >= next_progress) {
+        options.progress(ExploreProgress{number, result.max_depth, elapsed()});
+        next_progress = now + std::chrono::seconds(1);
+      }
+    }
+  }
+  result.complete = exhausted && strategy.exhaustive();
+  result.elapsed_s = elapsed();
+  return result;
+}
+
+}  // namespace mmcheck

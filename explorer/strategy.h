@@ -1,0 +1,45 @@
+// Strategy: how the explorer picks the next thread; one interface for every search.
+//
+// The explorer calls NewExecution() before each execution (false: nothing left to explore), then
+// NextThread() at every scheduling point of that execution, then EndExecution(). A strategy that
+// explores exhaustively says so with exhaustive(): when such a strategy runs out, exploration is
+// complete. A new strategy is one file: dfs_strategy, random_strategy and replay_strategy are
+// the examples.
+#ifndef MMCHECK_EXPLORER_STRATEGY_H_
+#define MMCHECK_EXPLORER_STRATEGY_H_
+
+#include "absl/strings/string_view.h"
+
+#include "absl/status/status.h"
+#include "explorer/execution.h"
+
+namespace mmcheck {
+
+class Strategy {
+ public:
+  virtual ~Strategy() = default;
+
+  virtual absl::string_view name() const = 0;
+  // True when running out of executions means every execution was covered.
+  virtual bool exhaustive() const = 0;
+  // Prepares the next execution. False when the search space is exhausted.
+  virtual bool NewExecution() = 0;
+  // Picks a thread whose bit is set in point.enabled, or returns -1 to abandon the execution
+  // (status() then says why).
+  virtual int NextThread(const SchedulePoint& point) = 0;
+  // Called once the execution has ended.
+  virtual void EndExecution(const Execution& execution, ExecutionOutcome outcome) {
+    (void)execution;
+    (void)outcome;
+  }
+  // An input error found while exploring (a replay token that does not fit the scenario).
+  virtual absl::Status status() const { return absl::OkStatus(); }
+};
+
+// Lowest set bit / number of set bits of an enabled mask.
+inline int LowestThread(uint64_t mask) { return __builtin_ctzll(mask); }
+inline int CountThreads(uint64_t mask) { return __builtin_popcountll(mask); }
+
+}  // namespace mmcheck
+
+#endif  // MMCHECK_EXPLORER_STRATEGY_H_

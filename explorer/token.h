@@ -1,0 +1,28 @@
+// Replay tokens: a printable, versioned encoding of one execution's schedule.
+//
+// Format v1: "v1:" + 8 hex digits of the FNV-1a hash of the scenario name + ":" + the thread
+// picked at each scheduling point, run-length encoded as "T" or "T*N" joined by ".". Example:
+// "v1:1f2e3d4c:0*3.1.0*2" is threads 0,0,0,1,0,0 of the scenario whose name hashes to 1f2e3d4c.
+// The hash makes a token given to the wrong scenario an input error instead of a wrong replay.
+#ifndef MMCHECK_EXPLORER_TOKEN_H_
+#define MMCHECK_EXPLORER_TOKEN_H_
+
+#include <cstdint>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace mmcheck {
+
+uint32_t ScenarioHash(absl::string_view scenario);
+
+std::string EncodeToken(absl::string_view scenario, const std::vector<int>& schedule);
+
+// Fails (InvalidArgument, one line) on a token that does not parse or names another scenario.
+absl::StatusOr<std::vector<int>> DecodeToken(absl::string_view scenario, absl::string_view token);
+
+}  // namespace mmcheck
+
+#endif  // MMCHECK_EXPLORER_TOKEN_H_

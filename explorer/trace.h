@@ -1,0 +1,69 @@
+// Step and Trace: the record of one execution, as a sequence of visible operations.
+//
+// A Step is one visible operation of one thread: what it did (OpKind), to which object (an id from
+// the execution's ObjectRegistry, never an address), the value it read or wrote, and the source
+// line that did it. A Trace is the steps of one execution plus what is needed to print them
+// without the execution: thread role names and object names.
+#ifndef MMCHECK_EXPLORER_TRACE_H_
+#define MMCHECK_EXPLORER_TRACE_H_
+
+#include <cstdint>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+namespace mmcheck {
+
+enum class OpKind : uint8_t {
+  kLoad,
+  kStore,
+  kExchange,
+  kFetchAdd,
+  kCompareExchange,  // value2_ok says whether it succeeded
+  kLock,
+  kTryLock,          // ok says whether it took the lock
+  kUnlock,
+  kSpawn,            // object is the new thread's index
+  kJoin,             // object is the joined thread's index
+  kYield,
+};
+
+absl::string_view OpName(OpKind op);
+
+inline constexpr int kNoObject = -1;
+
+struct Step {
+  int16_t thread = 0;
+  OpKind op = OpKind::kYield;
+  bool ok = true;          // a compare_exchange or try_lock that succeeded
+  int32_t object = kNoObject;
+  int64_t value = 0;       // value read (loads, read-modify-writes) or written (stores)
+  int64_t arg = 0;         // value written by a read-modify-write / expected value of a cas
+  uint64_t enabled = 0;    // threads that could have been scheduled at this step
+  const char* file = "";
+  int line = 0;
+};
+
+// What an object id stands for, for printing.
+struct ObjectInfo {
+  const char* kind;  // "atomic", "mutex", ...
+  const char* name;  // scenario-given base name
+  int index;         // element index for arrays of objects, or -1
+};
+
+struct Trace {
+  std::vector<Step> steps;
+  std::vector<std::string> thread_names;  // role names, by thread index
+  std::vector<ObjectInfo> objects;        // by object id
+
+  // "x", "a[3]", or "thread 2" for spawn/join steps.
+  std::string ObjectName(const Step& step) const;
+  std::string ObjectName(int object) const;
+};
+
+// Steps at which a thread that could have continued was switched away from.
+int CountPreemptions(const std::vector<Step>& steps);
+
+}  // namespace mmcheck
+
+#endif  // MMCHECK_EXPLORER_TRACE_H_

@@ -1,0 +1,46 @@
+// Violation kinds and values: what a finding in scenario or model code is.
+//
+// The kinds and their meaning are the table of architecture.md 2.4. A violation is a value recorded
+// on the execution that found it; it never travels as an exception across a fiber boundary.
+#ifndef MMCHECK_EXPLORER_VIOLATION_H_
+#define MMCHECK_EXPLORER_VIOLATION_H_
+
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "explorer/trace.h"
+
+namespace mmcheck {
+
+enum class ViolationKind : uint8_t {
+  kAssertion,
+  kInvariant,
+  kDeadlock,
+  kLivelock,
+  kLockMisuse,
+  kLockOrder,
+  kSleepInAtomic,
+  kUseAfterFree,
+  kDataRace,
+};
+inline constexpr int kNumViolationKinds = 9;
+
+// "assertion", "lock-misuse", ... as in architecture.md 2.4.
+absl::string_view KindName(ViolationKind kind);
+std::optional<ViolationKind> ParseKind(absl::string_view name);
+
+struct Violation {
+  ViolationKind kind;
+  std::string message;
+  int thread = -1;        // index of the thread that found it; -1 for an end-of-run check
+  int step = 0;           // 1-based step at which it was found (0: before any step)
+  int preemptions = 0;    // context switches away from a thread that could have continued
+  std::string schedule;   // replay token
+  Trace trace;            // the failing execution, step by step
+  int execution = 0;      // 1-based number of the execution that found it
+};
+
+}  // namespace mmcheck
+
+#endif  // MMCHECK_EXPLORER_VIOLATION_H_
