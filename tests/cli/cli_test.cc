@@ -1,0 +1,131 @@
+// The mmcheck command as scripts use it: exit codes, one-line errors, the JSON contract.
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "gtest/gtest.h"
+
+namespace mmcheck {
+namespace {
+
+struct Result {
+  int code;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+Result Mmcheck(const std::string& args) {
+  const std::string err_file = ::testing::TempDir() + "/mmcheck_stderr";
+  const std::string command = std::string(MMCHECK_BINARY) + " " + args + " 2>" + err_file;
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buffer;
+  size_t n;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) out.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  std::ifstream in(err_file);
+  std::stringstream err;
+  err << in.rdbuf();
+  return Result{WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, err.str()};
+}
+
+int Lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+
+TEST(CliTest, ReadersThreeUnderDfsHas24Executions) {
+  const Result r = Mmcheck("run bench/readers-3 --strategy=dfs --json=-");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(Lines(r.out), 1);
+  EXPECT_NE(r.out.find("\"executions\":24,"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"complete\":true"), std::string::npos) << r.out;
+}
+
+TEST(CliTest, RunJsonHasEveryContractField) {
+  const Result r = Mmcheck("run demo/counter@lost-update --json=-");
+  EXPECT_EQ(r.code, 0) << r.err;
+  const std::regex object(
+      R"re(^\{"scenario":"demo/counter@lost-update","expect":"violation:assertion","verdict":"violation","matches_expectation":true,"strategy":"dfs","complete":false,"executions":\d+,"redundant_executions":0,"blocked_executions":0,"max_depth":\d+,"elapsed_s":[0-9.]+,"violation":\{"kind":"assertion","message":"[^"]+","thread":"","thread_index":-1,"step":\d+,"preemptions":\d+,"schedule":"v1:[0-9a-f]{8}:[0-9.*]+"\}\}\n$)re");
+  EXPECT_TRUE(std::regex_match(r.out, object)) << r.out;
+}
+
+TEST(CliTest, ListJsonHasEveryContractField) {
+  const Result r = Mmcheck("list --json");
+  EXPECT_EQ(r.code, 0);
+  std::istringstream lines(r.out);
+  std::string line;
+  int n = 0;
+  const std::regex object(
+      R"re(^\{"scenario":"[^"]+","expect":"(pass|violation:[a-z-]+)","question":"[^"]+","spec":"[^"]*","protocol":"[^"]*"\}$)re");
+  while (std::getline(lines, line)) {
+    ++n;
+    EXPECT_TRUE(std::regex_match(line, object)) << line;
+  }
+  EXPECT_GE(n, 15);
+}
+
+TEST(CliTest, TokenReplaysToTheSameViolation) {
+  const Result first = Mmcheck("run demo/lock-order@abba --json=-");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(first.out, m, std::regex(R"re("schedule":"([^"]+)")re")));
+  const std::string token = m[1];
+  const Result again = Mmcheck("run demo/lock-order@abba --replay=" + token + " --json=-");
+  EXPECT_EQ(again.code, 0) << again.err;
+  EXPECT_NE(again.out.find("\"schedule\":\"" + token + "\""), std::string::npos);
+  EXPECT_NE(again.out.find("\"strategy\":\"replay\""), std::string::npos);
+  // The reports of the two runs agree byte for byte past the strategy line.
+  const std::string dir = ::testing::TempDir() + "/mmcheck_reports";
+  std::filesystem::remove_all(dir);
+  Mmcheck("run demo/lock-order@abba --report=" + dir + "/a");
+  Mmcheck("run demo/lock-order@abba --replay=" + token + " --report=" + dir + "/b");
+  auto read = [](const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    std::string text = s.str();
+    return std::regex_replace(text, std::regex("strategy:.*\n"), "");
+  };
+  const std::string a = read(dir + "/a/demo__lock-order@abba.deadlock.txt");
+  EXPECT_FALSE(a.empty());
+  EXPECT_EQ(a, read(dir + "/b/demo__lock-order@abba.deadlock.txt"));
+}
+
+TEST(CliTest, InputErrorsExitTwoWithOneLine) {
+  for (const std::string& args :
+       {std::string("run no/such/scenario"), std::string("run demo/counter --replay=garbage"),
+        std::string("run demo/counter --replay=v1:00000000:0"), std::string("run --bogus"),
+        std::string("run demo/counter --strategy=nope"), std::string("run"),
+        std::string("frobnicate"), std::string(""), std::string("run demo/counter --max-executions=0"),
+        std::string("run demo/counter --time-limit=-1"), std::string("run demo/* --replay=v1:0:0"),
+        std::string("run bench/readers-0"), std::string("list --frob"),
+        std::string("run demo/counter --json=/nonexistent/dir/x.json")}) {
+    const Result r = Mmcheck(args);
+    EXPECT_EQ(r.code, 2) << args;
+    EXPECT_EQ(Lines(r.err), 1) << args << ": " << r.err;
+    EXPECT_EQ(r.err.rfind("mmcheck: ", 0), 0u) << r.err;
+  }
+  // A token of the right scenario that picks a thread that cannot run.
+  const Result r = Mmcheck("run demo/lock-order@abba --replay=v1:74988095:0.0.0.0.0.0.0.0.0");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(Lines(r.err), 1) << r.err;
+}
+
+TEST(CliTest, ExitOneWhenAResultMissesItsExpectation) {
+  // A pass scenario cut short is not a pass: the expectation is not met.
+  const Result r = Mmcheck("run bench/readers-3 --max-executions=2");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("bounded, not exhaustive"), std::string::npos) << r.out;
+}
+
+TEST(CliTest, AllMatchesEveryExpectation) {
+  const Result r = Mmcheck("run --all --json=-");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out.find("\"matches_expectation\":false"), std::string::npos) << r.out;
+  EXPECT_GE(Lines(r.out), 20);
+}
+
+}  // namespace
+}  // namespace mmcheck

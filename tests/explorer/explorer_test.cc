@@ -1,0 +1,287 @@
+// The explorer's built-in checks, its stop rule and limits, replay, and determinism.
+#include "explorer/explorer.h"
+
+#include "explorer/api.h"
+#include "explorer/dfs_strategy.h"
+#include "explorer/random_strategy.h"
+#include "explorer/replay_strategy.h"
+#include "explorer/token.h"
+#include "gtest/gtest.h"
+
+namespace mmcheck {
+namespace {
+
+// Records every execution's picks and steps, to compare two explorations.
+class Recording : public Strategy {
+ public:
+  explicit Recording(Strategy& inner) : inner_(inner) {}
+  absl::string_view name() const override { return inner_.name(); }
+  bool exhaustive() const override { return inner_.exhaustive(); }
+  bool NewExecution() override { return inner_.NewExecution(); }
+  int NextThread(const SchedulePoint& p) override { return inner_.NextThread(p); }
+  void EndExecution(const Execution& e, ExecutionOutcome outcome) override {
+    std::string line = EncodeToken("t", e.picks());
+    for (const Step& s : e.trace().steps) {
+      absl::StrAppend(&line, " ", s.thread, OpName(s.op), s.object, "=", s.value, s.ok);
+    }
+    log.push_back(line);
+    inner_.EndExecution(e, outcome);
+  }
+  std::vector<std::string> log;
+
+ private:
+  Strategy& inner_;
+};
+
+ExploreResult ExploreBody(absl::FunctionRef<void()> body, Strategy& strategy,
+                  std::optional<ViolationKind> target = std::nullopt) {
+  ExploreOptions options;
+  options.scenario = "t";
+  options.target = target;
+  return Explore(body, strategy, options);
+}
+
+void TwoIncrements() {
+  auto* x = Make<Atomic<int>>(0, "x");
+  for (int t = 0; t < 2; ++t) Spawn("inc", [x] { x->store(x->load() + 1); });
+  AtEnd([x] { MMCHECK_ASSERT(x->load() == 2); });
+}
+
+TEST(ExplorerTest, TwoExplorationsAreIdentical) {
+  auto body = [] {
+    auto* x = Make<Atomic<int>>(0, "x");
+    auto* m = Make<Mutex>("m");
+    Spawn("a", [x, m] {
+      m->lock();
+      x->fetch_add(2);
+      m->unlock();
+    });
+    Spawn("b", [x] {
+      int expected = 0;
+      x->compare_exchange(expected, 5);
+      x->exchange(7);
+    });
+    Spawn("c", [x] { x->load(); });
+  };
+  DfsStrategy d1, d2;
+  Recording r1(d1), r2(d2);
+  const ExploreResult a = ExploreBody(body, r1);
+  const ExploreResult b = ExploreBody(body, r2);
+  EXPECT_EQ(a.executions, b.executions);
+  EXPECT_GT(a.executions, 10u);
+  EXPECT_EQ(r1.log, r2.log);
+  RandomStrategy s1(42), s2(42), s3(43);
+  Recording q1(s1), q2(s2), q3(s3);
+  ExploreOptions options;
+  options.max_executions = 50;
+  Explore(body, q1, options);
+  Explore(body, q2, options);
+  Explore(body, q3, options);
+  EXPECT_EQ(q1.log, q2.log);
+  EXPECT_NE(q1.log, q3.log);
+}
+
+TEST(ExplorerTest, LostUpdateIsAnAssertionAndItsTokenReplays) {
+  DfsStrategy dfs;
+  const ExploreResult r = ExploreBody(TwoIncrements, dfs, ViolationKind::kAssertion);
+  ASSERT_EQ(r.violations.size(), 1u);
+  const Violation& v = r.violations[0];
+  EXPECT_EQ(v.kind, ViolationKind::kAssertion);
+  EXPECT_EQ(r.stop, StopReason::kViolation);
+  EXPECT_FALSE(r.complete);
+  // Both loads happen before both stores.
+  ASSERT_EQ(v.trace.steps.size(), 4u);
+  EXPECT_EQ(v.trace.steps[0].op, OpKind::kLoad);
+  EXPECT_EQ(v.trace.steps[1].op, OpKind::kLoad);
+  EXPECT_NE(v.trace.steps[0].thread, v.trace.steps[1].thread);
+
+  ReplayStrategy replay(*DecodeToken("t", v.schedule));
+  const ExploreResult again = ExploreBody(TwoIncrements, replay);
+  ASSERT_TRUE(again.status.ok()) << again.status;
+  ASSERT_EQ(again.violations.size(), 1u);
+  EXPECT_EQ(again.violations[0].message, v.message);
+  EXPECT_EQ(again.violations[0].schedule, v.schedule);
+  EXPECT_EQ(again.violations[0].step, v.step);
+}
+
+TEST(ExplorerTest, ReplayOfATokenThatDoesNotFitIsAnInputError) {
+  for (const std::vector<int>& schedule :
+       std::vector<std::vector<int>>{{0}, {0, 0, 1, 1, 1}, {2, 0, 0, 1, 1}}) {
+    ReplayStrategy replay(schedule);
+    const ExploreResult r = ExploreBody(TwoIncrements, replay);
+    EXPECT_EQ(r.status.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(r.stop, StopReason::kInputError);
+  }
+}
+
+TEST(ExplorerTest, ReLockingOwnMutexIsASelfDeadlock) {
+  DfsStrategy dfs;
+  const ExploreResult r = ExploreBody(
+      [] {
+        auto* m = Make<Mutex>("m");
+        Spawn("relock", [m] {
+          m->lock();
+          m->lock();
+        });
+      },
+      dfs);
+  ASSERT_EQ(r.violations.size(), 1u);
+  EXPECT_EQ(r.violations[0].kind, ViolationKind::kDeadlock);
+  EXPECT_NE(r.violations[0].message.find("already holds"), std::string::npos);
+}
+
+TEST(ExplorerTest, UnlockByAnotherThreadIsLockMisuse) {
+  DfsStrategy dfs;
+  const ExploreResult r = ExploreBody(
+      [] {
+        auto* m = Make<Mutex>("m");
+        auto* go = Make<Atomic<int>>(0, "go");
+        Spawn("owner", [m, go] {
+          m->lock();
+          go->store(1);
+          while (go->load() != 2) Yield();
+          m->unlock();
+        });
+        Spawn("thief", [m, go] {
+          while (go->load() != 1) Yield();
+          m->unlock();
+          go->store(2);
+        });
+      },
+      dfs);
+  ASSERT_EQ(r.violations.size(), 1u);
+  EXPECT_EQ(r.violations[0].kind, ViolationKind::kLockMisuse);
+  EXPECT_NE(r.violations[0].message.find("held by thread 'owner'"), std::string::npos);
+}
+
+TEST(ExplorerTest, JoinWaitsForTheThreadAndSpawnFromAThreadIsAStep) {
+  DfsStrategy dfs;
+  const ExploreResult r = ExploreBody(
+      [] {
+        auto* x = Make<Atomic<int>>(0, "x");
+        Spawn("parent", [x] {
+          ThreadHandle child = Spawn("child", [x] { x->store(1); });
+          Join(child);
+          MMCHECK_ASSERT(x->load() == 1);
+        });
+      },
+      dfs);
+  EXPECT_TRUE(r.violations.empty());
+  EXPECT_TRUE(r.complete);
+  // spawn, then {child store} and {parent join} can only go store -> join -> load.
+  EXPECT_EQ(r.executions, 1u);
+  EXPECT_EQ(r.max_depth, 4);
+}
+
+TEST(ExplorerTest, JoinCycleIsADeadlock) {
+  DfsStrategy dfs;
+  const ExploreResult r = ExploreBody(
+      [] {
+        Spawn("a", [] { Join(ThreadHandle{1}); });
+        Spawn("b", [] { Join(ThreadHandle{0}); });
+      },
+      dfs);
+  ASSERT_EQ(r.violations.size(), 1u);
+  EXPECT_EQ(r.violations[0].kind, ViolationKind::kDeadlock);
+  EXPECT_NE(r.violations[0].message.find("waits to join"), std::string::npos);
+}
+
+TEST(ExplorerTest, InvariantIsCheckedAfterEveryStep) {
+  DfsStrategy dfs;
+  const ExploreResult r = ExploreBody(
+      [] {
+        auto* x = Make<Atomic<int>>(0, "x");
+        Spawn("w", [x] {
+          x->store(1);
+          x->store(0);  // the end state is fine; the middle is not
+        });
+        Invariant("x stays 0", [x] { return x->load() == 0; });
+      },
+      dfs);
+  ASSERT_EQ(r.violations.size(), 1u);
+  EXPECT_EQ(r.violations[0].kind, ViolationKind::kInvariant);
+  EXPECT_EQ(r.violations[0].step, 1);
+}
+
+TEST(ExplorerTest, OtherKindsAreKeptWhileSearchingForTheTarget) {
+  // Execution order under dfs: first the deadlock-free order, then an assertion, a deadlock...
+  auto body = [] {
+    auto* a = Make<Mutex>("A");
+    auto* b = Make<Mutex>("B");
+    auto* x = Make<Atomic<int>>(0, "x");
+    Spawn("ab", [a, b, x] {
+      a->lock();
+      x->store(1);
+      b->lock();
+      b->unlock();
+      a->unlock();
+    });
+    Spawn("ba", [a, b, x] {
+      MMCHECK_ASSERT(x->load() == 0);
+      b->lock();
+      a->lock();
+      a->unlock();
+      b->unlock();
+    });
+  };
+  DfsStrategy dfs;
+  const ExploreResult r = ExploreBody(body, dfs, ViolationKind::kDeadlock);
+  ASSERT_NE(r.Find(ViolationKind::kDeadlock), nullptr);
+  ASSERT_NE(r.Find(ViolationKind::kAssertion), nullptr);
+  EXPECT_EQ(r.stop, StopReason::kViolation);
+  DfsStrategy dfs2;
+  const ExploreResult first = ExploreBody(body, dfs2);  // expecting pass: the first finding stops it
+  EXPECT_EQ(first.violations.size(), 1u);
+}
+
+TEST(ExplorerTest, YieldingThreadWaitsForTheOthers) {
+  DfsStrategy dfs;
+  const ExploreResult r = ExploreBody(
+      [] {
+        auto* flag = Make<Atomic<int>>(0, "flag");
+        for (int i = 0; i < 2; ++i) {
+          Spawn("spin", [flag] {
+            while (flag->load() == 0) Yield();
+          });
+        }
+        Spawn("set", [flag] { flag->store(1); });
+      },
+      dfs);
+  EXPECT_TRUE(r.violations.empty()) << r.violations[0].message;
+  EXPECT_TRUE(r.complete);
+}
+
+TEST(ExplorerTest, LimitsMakeTheResultIncomplete) {
+  DfsStrategy dfs;
+  ExploreOptions options;
+  options.max_executions = 3;
+  const ExploreResult r = Explore(
+      [] {
+        auto* x = Make<Atomic<int>>(0, "x");
+        for (int t = 0; t < 3; ++t) Spawn("r", [x] { x->load(); });
+      },
+      dfs, options);
+  EXPECT_EQ(r.executions, 3u);
+  EXPECT_FALSE(r.complete);
+  EXPECT_EQ(r.stop, StopReason::kMaxExecutions);
+}
+
+TEST(ExplorerTest, StepBoundIsALivelock) {
+  DfsStrategy dfs;
+  ExploreOptions options;
+  options.limits.max_steps_per_thread = 50;
+  const ExploreResult r = Explore(
+      [] {
+        auto* x = Make<Atomic<int>>(0, "x");
+        Spawn("spin", [x] {
+          while (x->load() == 0) Yield();
+        });
+      },
+      dfs, options);
+  ASSERT_EQ(r.violations.size(), 1u);
+  EXPECT_EQ(r.violations[0].kind, ViolationKind::kLivelock);
+  EXPECT_EQ(r.violations[0].step, 51);
+}
+
+}  // namespace
+}  // namespace mmcheck
