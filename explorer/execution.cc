@@ -11,13 +11,33 @@ namespace mmcheck {
 
 thread_local Execution* Execution::current_ = nullptr;
 
+namespace {
+
+Step PendingStep(int thread, OpKind op, int object, int64_t arg, const char* file, int line) {
+  Step step;
+  step.thread = static_cast<int16_t>(thread);
+  step.op = op;
+  step.object = object;
+  step.arg = arg;
+  step.file = file;
+  step.line = line;
+  return step;
+}
+
+}  // namespace
+
 Execution::Execution(StackPool& stacks, ExecutionLimits limits) : stacks_(stacks), limits_(limits) {}
 
 Execution::~Execution() { Teardown(); }
 
 int Execution::RegisterObject(const char* kind, const char* name, int index) {
-  trace_.objects.push_back(ObjectInfo{kind, name, index});
+  const size_t creator = static_cast<size_t>(running_ + 1);
+  if (objects_by_creator_.size() <= creator) objects_by_creator_.resize(creator + 1, 0);
+  const int seq = objects_by_creator_[creator]++;
+  MMCHECK_CHECK(seq < (1 << 20));
+  trace_.objects.push_back(ObjectInfo{kind, name, index, static_cast<int32_t>(creator << 20) | seq});
   lock_owner_.push_back(-1);
+  last_write_.push_back(-1);
   return static_cast<int>(trace_.objects.size()) - 1;
 }
 
@@ -83,14 +103,13 @@ Step& Execution::Visible(OpKind op, int object, int64_t arg, const char* file, i
   Thread& self = *threads_[running_];
   if (op == OpKind::kLock && lock_owner_[object] == running_) {
     // The kernel's locks are not recursive: the owner would wait for itself forever.
-    trace_.steps.push_back(Step{static_cast<int16_t>(running_), op, true, object, 0, arg, 0, file,
-                                line});
+    trace_.steps.push_back(PendingStep(running_, op, object, arg, file, line));
     Fail(ViolationKind::kDeadlock,
          absl::StrCat("thread '", self.name, "' acquires ", ObjectName(object),
                       " which it already holds (self-deadlock)"),
          file, line);
   }
-  self.pending = Step{static_cast<int16_t>(running_), op, true, object, 0, arg, 0, file, line};
+  self.pending = PendingStep(running_, op, object, arg, file, line);
   self.fiber->Suspend();
   return trace_.steps.back();
 }
@@ -145,7 +164,7 @@ void Execution::StartNewThreads() {
 }
 
 bool Execution::IsEnabled(const Thread& thread) const {
-  if (thread.finished) return false;
+  if (thread.finished || thread.spin_blocked) return false;
   switch (thread.pending.op) {
     case OpKind::kLock:
       return lock_owner_[thread.pending.object] < 0;
@@ -161,14 +180,17 @@ uint64_t Execution::ComputeEnabled() {
   for (int i = 0; i < num_threads(); ++i) {
     if (IsEnabled(*threads_[i])) enabled |= uint64_t{1} << i;
   }
-  // Threads that yielded wait until every thread that has not yielded is done or blocked.
-  if ((enabled & ~yielded_) != 0) return enabled & ~yielded_;
-  yielded_ = 0;
   return enabled;
 }
 
 void Execution::ReportDeadlock() {
   // Follow waits-for edges from the first blocked thread until a thread repeats: that is the cycle.
+  for (const auto& t : threads_) {
+    if (!t->finished && t->spin_blocked) {
+      ReportSpinForever();
+      return;
+    }
+  }
   auto waits_for = [&](const Thread& t) -> int {
     if (t.pending.op == OpKind::kLock) return lock_owner_[t.pending.object];
     if (t.pending.op == OpKind::kJoin) return t.pending.object;
@@ -218,6 +240,63 @@ void Execution::ReportDeadlock() {
   RecordViolation(ViolationKind::kDeadlock, std::move(message), nullptr, 0, culprit);
 }
 
+void Execution::ReportSpinForever() {
+  for (const auto& t : threads_) {
+    if (t->finished || !t->spin_blocked) continue;
+    std::string read;
+    for (const auto& [object, writer] : t->previous_reads) {
+      if (read.find(ObjectName(object)) == std::string::npos) {
+        absl::StrAppend(&read, read.empty() ? "" : ", ", ObjectName(object));
+      }
+    }
+    RecordViolation(ViolationKind::kLivelock,
+                    absl::StrCat("thread '", t->name, "' spins forever: its loop read ",
+                                 read.empty() ? "nothing" : read,
+                                 " and saw what it saw the iteration before, and no thread "
+                                 "left can write ",
+                                 read.empty() ? "anything it reads" : "them"),
+                    t->spin_file, t->spin_line, t->index);
+    return;
+  }
+}
+
+void Execution::AfterStep(int t, int index) {
+  Step& step = trace_.steps[static_cast<size_t>(index)];
+  Thread& thread = *threads_[t];
+  if (step.op == OpKind::kYield) {
+    // Blocked only if nothing it read has been overwritten since: a write between the read and
+    // the Yield would wake it at once.
+    bool unchanged = thread.has_previous && thread.iteration_reads == thread.previous_reads;
+    for (const auto& [object, writer] : thread.iteration_reads) {
+      unchanged = unchanged && last_write_[object] == writer;
+    }
+    if (unchanged) {
+      thread.spin_blocked = true;
+      thread.spin_file = step.file;
+      thread.spin_line = step.line;
+    }
+    thread.previous_reads.swap(thread.iteration_reads);
+    thread.iteration_reads.clear();
+    thread.has_previous = true;
+    return;
+  }
+  if (step.object < 0) return;
+  const Access access = AccessOf(step);
+  if (access.reads) thread.iteration_reads.emplace_back(step.object, last_write_[step.object]);
+  if (!access.writes) return;
+  last_write_[step.object] = index;
+  for (const auto& other : threads_) {
+    if (!other->spin_blocked || other->index == t) continue;
+    for (const auto& [object, writer] : other->previous_reads) {
+      if (object == step.object) {
+        other->spin_blocked = false;
+        step.wakes |= uint64_t{1} << other->index;
+        break;
+      }
+    }
+  }
+}
+
 void Execution::CheckInvariants() {
   for (auto& [name, check] : invariants_) {
     bool holds = false;
@@ -244,7 +323,8 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
   trace_.thread_names.clear();
   lock_owner_.clear();
   started_ = 0;
-  yielded_ = 0;
+  last_write_.clear();
+  objects_by_creator_.clear();
   violation_.reset();
   try {
     body();
@@ -263,9 +343,9 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
       ReportDeadlock();
       break;
     }
-    const int next = strategy.NextThread(SchedulePoint{enabled, last, steps()});
+    const int next = strategy.NextThread(SchedulePoint{enabled, last, steps(), this});
     if (next < 0) {
-      outcome = ExecutionOutcome::kAbandoned;
+      outcome = next == kAbandonBlocked ? ExecutionOutcome::kBlocked : ExecutionOutcome::kAbandoned;
       break;
     }
     MMCHECK_CHECK(next < num_threads() && (enabled >> next & 1));
@@ -281,15 +361,12 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
                       thread.pending.file, thread.pending.line);
       break;
     }
-    Step& step = trace_.steps.emplace_back(thread.pending);
-    step.enabled = enabled;
-    const bool yield = step.op == OpKind::kYield;
+    trace_.steps.emplace_back(thread.pending).enabled = enabled;
     running_ = next;
     thread.fiber->Resume();
     running_ = -1;
     thread.finished = thread.fiber->finished();
-    yielded_ &= ~(uint64_t{1} << next);
-    if (yield) yielded_ |= uint64_t{1} << next;
+    AfterStep(next, steps() - 1);
     last = next;
     StartNewThreads();
     if (!violation_) CheckInvariants();

@@ -29,6 +29,7 @@
 
 namespace mmcheck {
 
+class Execution;
 class Strategy;
 
 inline constexpr int kMaxThreads = 64;  // enabled sets are 64-bit masks
@@ -44,8 +45,8 @@ struct ExecutionLimits {
 enum class ExecutionOutcome {
   kComplete,    // every thread finished, no violation
   kViolation,   // violation() says which
-  kBlocked,     // ended blocked without a violation (reserved for reduction strategies)
-  kAbandoned,   // the strategy could not continue it (a replay token that does not fit)
+  kBlocked,     // ended blocked without a violation (a wakeup-tree branch that cannot go on)
+  kAbandoned,   // the strategy gave it up: redundant, or a replay token that does not fit
 };
 
 // What the strategy sees at each scheduling decision.
@@ -53,6 +54,7 @@ struct SchedulePoint {
   uint64_t enabled;  // bit i: thread i may take the next step
   int current;       // thread that took the previous step, or -1
   int step;          // 0-based index of the step about to be taken
+  const Execution* execution;  // the steps so far: execution->trace()
 };
 
 class Execution {
@@ -74,8 +76,10 @@ class Execution {
   int Spawn(std::string name, absl::AnyInvocable<void()> body, const char* file, int line);
   // Visible; enabled once thread `index` has finished.
   void Join(int index, const char* file, int line);
-  // Visible; tells the scheduler this thread spins: it is not picked again while another thread
-  // that has not yielded can run. A Yield() must not follow a side effect the spin depends on.
+  // Visible; ends one iteration of a spin loop. The contract: an iteration only reads (no side
+  // effect), so one that read the same writes as the previous iteration changed nothing. The
+  // thread then blocks until another thread writes an object that iteration read (GenMC's
+  // "spin assume"); a thread still blocked so when no thread can run spins forever: livelock.
   void Yield(const char* file, int line);
   // Checked after every step and at the end of the execution.
   void AddInvariant(std::string name, absl::AnyInvocable<bool()> check);
@@ -92,6 +96,8 @@ class Execution {
   // --- primitive API --------------------------------------------------------------------------
   // Ids are dense, in creation order, reset for every execution.
   int RegisterObject(const char* kind, const char* name, int index);
+  // The key of an object that stays the same across executions (see ObjectInfo::key).
+  int32_t object_key(int object) const { return trace_.objects[object].key; }
 
   // Announces a visible operation of the current thread and suspends until the scheduler picks
   // it. Returns the Step being executed, for the caller to fill in (value, ok). Outside a thread
@@ -128,6 +134,13 @@ class Execution {
     std::vector<int> held;   // lock object ids, in acquisition order
     int steps = 0;
     bool finished = false;
+    // Spin loops (Yield): what the current and the previous iteration read, as (object, step that
+    // wrote the value read, -1 for the initial value).
+    std::vector<std::pair<int, int>> iteration_reads, previous_reads;
+    bool has_previous = false;
+    bool spin_blocked = false;
+    const char* spin_file = "";
+    int spin_line = 0;
     Execution* execution = nullptr;
     int index = 0;
   };
@@ -137,6 +150,9 @@ class Execution {
   uint64_t ComputeEnabled();
   bool IsEnabled(const Thread& thread) const;
   void ReportDeadlock();
+  void ReportSpinForever();
+  // Bookkeeping after thread `t` performed trace step `index`: spin iterations and wake-ups.
+  void AfterStep(int t, int index);
   void CheckThreadExit(Thread& thread);
   void CheckInvariants();
   // `thread` defaults to the running thread.
@@ -151,11 +167,12 @@ class Execution {
   std::vector<std::unique_ptr<Thread>> threads_;
   int started_ = 0;         // threads_[0, started_) have been run to their first visible operation
   int running_ = -1;        // thread whose fiber runs now
-  uint64_t yielded_ = 0;    // threads that yielded and wait for the others to run
+  std::vector<int> objects_by_creator_;  // next key sequence number per creating thread (+1)
   Trace trace_;
   std::vector<int> picks_;
   Step scratch_;
   std::vector<int> lock_owner_;  // by object id; -1 when free
+  std::vector<int> last_write_;  // by object id: trace step of the last write, -1 for none
   std::vector<std::pair<std::string, absl::AnyInvocable<bool()>>> invariants_;
   std::vector<absl::AnyInvocable<void()>> at_end_;
   std::vector<std::pair<void*, void (*)(void*)>> owned_;

@@ -15,6 +15,12 @@
 
 namespace mmcheck {
 
+// What NextThread() returns to abandon an execution: a redundant one (sleep-set blocked: every
+// enabled thread would repeat a trace already explored, or a replay that does not fit), or one
+// that cannot go on (a wakeup-tree branch that blocks).
+inline constexpr int kAbandonRedundant = -1;
+inline constexpr int kAbandonBlocked = -2;
+
 class Strategy {
  public:
   virtual ~Strategy() = default;
@@ -24,8 +30,8 @@ class Strategy {
   virtual bool exhaustive() const = 0;
   // Prepares the next execution. False when the search space is exhausted.
   virtual bool NewExecution() = 0;
-  // Picks a thread whose bit is set in point.enabled, or returns -1 to abandon the execution
-  // (status() then says why).
+  // Picks a thread whose bit is set in point.enabled, or abandons the execution with
+  // kAbandonRedundant / kAbandonBlocked (with a status() error: an input error).
   virtual int NextThread(const SchedulePoint& point) = 0;
   // Called once the execution has ended.
   virtual void EndExecution(const Execution& execution, ExecutionOutcome outcome) {

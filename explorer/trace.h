@@ -40,16 +40,33 @@ struct Step {
   int64_t value = 0;       // value read (loads, read-modify-writes) or written (stores)
   int64_t arg = 0;         // value written by a read-modify-write / expected value of a cas
   uint64_t enabled = 0;    // threads that could have been scheduled at this step
+  uint64_t wakes = 0;      // spinning threads this step's write let run again
   const char* file = "";
   int line = 0;
 };
 
-// What an object id stands for, for printing.
+// What an object id stands for, for printing, and its key across executions.
 struct ObjectInfo {
   const char* kind;  // "atomic", "mutex", ...
   const char* name;  // scenario-given base name
   int index;         // element index for arrays of objects, or -1
+  // Dense ids follow creation order, which may differ between executions when threads create
+  // objects. The key (creating thread, its n-th object) does not: strategies that compare steps
+  // of different executions use it.
+  int32_t key;
 };
+
+// How a step touches its object: the dependency rule of each primitive, in one place. Two steps
+// of different threads on the same object are dependent unless both only read. A lock
+// acquisition or release writes the mutex; a try_lock that fails only reads it; a
+// compare_exchange that fails only reads.
+struct Access {
+  bool reads = false;
+  bool writes = false;
+  bool acquires = false;  // takes a lock (lock, successful try_lock)
+  bool releases = false;  // releases a lock
+};
+Access AccessOf(const Step& step);
 
 struct Trace {
   std::vector<Step> steps;

@@ -234,7 +234,7 @@ TEST(ExplorerTest, OtherKindsAreKeptWhileSearchingForTheTarget) {
   EXPECT_EQ(first.violations.size(), 1u);
 }
 
-TEST(ExplorerTest, YieldingThreadWaitsForTheOthers) {
+TEST(ExplorerTest, SpinnersBlockUntilAWriteAndAllFinish) {
   DfsStrategy dfs;
   const ExploreResult r = ExploreBody(
       [] {
@@ -273,14 +273,32 @@ TEST(ExplorerTest, StepBoundIsALivelock) {
   const ExploreResult r = Explore(
       [] {
         auto* x = Make<Atomic<int>>(0, "x");
-        Spawn("spin", [x] {
-          while (x->load() == 0) Yield();
+        Spawn("count", [x] {
+          while (x->fetch_add(1) >= 0) {
+          }
         });
       },
       dfs, options);
   ASSERT_EQ(r.violations.size(), 1u);
   EXPECT_EQ(r.violations[0].kind, ViolationKind::kLivelock);
   EXPECT_EQ(r.violations[0].step, 51);
+  EXPECT_NE(r.violations[0].message.find("exceeded the bound of 50"), std::string::npos);
+}
+
+TEST(ExplorerTest, SpinThatCanNeverSeeANewValueIsALivelock) {
+  DfsStrategy dfs;
+  const ExploreResult r = ExploreBody(
+      [] {
+        auto* x = Make<Atomic<int>>(0, "x");
+        Spawn("spin", [x] {
+          while (x->load() == 0) Yield();
+        });
+      },
+      dfs);
+  ASSERT_EQ(r.violations.size(), 1u);
+  EXPECT_EQ(r.violations[0].kind, ViolationKind::kLivelock);
+  EXPECT_EQ(r.violations[0].step, 4);  // load, yield, load, yield: the second iteration saw the same
+  EXPECT_NE(r.violations[0].message.find("spins forever"), std::string::npos);
 }
 
 }  // namespace
