@@ -13,6 +13,7 @@
 #include "absl/strings/str_replace.h"
 #include "cli/json.h"
 #include "explorer/dfs_strategy.h"
+#include "explorer/dpor_strategy.h"
 #include "explorer/explorer.h"
 #include "explorer/random_strategy.h"
 #include "explorer/replay_strategy.h"
@@ -137,7 +138,8 @@ std::unique_ptr<Strategy> MakeStrategy(const Options& options, const ScenarioIns
     // The same seed for every scenario of a run, mixed with the name so they differ.
     return std::make_unique<RandomStrategy>(options.seed ^ ScenarioHash(instance.name));
   }
-  return std::make_unique<DfsStrategy>();
+  if (options.strategy == "dfs") return std::make_unique<DfsStrategy>();
+  return std::make_unique<DporStrategy>();
 }
 
 }  // namespace

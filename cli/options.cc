@@ -28,7 +28,7 @@ absl::Status ParseNumber(absl::string_view flag, absl::string_view text, T min, 
 
 const char* UsageText() {
   return "usage: mmcheck list [--json]\n"
-         "       mmcheck run NAME|PATTERN|--all [--strategy=dfs|random] [--max-executions=N]\n"
+         "       mmcheck run NAME|PATTERN|--all [--strategy=dpor|dfs|random] [--max-executions=N]\n"
          "                   [--time-limit=SECONDS] [--seed=N] [--replay=TOKEN]\n"
          "                   [--json=FILE|-] [--report=DIR] [--max-steps=N]\n";
 }
@@ -80,8 +80,8 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
     }
     absl::Status status;
     if (flag == "--strategy") {
-      if (value != "dfs" && value != "random") {
-        return Bad(absl::StrCat("unknown strategy '", value, "': use dfs or random"));
+      if (value != "dpor" && value != "dfs" && value != "random") {
+        return Bad(absl::StrCat("unknown strategy '", value, "': use dpor, dfs or random"));
       }
       options.strategy = value;
     } else if (flag == "--max-executions") {

@@ -24,7 +24,7 @@ struct Options {
   std::string json_path;         // run: "-" for stdout
   std::vector<std::string> targets;  // run: names or patterns
   bool all = false;
-  std::string strategy = "dfs";
+  std::string strategy = "dpor";
   uint64_t max_executions = 0;   // 0: the strategy's default
   double time_limit_s = 0;
   uint64_t seed = 0;

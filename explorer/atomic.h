@@ -39,12 +39,13 @@ class Atomic {
 
   T load(const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
     Step& step = Exec().Visible(OpKind::kLoad, id_, 0, file, line);
-    step.value = TraceValue(value_);
+    step.value = step.old = TraceValue(value_);
     return value_;
   }
 
   void store(T value, const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
     Step& step = Exec().Visible(OpKind::kStore, id_, TraceValue(value), file, line);
+    step.old = TraceValue(value_);
     value_ = value;
     step.value = TraceValue(value);
   }
@@ -53,7 +54,7 @@ class Atomic {
     Step& step = Exec().Visible(OpKind::kExchange, id_, TraceValue(value), file, line);
     T old = value_;
     value_ = value;
-    step.value = TraceValue(old);
+    step.value = step.old = TraceValue(old);
     return old;
   }
 
@@ -61,7 +62,8 @@ class Atomic {
   bool compare_exchange(T& expected, T desired, const char* file = __builtin_FILE(),
                         int line = __builtin_LINE()) {
     Step& step = Exec().Visible(OpKind::kCompareExchange, id_, TraceValue(desired), file, line);
-    step.value = TraceValue(value_);
+    step.value = step.old = TraceValue(value_);
+    step.expected = TraceValue(expected);
     if (value_ == expected) {
       value_ = desired;
       step.ok = true;
@@ -76,7 +78,7 @@ class Atomic {
     Step& step = Exec().Visible(OpKind::kFetchAdd, id_, TraceValue(delta), file, line);
     T old = value_;
     value_ = static_cast<T>(value_ + delta);
-    step.value = TraceValue(old);
+    step.value = step.old = TraceValue(old);
     return old;
   }
 

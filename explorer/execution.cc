@@ -319,6 +319,7 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
   current_ = this;
   trace_.steps.clear();
   picks_.clear();
+  performed_ = 0;
   trace_.objects.clear();
   trace_.thread_names.clear();
   lock_owner_.clear();
@@ -366,6 +367,7 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
     thread.fiber->Resume();
     running_ = -1;
     thread.finished = thread.fiber->finished();
+    ++performed_;
     AfterStep(next, steps() - 1);
     last = next;
     StartNewThreads();

@@ -124,6 +124,9 @@ class Execution {
   // The thread picked at each scheduling point, in order: what a replay token stores.
   const std::vector<int>& picks() const { return picks_; }
   int steps() const { return static_cast<int>(trace_.steps.size()); }
+  // Steps actually performed: a prefix of trace().steps. A report may show one more step, the
+  // one that could not be performed (a re-lock by the owner, a step past the bound).
+  int performed_steps() const { return performed_; }
 
  private:
   struct Thread {
@@ -170,6 +173,7 @@ class Execution {
   std::vector<int> objects_by_creator_;  // next key sequence number per creating thread (+1)
   Trace trace_;
   std::vector<int> picks_;
+  int performed_ = 0;
   Step scratch_;
   std::vector<int> lock_owner_;  // by object id; -1 when free
   std::vector<int> last_write_;  // by object id: trace step of the last write, -1 for none

@@ -30,7 +30,8 @@ void Mutex::lock(const char* file, int line) {
 bool Mutex::try_lock(const char* file, int line) {
   Execution& e = Exec();
   Step& step = e.Visible(OpKind::kTryLock, id_, 0, file, line);
-  step.ok = e.lock_owner(id_) < 0;
+  step.old = e.lock_owner(id_) >= 0 ? 1 : 0;
+  step.ok = step.old == 0;
   if (step.ok) e.set_lock_owner(id_, e.current_thread());
   return step.ok;
 }

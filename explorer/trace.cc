@@ -57,6 +57,13 @@ Access AccessOf(const Step& step) {
   return a;
 }
 
+Access AccessAt(const Step& step, int64_t old) {
+  Step moved = step;
+  if (step.op == OpKind::kCompareExchange) moved.ok = old == step.expected;
+  if (step.op == OpKind::kTryLock) moved.ok = old == 0;
+  return AccessOf(moved);
+}
+
 std::string Trace::ObjectName(int object) const {
   if (object < 0 || object >= static_cast<int>(objects.size())) return "";
   const ObjectInfo& info = objects[object];

@@ -38,7 +38,9 @@ struct Step {
   bool ok = true;          // a compare_exchange or try_lock that succeeded
   int32_t object = kNoObject;
   int64_t value = 0;       // value read (loads, read-modify-writes) or written (stores)
-  int64_t arg = 0;         // value written by a read-modify-write / expected value of a cas
+  int64_t arg = 0;         // value written by a read-modify-write / desired value of a cas
+  int64_t old = 0;         // the object's value before the step (a mutex: 1 if it was held)
+  int64_t expected = 0;    // what a compare_exchange expected
   uint64_t enabled = 0;    // threads that could have been scheduled at this step
   uint64_t wakes = 0;      // spinning threads this step's write let run again
   const char* file = "";
@@ -67,6 +69,11 @@ struct Access {
   bool releases = false;  // releases a lock
 };
 Access AccessOf(const Step& step);
+
+// The access `step` would make if it ran where the object's value is `old` instead (see
+// Step::old). Only a compare_exchange and a try_lock change footprint with the state: a reduction
+// that moves a step must know what it becomes there.
+Access AccessAt(const Step& step, int64_t old);
 
 struct Trace {
   std::vector<Step> steps;

@@ -1,0 +1,288 @@
+// DporStrategy; see dpor_strategy.h.
+#include "explorer/dpor_strategy.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "explorer/check.h"
+
+namespace mmcheck {
+
+DporStrategy::Event DporStrategy::Describe(const Execution& execution, const Step& step) {
+  Event e;
+  e.thread = step.thread;
+  if (step.op == OpKind::kSpawn) {
+    e.spawns = static_cast<int16_t>(step.object);
+  } else if (step.op == OpKind::kJoin) {
+    e.joins = static_cast<int16_t>(step.object);
+  } else if (step.object >= 0) {
+    const Access a = AccessOf(step);
+    e.reads = a.reads;
+    e.writes = a.writes;
+    e.object = execution.object_key(step.object);
+  }
+  return e;
+}
+
+bool DporStrategy::Dependent(const Event& a, const Event& b) {
+  if (a.thread == b.thread) return true;
+  if (a.spawns == b.thread || b.spawns == a.thread) return true;
+  if (a.joins == b.thread || b.joins == a.thread) return true;
+  return a.object >= 0 && a.object == b.object && (a.writes || b.writes);
+}
+
+bool DporStrategy::WeakInitial(const Event& pe, const std::vector<Event>& v) {
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (v[i].thread != pe.thread) continue;
+    for (size_t k = 0; k < i; ++k) {
+      if (Dependent(v[k], v[i])) return false;
+    }
+    return true;
+  }
+  for (const Event& e : v) {
+    if (Dependent(pe, e)) return false;
+  }
+  return true;
+}
+
+uint32_t DporStrategy::NewWakeupNode(const Event& event) {
+  uint32_t index;
+  if (!free_nodes_.empty()) {
+    index = free_nodes_.back();
+    free_nodes_.pop_back();
+    arena_[index].event = event;
+    arena_[index].children.clear();
+  } else {
+    index = static_cast<uint32_t>(arena_.size());
+    arena_.push_back(WakeupNode{event, {}});
+  }
+  return index;
+}
+
+void DporStrategy::FreeWakeupTree(uint32_t node) {
+  FreeWakeupForest(arena_[node].children);
+  free_nodes_.push_back(node);
+}
+
+void DporStrategy::FreeWakeupForest(std::vector<uint32_t>& roots) {
+  for (uint32_t r : roots) FreeWakeupTree(r);
+  roots.clear();
+}
+
+void DporStrategy::TakeLeftmost(Node& n, std::vector<uint32_t>& roots) {
+  const uint32_t r = roots.front();
+  roots.erase(roots.begin());
+  n.chosen = arena_[r].event.thread;
+  n.event = arena_[r].event;
+  FreeWakeupForest(pending_wakeup_);
+  pending_wakeup_.swap(arena_[r].children);
+  free_nodes_.push_back(r);
+}
+
+void DporStrategy::Insert(Node& node, std::vector<Event> v) {
+  // Walk down the leftmost path whose events are weak initials of what is left of v.
+  int parent = -1;  // -1: the root level, node.wakeup
+  while (true) {
+    std::vector<uint32_t>& level = parent < 0 ? node.wakeup : arena_[parent].children;
+    int next = -1;
+    for (uint32_t child : level) {
+      const Event& ce = arena_[child].event;
+      if (!WeakInitial(ce, v)) continue;
+      auto it = std::find_if(v.begin(), v.end(), [&](const Event& e) { return e.thread == ce.thread; });
+      if (it != v.end()) v.erase(it);
+      next = static_cast<int>(child);
+      break;
+    }
+    if (next < 0) break;
+    // A leaf, or v used up: some execution below is already equivalent to one that reverses it.
+    if (arena_[next].children.empty() || v.empty()) return;
+    parent = next;
+  }
+  uint32_t head = 0;
+  for (size_t i = v.size(); i-- > 0;) {
+    const uint32_t n = NewWakeupNode(v[i]);
+    if (i + 1 < v.size()) arena_[n].children.push_back(head);
+    head = n;
+  }
+  (parent < 0 ? node.wakeup : arena_[parent].children).push_back(head);
+}
+
+void DporStrategy::ResetExecution() {
+  processed_ = 0;
+  clocks_.clear();
+  events_.clear();
+  release_of_.clear();
+  for (Clock& c : thread_clock_) c.fill(0);
+  woken_by_.fill(-1);
+  last_write_.clear();
+  last_acquire_.clear();
+  for (auto& r : reads_since_) r.clear();
+}
+
+bool DporStrategy::NewExecution() {
+  ResetExecution();
+  if (!started_) {
+    started_ = true;
+    branch_depth_ = 0;
+    return true;
+  }
+  FreeWakeupForest(pending_wakeup_);
+  while (!stack_.empty()) {
+    Node& n = stack_.back();
+    if (n.executed) n.sleep.push_back(n.event);
+    n.executed = false;
+    if (!n.wakeup.empty()) {
+      TakeLeftmost(n, n.wakeup);
+      branch_depth_ = stack_.size() - 1;
+      return true;
+    }
+    stack_.pop_back();
+  }
+  return false;
+}
+
+int DporStrategy::NextThread(const SchedulePoint& point) {
+  const Execution& execution = *point.execution;
+  while (processed_ < point.step) ProcessStep(execution, processed_++);
+  const size_t depth = static_cast<size_t>(point.step);
+  if (depth < stack_.size()) {
+    Node& n = stack_[depth];
+    // Replaying the prefix: a deterministic scenario offers the same choice again.
+    MMCHECK_CHECK(n.enabled == point.enabled);
+    if (depth == branch_depth_ && !(point.enabled >> n.chosen & 1)) {
+      FreeWakeupForest(pending_wakeup_);
+      return kAbandonBlocked;
+    }
+    return n.chosen;
+  }
+  MMCHECK_CHECK(depth == stack_.size());
+  Node n;
+  n.enabled = point.enabled;
+  if (depth > 0) {
+    const Node& parent = stack_[depth - 1];
+    for (const Event& s : parent.sleep) {
+      if (!Dependent(s, parent.event)) n.sleep.push_back(s);
+    }
+  }
+  if (!pending_wakeup_.empty()) {
+    std::vector<uint32_t> roots;
+    roots.swap(pending_wakeup_);
+    TakeLeftmost(n, roots);
+    n.wakeup = std::move(roots);
+    if (!(point.enabled >> n.chosen & 1)) {
+      FreeWakeupForest(n.wakeup);
+      FreeWakeupForest(pending_wakeup_);
+      return kAbandonBlocked;
+    }
+  } else {
+    uint64_t asleep = 0;
+    for (const Event& s : n.sleep) asleep |= uint64_t{1} << s.thread;
+    const uint64_t candidates = point.enabled & ~asleep;
+    if (candidates == 0) return kAbandonRedundant;
+    n.chosen = LowestThread(candidates);
+  }
+  stack_.push_back(std::move(n));
+  return stack_.back().chosen;
+}
+
+void DporStrategy::EndExecution(const Execution& execution, ExecutionOutcome outcome) {
+  (void)outcome;
+  while (processed_ < execution.performed_steps()) ProcessStep(execution, processed_++);
+}
+
+void DporStrategy::ProcessStep(const Execution& execution, int index) {
+  const Step& step = execution.trace().steps[static_cast<size_t>(index)];
+  const Event ev = Describe(execution, step);
+  const int p = step.thread;
+  if (static_cast<size_t>(index) < stack_.size()) {
+    Node& n = stack_[static_cast<size_t>(index)];
+    MMCHECK_CHECK(n.chosen == p);
+    n.event = ev;
+    n.executed = true;
+  }
+  events_.push_back(ev);
+  release_of_.push_back(-1);
+
+  // Immediate happens-before predecessors on the object: the last write, and for a write also
+  // every read since it.
+  const Access access = AccessOf(step);
+  const int x = (ev.object >= 0) ? step.object : -1;
+  if (x >= 0 && static_cast<size_t>(x) >= last_write_.size()) {
+    last_write_.resize(static_cast<size_t>(x) + 1, -1);
+    last_acquire_.resize(static_cast<size_t>(x) + 1, -1);
+    if (reads_since_.size() < last_write_.size()) reads_since_.resize(last_write_.size());
+  }
+  std::vector<int> candidates;
+  if (x >= 0) {
+    if (last_write_[x] >= 0) candidates.push_back(last_write_[x]);
+    if (access.writes) {
+      candidates.insert(candidates.end(), reads_since_[x].begin(), reads_since_[x].end());
+    }
+  }
+
+  const Clock previous = thread_clock_[p];
+  Clock clock = previous;
+  auto join = [&clock](const Clock& other) {
+    for (int t = 0; t < kMaxThreads; ++t) clock[t] = std::max(clock[t], other[t]);
+  };
+  for (int k : candidates) join(clocks_[static_cast<size_t>(k)]);
+  if (step.op == OpKind::kJoin) join(thread_clock_[step.object]);
+  clock[p] = previous[p] + 1;
+  clocks_.push_back(clock);
+  thread_clock_[p] = clock;
+  if (step.op == OpKind::kSpawn) thread_clock_[step.object] = clock;
+
+  for (int k : candidates) {
+    const int q = events_[static_cast<size_t>(k)].thread;
+    if (q == p) continue;
+    int partner = k;
+    if (access.acquires && execution.trace().steps[static_cast<size_t>(k)].op == OpKind::kUnlock) {
+      partner = release_of_[static_cast<size_t>(k)];
+      if (partner < 0) continue;
+    }
+    if (woken_by_[p] == partner) continue;
+    const uint32_t mark = clocks_[static_cast<size_t>(partner)][q];
+    bool covered = previous[q] >= mark;
+    for (int other : candidates) {
+      if (other != k && clocks_[static_cast<size_t>(other)][q] >= mark) covered = true;
+    }
+    if (!covered) AddRace(execution, partner, index);
+  }
+  woken_by_[p] = -1;
+  for (uint64_t w = step.wakes; w != 0; w &= w - 1) woken_by_[LowestThread(w)] = index;
+
+  if (x >= 0) {
+    if (access.writes) {
+      last_write_[x] = index;
+      reads_since_[x].clear();
+    } else if (access.reads) {
+      reads_since_[x].push_back(index);
+    }
+    if (access.acquires) last_acquire_[x] = index;
+    if (access.releases) release_of_.back() = last_acquire_[x];
+  }
+}
+
+void DporStrategy::AddRace(const Execution& execution, int earlier, int later) {
+  const int q = events_[static_cast<size_t>(earlier)].thread;
+  const uint32_t mark = clocks_[static_cast<size_t>(earlier)][q];
+  std::vector<Event> v;
+  for (int k = earlier + 1; k < later; ++k) {
+    if (clocks_[static_cast<size_t>(k)][q] < mark) v.push_back(events_[static_cast<size_t>(k)]);
+  }
+  // The reversed step runs where `earlier` ran: on the same object, so it sees the value
+  // `earlier` saw (no step of v writes it). A compare_exchange or try_lock may change footprint.
+  const std::vector<Step>& steps = execution.trace().steps;
+  Event moved = events_[static_cast<size_t>(later)];
+  const Access at = AccessAt(steps[static_cast<size_t>(later)], steps[static_cast<size_t>(earlier)].old);
+  moved.reads = at.reads;
+  moved.writes = at.writes;
+  v.push_back(moved);
+  Node& node = stack_[static_cast<size_t>(earlier)];
+  for (const Event& s : node.sleep) {
+    if (WeakInitial(s, v)) return;
+  }
+  Insert(node, std::move(v));
+}
+
+}  // namespace mmcheck

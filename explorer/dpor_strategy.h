@@ -1,0 +1,106 @@
+// DporStrategy: optimal dynamic partial-order reduction, one execution per Mazurkiewicz trace.
+//
+// The algorithm is Optimal-DPOR of Abdulla, Aronis, Jonsson, Sagonas, "Source Sets: A Foundation
+// for Optimal Dynamic Partial Order Reduction", JACM 64(4), 2017 (Algorithm 2): sleep sets plus
+// wakeup trees. It runs stateless, like DfsStrategy: every execution replays a prefix of the
+// previous one and branches at the deepest state whose wakeup tree still has a branch.
+//
+// After each step it computes the step's vector clock (happens-before) and its races: pairs
+// e < e' of dependent steps of different threads with no step between them in happens-before.
+// For each race it builds v = notdep(e).e' (the steps after e that do not happen after it,
+// then e') and inserts v into the wakeup tree at the state before e, unless a thread asleep
+// there is a weak initial of v. Dependency is AccessOf() in trace.h plus spawn/join and
+// program order. Two rules keep every reversal executable:
+// - A lock acquisition whose mutex was last released by another thread races with that
+//   thread's acquisition, not with the release (it could never run between the two).
+// - A spinning thread woken by a write (see Execution::Yield) does not race with that write:
+//   running before it would only repeat a spin iteration, which the spin semantics prunes.
+// - A compare_exchange or try_lock moved before the step it races with may now fail or
+//   succeed where it did not: its footprint in v is recomputed from the value the object had
+//   there (AccessAt; Nidhugg's recompute_cmpxhg_success does the same).
+// A wakeup-tree branch that still cannot run (only possible through spin blocking) ends its
+// execution as blocked.
+#ifndef MMCHECK_EXPLORER_DPOR_STRATEGY_H_
+#define MMCHECK_EXPLORER_DPOR_STRATEGY_H_
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "explorer/strategy.h"
+
+namespace mmcheck {
+
+class DporStrategy : public Strategy {
+ public:
+  absl::string_view name() const override { return "dpor"; }
+  bool exhaustive() const override { return true; }
+  bool NewExecution() override;
+  int NextThread(const SchedulePoint& point) override;
+  void EndExecution(const Execution& execution, ExecutionOutcome outcome) override;
+
+  // What DPOR knows of a step, in terms that stay valid across executions.
+  struct Event {
+    int16_t thread = -1;
+    bool reads = false;
+    bool writes = false;
+    int32_t object = -1;  // ObjectInfo::key, or -1
+    int16_t spawns = -1;  // the thread a spawn creates
+    int16_t joins = -1;   // the thread a join waits for
+  };
+  static Event Describe(const Execution& execution, const Step& step);
+  static bool Dependent(const Event& a, const Event& b);
+  // p (with next event pe) is a weak initial of v: its first event in v has no predecessor in v,
+  // or p does not occur in v and pe is independent of all of v.
+  static bool WeakInitial(const Event& pe, const std::vector<Event>& v);
+
+ private:
+  using Clock = std::array<uint32_t, kMaxThreads>;
+
+  struct WakeupNode {
+    Event event;
+    std::vector<uint32_t> children;  // ordered
+  };
+  struct Node {
+    uint64_t enabled = 0;
+    int chosen = -1;
+    bool executed = false;
+    Event event;                  // the step taken from this state in the current execution
+    std::vector<Event> sleep;     // threads (with their next event) that need not be explored
+    std::vector<uint32_t> wakeup; // roots of the wakeup tree: branches still to explore
+  };
+
+  uint32_t NewWakeupNode(const Event& event);
+  void FreeWakeupTree(uint32_t node);
+  void FreeWakeupForest(std::vector<uint32_t>& roots);
+  // Takes the leftmost branch of `roots` for node `n`: its thread becomes n.chosen, its subtree
+  // the pending wakeup tree of the next state.
+  void TakeLeftmost(Node& n, std::vector<uint32_t>& roots);
+  void Insert(Node& node, std::vector<Event> v);
+
+  void ResetExecution();
+  void ProcessStep(const Execution& execution, int index);
+  void AddRace(const Execution& execution, int earlier, int later);
+
+  std::vector<Node> stack_;
+  std::vector<WakeupNode> arena_;
+  std::vector<uint32_t> free_nodes_;
+  std::vector<uint32_t> pending_wakeup_;  // subtree to become the next new state's wakeup tree
+  size_t branch_depth_ = 0;               // depth where this execution leaves the previous one
+  bool started_ = false;
+
+  // Per execution, by step index / thread / object id.
+  int processed_ = 0;
+  std::vector<Clock> clocks_;
+  std::vector<Event> events_;
+  std::vector<int> release_of_;  // unlock step -> the acquisition it releases
+  std::array<Clock, kMaxThreads> thread_clock_{};
+  std::array<int, kMaxThreads> woken_by_{};
+  std::vector<int> last_write_;
+  std::vector<int> last_acquire_;
+  std::vector<std::vector<int>> reads_since_;
+};
+
+}  // namespace mmcheck
+
+#endif  // MMCHECK_EXPLORER_DPOR_STRATEGY_H_
