@@ -48,7 +48,7 @@ TEST(CliTest, RunJsonHasEveryContractField) {
   const Result r = Mmcheck("run demo/counter@lost-update --json=-");
   EXPECT_EQ(r.code, 0) << r.err;
   const std::regex object(
-      R"re(^\{"scenario":"demo/counter@lost-update","expect":"violation:assertion","verdict":"violation","matches_expectation":true,"strategy":"dfs","complete":false,"executions":\d+,"redundant_executions":0,"blocked_executions":0,"max_depth":\d+,"elapsed_s":[0-9.]+,"violation":\{"kind":"assertion","message":"[^"]+","thread":"","thread_index":-1,"step":\d+,"preemptions":\d+,"schedule":"v1:[0-9a-f]{8}:[0-9.*]+"\}\}\n$)re");
+      R"re(^\{"scenario":"demo/counter@lost-update","expect":"violation:assertion","verdict":"violation","matches_expectation":true,"strategy":"dpor","complete":false,"executions":\d+,"redundant_executions":0,"blocked_executions":0,"max_depth":\d+,"elapsed_s":[0-9.]+,"violation":\{"kind":"assertion","message":"[^"]+","thread":"","thread_index":-1,"step":\d+,"preemptions":\d+,"schedule":"v1:[0-9a-f]{8}:[0-9.*]+"\}\}\n$)re");
   EXPECT_TRUE(std::regex_match(r.out, object)) << r.out;
 }
 
