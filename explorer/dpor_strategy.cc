@@ -116,6 +116,7 @@ void DporStrategy::ResetExecution() {
   woken_by_.fill(-1);
   last_write_.clear();
   last_acquire_.clear();
+  value_after_.clear();
   for (auto& r : reads_since_) r.clear();
 }
 
@@ -186,8 +187,62 @@ int DporStrategy::NextThread(const SchedulePoint& point) {
 }
 
 void DporStrategy::EndExecution(const Execution& execution, ExecutionOutcome outcome) {
-  (void)outcome;
   while (processed_ < execution.performed_steps()) ProcessStep(execution, processed_++);
+  if (outcome == ExecutionOutcome::kComplete || outcome == ExecutionOutcome::kAbandoned) return;
+  // The execution ended with threads that never got to their next step (a deadlock, or a
+  // violation that stopped it). Their pending steps race as if each ran next: a lock that stayed
+  // blocked must still be tried before the acquisition that blocked it.
+  for (int t = 0; t < execution.num_threads(); ++t) {
+    if (execution.thread_finished(t)) continue;
+    const Step& pending = execution.pending_step(t);
+    if (pending.object < 0 || pending.op == OpKind::kSpawn || pending.op == OpKind::kJoin) continue;
+    const size_t x = static_cast<size_t>(pending.object);
+    if (x >= last_write_.size()) continue;  // not touched yet: nothing to race with
+    Event ev = Describe(execution, pending);
+    const Access access = AccessAt(pending, value_after_[x]);
+    ev.reads = access.reads;
+    ev.writes = access.writes;
+    DetectRaces(execution, pending, ev, access, processed_, thread_clock_[t],
+                Candidates(pending.object, access));
+  }
+}
+
+std::vector<int> DporStrategy::Candidates(int object, const Access& access) const {
+  // Immediate happens-before predecessors on the object: the last write, and for a write also
+  // every read since it.
+  std::vector<int> candidates;
+  const size_t x = static_cast<size_t>(object);
+  if (last_write_[x] >= 0) candidates.push_back(last_write_[x]);
+  if (access.writes) {
+    candidates.insert(candidates.end(), reads_since_[x].begin(), reads_since_[x].end());
+  }
+  return candidates;
+}
+
+void DporStrategy::DetectRaces(const Execution& execution, const Step& step, const Event& ev,
+                               const Access& access, int index, const Clock& previous,
+                               const std::vector<int>& candidates) {
+  (void)access;
+  const int p = step.thread;
+  const std::vector<Step>& steps = execution.trace().steps;
+  for (int k : candidates) {
+    const int q = events_[static_cast<size_t>(k)].thread;
+    if (q == p) continue;
+    int partner = k;
+    // A blocking lock could not run between the holder's acquisition and release: it races with
+    // the acquisition. A try_lock can (it fails there), so it races with the release itself.
+    if (step.op == OpKind::kLock && steps[static_cast<size_t>(k)].op == OpKind::kUnlock) {
+      partner = release_of_[static_cast<size_t>(k)];
+      if (partner < 0) continue;
+    }
+    if (woken_by_[p] == partner) continue;
+    const uint32_t mark = clocks_[static_cast<size_t>(partner)][q];
+    bool covered = previous[q] >= mark;
+    for (int other : candidates) {
+      if (other != k && clocks_[static_cast<size_t>(other)][q] >= mark) covered = true;
+    }
+    if (!covered) AddRace(execution, partner, index, step, ev);
+  }
 }
 
 void DporStrategy::ProcessStep(const Execution& execution, int index) {
@@ -203,22 +258,15 @@ void DporStrategy::ProcessStep(const Execution& execution, int index) {
   events_.push_back(ev);
   release_of_.push_back(-1);
 
-  // Immediate happens-before predecessors on the object: the last write, and for a write also
-  // every read since it.
   const Access access = AccessOf(step);
   const int x = (ev.object >= 0) ? step.object : -1;
   if (x >= 0 && static_cast<size_t>(x) >= last_write_.size()) {
     last_write_.resize(static_cast<size_t>(x) + 1, -1);
     last_acquire_.resize(static_cast<size_t>(x) + 1, -1);
+    value_after_.resize(static_cast<size_t>(x) + 1, 0);
     if (reads_since_.size() < last_write_.size()) reads_since_.resize(last_write_.size());
   }
-  std::vector<int> candidates;
-  if (x >= 0) {
-    if (last_write_[x] >= 0) candidates.push_back(last_write_[x]);
-    if (access.writes) {
-      candidates.insert(candidates.end(), reads_since_[x].begin(), reads_since_[x].end());
-    }
-  }
+  const std::vector<int> candidates = x >= 0 ? Candidates(x, access) : std::vector<int>();
 
   const Clock previous = thread_clock_[p];
   Clock clock = previous;
@@ -232,22 +280,7 @@ void DporStrategy::ProcessStep(const Execution& execution, int index) {
   thread_clock_[p] = clock;
   if (step.op == OpKind::kSpawn) thread_clock_[step.object] = clock;
 
-  for (int k : candidates) {
-    const int q = events_[static_cast<size_t>(k)].thread;
-    if (q == p) continue;
-    int partner = k;
-    if (access.acquires && execution.trace().steps[static_cast<size_t>(k)].op == OpKind::kUnlock) {
-      partner = release_of_[static_cast<size_t>(k)];
-      if (partner < 0) continue;
-    }
-    if (woken_by_[p] == partner) continue;
-    const uint32_t mark = clocks_[static_cast<size_t>(partner)][q];
-    bool covered = previous[q] >= mark;
-    for (int other : candidates) {
-      if (other != k && clocks_[static_cast<size_t>(other)][q] >= mark) covered = true;
-    }
-    if (!covered) AddRace(execution, partner, index);
-  }
+  DetectRaces(execution, step, ev, access, index, previous, candidates);
   woken_by_[p] = -1;
   for (uint64_t w = step.wakes; w != 0; w &= w - 1) woken_by_[LowestThread(w)] = index;
 
@@ -260,10 +293,12 @@ void DporStrategy::ProcessStep(const Execution& execution, int index) {
     }
     if (access.acquires) last_acquire_[x] = index;
     if (access.releases) release_of_.back() = last_acquire_[x];
+    value_after_[x] = ValueAfter(step);
   }
 }
 
-void DporStrategy::AddRace(const Execution& execution, int earlier, int later) {
+void DporStrategy::AddRace(const Execution& execution, int earlier, int later, const Step& step,
+                           const Event& event) {
   const int q = events_[static_cast<size_t>(earlier)].thread;
   const uint32_t mark = clocks_[static_cast<size_t>(earlier)][q];
   std::vector<Event> v;
@@ -272,9 +307,8 @@ void DporStrategy::AddRace(const Execution& execution, int earlier, int later) {
   }
   // The reversed step runs where `earlier` ran: on the same object, so it sees the value
   // `earlier` saw (no step of v writes it). A compare_exchange or try_lock may change footprint.
-  const std::vector<Step>& steps = execution.trace().steps;
-  Event moved = events_[static_cast<size_t>(later)];
-  const Access at = AccessAt(steps[static_cast<size_t>(later)], steps[static_cast<size_t>(earlier)].old);
+  Event moved = event;
+  const Access at = AccessAt(step, execution.trace().steps[static_cast<size_t>(earlier)].old);
   moved.reads = at.reads;
   moved.writes = at.writes;
   v.push_back(moved);

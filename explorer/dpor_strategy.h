@@ -11,13 +11,17 @@
 // then e') and inserts v into the wakeup tree at the state before e, unless a thread asleep
 // there is a weak initial of v. Dependency is AccessOf() in trace.h plus spawn/join and
 // program order. Two rules keep every reversal executable:
-// - A lock acquisition whose mutex was last released by another thread races with that
-//   thread's acquisition, not with the release (it could never run between the two).
+// - A blocking lock whose mutex was last released by another thread races with that thread's
+//   acquisition, not with the release (it could never run between the two). A try_lock races
+//   with the release: moved before it, it fails.
 // - A spinning thread woken by a write (see Execution::Yield) does not race with that write:
 //   running before it would only repeat a spin iteration, which the spin semantics prunes.
 // - A compare_exchange or try_lock moved before the step it races with may now fail or
 //   succeed where it did not: its footprint in v is recomputed from the value the object had
 //   there (AccessAt; Nidhugg's recompute_cmpxhg_success does the same).
+// - An execution that ends with threads that never ran their next step (deadlock, or a
+//   violation that stopped it) treats each pending step as if it ran next, so a lock that stayed
+//   blocked is still tried before the acquisition that blocked it.
 // A wakeup-tree branch that still cannot run (only possible through spin blocking) ends its
 // execution as blocked.
 #ifndef MMCHECK_EXPLORER_DPOR_STRATEGY_H_
@@ -80,7 +84,13 @@ class DporStrategy : public Strategy {
 
   void ResetExecution();
   void ProcessStep(const Execution& execution, int index);
-  void AddRace(const Execution& execution, int earlier, int later);
+  std::vector<int> Candidates(int object, const Access& access) const;
+  // Races of `step` (at trace index `index`, performed or only pending) with earlier steps.
+  void DetectRaces(const Execution& execution, const Step& step, const Event& ev,
+                   const Access& access, int index, const Clock& previous,
+                   const std::vector<int>& candidates);
+  void AddRace(const Execution& execution, int earlier, int later, const Step& step,
+               const Event& event);
 
   std::vector<Node> stack_;
   std::vector<WakeupNode> arena_;
@@ -98,6 +108,7 @@ class DporStrategy : public Strategy {
   std::array<int, kMaxThreads> woken_by_{};
   std::vector<int> last_write_;
   std::vector<int> last_acquire_;
+  std::vector<int64_t> value_after_;
   std::vector<std::vector<int>> reads_since_;
 };
 

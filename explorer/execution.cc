@@ -101,14 +101,6 @@ Step& Execution::Visible(OpKind op, int object, int64_t arg, const char* file, i
     return scratch_;
   }
   Thread& self = *threads_[running_];
-  if (op == OpKind::kLock && lock_owner_[object] == running_) {
-    // The kernel's locks are not recursive: the owner would wait for itself forever.
-    trace_.steps.push_back(PendingStep(running_, op, object, arg, file, line));
-    Fail(ViolationKind::kDeadlock,
-         absl::StrCat("thread '", self.name, "' acquires ", ObjectName(object),
-                      " which it already holds (self-deadlock)"),
-         file, line);
-  }
   self.pending = PendingStep(running_, op, object, arg, file, line);
   self.fiber->Suspend();
   return trace_.steps.back();
@@ -198,10 +190,17 @@ void Execution::ReportDeadlock() {
   };
   auto describe = [&](const Thread& t) {
     const int other = waits_for(t);
-    std::string what = t.pending.op == OpKind::kJoin
-                           ? absl::StrCat("waits to join thread '", threads_[other]->name, "'")
-                           : absl::StrCat("waits for ", ObjectName(t.pending.object), " held by '",
-                                          threads_[other]->name, "'");
+    std::string what;
+    if (t.pending.op == OpKind::kJoin) {
+      what = absl::StrCat("waits to join thread '", threads_[other]->name, "'");
+    } else if (other == t.index) {
+      // The kernel's locks are not recursive: the owner waits for itself forever.
+      what = absl::StrCat("acquires ", ObjectName(t.pending.object),
+                          ", which it already holds (self-deadlock),");
+    } else {
+      what = absl::StrCat("waits for ", ObjectName(t.pending.object), " held by '",
+                          threads_[other]->name, "'");
+    }
     return absl::StrCat("'", t.name, "' ", what, " at ", t.pending.file, ":", t.pending.line);
   };
   int start = -1;
@@ -317,6 +316,7 @@ void Execution::CheckInvariants() {
 ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strategy) {
   MMCHECK_CHECK(current_ == nullptr);
   current_ = this;
+  threads_.clear();
   trace_.steps.clear();
   picks_.clear();
   performed_ = 0;
@@ -401,7 +401,9 @@ void Execution::Teardown() {
     }
   }
   running_ = -1;
-  threads_.clear();
+  // Thread records (names, pending steps) stay readable until the next Run(); their bodies go now
+  // with the objects they may point into.
+  for (auto& t : threads_) t->body = nullptr;
   for (auto it = owned_.rbegin(); it != owned_.rend(); ++it) it->second(it->first);
   owned_.clear();
   invariants_.clear();

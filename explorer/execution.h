@@ -112,6 +112,8 @@ class Execution {
   const std::string& thread_name(int index) const { return threads_[index]->name; }
   int num_threads() const { return static_cast<int>(threads_.size()); }
   bool thread_finished(int index) const { return threads_[index]->finished; }
+  // The visible operation an unfinished thread waits to perform (object, op; no outcome yet).
+  const Step& pending_step(int index) const { return threads_[index]->pending; }
   const Trace& trace() const { return trace_; }
   std::string ObjectName(int object) const { return trace_.ObjectName(object); }
 

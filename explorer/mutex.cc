@@ -38,7 +38,7 @@ bool Mutex::try_lock(const char* file, int line) {
 
 void Mutex::unlock(const char* file, int line) {
   Execution& e = Exec();
-  e.Visible(OpKind::kUnlock, id_, 0, file, line);
+  e.Visible(OpKind::kUnlock, id_, 0, file, line).old = 1;
   const int self = e.current_thread();
   const int owner = e.lock_owner(id_);
   if (owner != self) {

@@ -64,6 +64,19 @@ Access AccessAt(const Step& step, int64_t old) {
   return AccessOf(moved);
 }
 
+int64_t ValueAfter(const Step& step) {
+  switch (step.op) {
+    case OpKind::kStore:
+    case OpKind::kExchange: return step.arg;
+    case OpKind::kFetchAdd: return step.old + step.arg;
+    case OpKind::kCompareExchange: return step.ok ? step.arg : step.old;
+    case OpKind::kLock: return 1;
+    case OpKind::kTryLock: return step.ok ? 1 : step.old;
+    case OpKind::kUnlock: return 0;
+    default: return step.old;
+  }
+}
+
 std::string Trace::ObjectName(int object) const {
   if (object < 0 || object >= static_cast<int>(objects.size())) return "";
   const ObjectInfo& info = objects[object];

@@ -75,6 +75,9 @@ Access AccessOf(const Step& step);
 // that moves a step must know what it becomes there.
 Access AccessAt(const Step& step, int64_t old);
 
+// The object's value after `step` (a mutex: 1 held, 0 free).
+int64_t ValueAfter(const Step& step);
+
 struct Trace {
   std::vector<Step> steps;
   std::vector<std::string> thread_names;  // role names, by thread index

@@ -1,0 +1,90 @@
+// The brute-force trace counter: the oracle for DPOR's execution counts.
+//
+// It takes the raw event log of every complete execution that DfsStrategy enumerates (all
+// interleavings) and groups them into Mazurkiewicz traces under its own dependency definition,
+// written here independently of the explorer's AccessOf(): two events are dependent when they are
+// of the same thread, or touch the same object and one of them changes it. Loads, failed
+// compare_exchange and failed try_lock do not change it; everything else on an object does. The
+// trace of an execution is represented by its lexicographically least linearization (Foata-like
+// normal form): repeatedly emit the lowest-numbered thread whose next event has no unemitted
+// dependent predecessor.
+#ifndef MMCHECK_TESTS_EXPLORER_BRUTE_FORCE_H_
+#define MMCHECK_TESTS_EXPLORER_BRUTE_FORCE_H_
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "explorer/dfs_strategy.h"
+#include "explorer/explorer.h"
+
+namespace mmcheck::testing {
+
+struct RawEvent {
+  int thread;
+  int object;
+  bool changes;
+  std::string label;
+};
+
+inline bool Changes(const Step& s) {
+  switch (s.op) {
+    case OpKind::kLoad: return false;
+    case OpKind::kCompareExchange:
+    case OpKind::kTryLock: return s.ok;
+    default: return true;
+  }
+}
+
+inline std::string NormalForm(const std::vector<RawEvent>& events) {
+  auto dependent = [](const RawEvent& a, const RawEvent& b) {
+    if (a.thread == b.thread) return true;
+    return a.object >= 0 && a.object == b.object && (a.changes || b.changes);
+  };
+  std::vector<bool> done(events.size(), false);
+  std::string form;
+  for (size_t n = 0; n < events.size(); ++n) {
+    size_t best = events.size();
+    for (size_t k = 0; k < events.size(); ++k) {
+      if (done[k]) continue;
+      bool ready = true;
+      for (size_t j = 0; j < k && ready; ++j) ready = done[j] || !dependent(events[j], events[k]);
+      if (ready && (best == events.size() || events[k].thread < events[best].thread)) best = k;
+    }
+    done[best] = true;
+    absl::StrAppend(&form, events[best].label, " ");
+  }
+  return form;
+}
+
+// Enumerates every interleaving with DfsStrategy and collects the normal forms of the complete
+// and of the deadlocked executions.
+class BruteForce : public Strategy {
+ public:
+  absl::string_view name() const override { return "brute-force"; }
+  bool exhaustive() const override { return true; }
+  bool NewExecution() override { return dfs_.NewExecution(); }
+  int NextThread(const SchedulePoint& p) override { return dfs_.NextThread(p); }
+  void EndExecution(const Execution& e, ExecutionOutcome outcome) override {
+    const bool deadlock =
+        outcome == ExecutionOutcome::kViolation && e.violation()->kind == ViolationKind::kDeadlock;
+    if (outcome != ExecutionOutcome::kComplete && !deadlock) return;
+    std::vector<RawEvent> events;
+    for (int i = 0; i < e.performed_steps(); ++i) {
+      const Step& s = e.trace().steps[static_cast<size_t>(i)];
+      events.push_back(RawEvent{s.thread, s.object, Changes(s),
+                                absl::StrCat(s.thread, ":", OpName(s.op), s.object, s.ok)});
+    }
+    (deadlock ? deadlocked : complete).insert(NormalForm(events));
+  }
+  std::set<std::string> complete;
+  std::set<std::string> deadlocked;
+
+ private:
+  DfsStrategy dfs_;
+};
+
+}  // namespace mmcheck::testing
+
+#endif  // MMCHECK_TESTS_EXPLORER_BRUTE_FORCE_H_
