@@ -215,7 +215,9 @@ TEST_P(SmallProgramTest, DporAndDfsAgree) {
   for (const Violation& v : b.violations) kb.insert(v.kind);
   EXPECT_EQ(ka, kb);
   EXPECT_EQ(kb.count(ViolationKind::kLivelock), GetParam().livelocks ? 1u : 0u);
-  if (!GetParam().livelocks) EXPECT_GT(dfs_states.size(), 0u);
+  if (!GetParam().livelocks) {
+    EXPECT_GT(dfs_states.size(), 0u);
+  }
   EXPECT_LE(b.executions, a.executions);
   EXPECT_EQ(b.redundant_executions, 0u);
 }
