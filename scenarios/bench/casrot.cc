@@ -9,7 +9,7 @@ namespace {
 
 MMCHECK_FAMILY("bench/casrot-N", Expect::Pass(),
                {.question = "Does the explorer count casrot's traces, failed cas being a read?",
-                .all_params = {2, 3},
+                .all_params = {4, 6},
                 .min_param = 1,
                 .max_param = kMaxThreads}) {
   const int n = param;

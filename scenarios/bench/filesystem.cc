@@ -33,7 +33,7 @@ struct FileSystem {
 
 MMCHECK_FAMILY("bench/filesystem-N", Expect::Pass(),
                {.question = "Does the explorer find filesystem's 2^(N-13) traces of lock order?",
-                .all_params = {1, 2},
+                .all_params = {14, 16},
                 .min_param = 1,
                 .max_param = kMaxThreads}) {
   const int n = param;

@@ -13,7 +13,7 @@ constexpr int kSize = 128;
 
 MMCHECK_FAMILY("bench/indexer-N", Expect::Pass(),
                {.question = "Does the explorer find indexer's 8^(N-11) traces of hash collisions?",
-                .all_params = {1, 2},
+                .all_params = {12, 13},
                 .min_param = 1,
                 .max_param = kMaxThreads}) {
   const int n = param;

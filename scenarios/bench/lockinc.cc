@@ -8,7 +8,7 @@ namespace {
 
 MMCHECK_FAMILY("bench/lockinc-N", Expect::Pass(),
                {.question = "Does the explorer find the N! orders of N locked increments?",
-                .all_params = {2, 3},
+                .all_params = {3, 4},
                 .min_param = 1,
                 .max_param = kMaxThreads}) {
   const int n = param;

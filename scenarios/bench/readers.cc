@@ -9,7 +9,7 @@ namespace {
 
 MMCHECK_FAMILY("bench/readers-N", Expect::Pass(),
                {.question = "Does the explorer find each of readers' 2^N traces once?",
-                .all_params = {2, 3},
+                .all_params = {3, 8},
                 .min_param = 1,
                 .max_param = kMaxThreads - 1}) {
   const int n = param;

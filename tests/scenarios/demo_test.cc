@@ -1,6 +1,7 @@
-// The deliberate-bug programs: each is found with its declared kind by dfs and by random search,
+// The deliberate-bug programs: each is found with its declared kind by dpor, dfs and random search,
 // and its token replays to the same violation. The correct twins pass exhaustively.
 #include "explorer/dfs_strategy.h"
+#include "explorer/dpor_strategy.h"
 #include "explorer/explorer.h"
 #include "explorer/random_strategy.h"
 #include "explorer/replay_strategy.h"
@@ -25,15 +26,21 @@ class DemoTest : public ::testing::TestWithParam<std::string> {};
 TEST_P(DemoTest, MeetsItsExpectationAndReplays) {
   absl::StatusOr<ScenarioInstance> s = FindScenario(GetParam());
   ASSERT_TRUE(s.ok());
+  DporStrategy dpor;
+  const ExploreResult r = ExploreInstance(*s, dpor);
   DfsStrategy dfs;
-  const ExploreResult r = ExploreInstance(*s, dfs);
+  const ExploreResult by_dfs = ExploreInstance(*s, dfs);
   const std::optional<ViolationKind>& kind = s->info->expect.kind();
   if (!kind) {
-    EXPECT_TRUE(r.complete);
-    EXPECT_TRUE(r.violations.empty()) << r.violations[0].message;
-    EXPECT_GT(r.executions, 0u);
+    for (const ExploreResult* x : {&r, &by_dfs}) {
+      EXPECT_TRUE(x->complete);
+      EXPECT_TRUE(x->violations.empty()) << x->violations[0].message;
+      EXPECT_GT(x->executions, 0u);
+    }
+    EXPECT_LE(r.executions, by_dfs.executions);
     return;
   }
+  ASSERT_NE(by_dfs.Find(*kind), nullptr) << GetParam();
   const Violation* v = r.Find(*kind);
   ASSERT_NE(v, nullptr) << GetParam();
   absl::StatusOr<std::vector<int>> schedule = DecodeToken(s->name, v->schedule);
