@@ -1,6 +1,7 @@
 // Execution; see execution.h.
 #include "explorer/execution.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -41,6 +42,73 @@ int Execution::RegisterObject(const char* kind, const char* name, int index) {
   return static_cast<int>(trace_.objects.size()) - 1;
 }
 
+int Execution::RegisterShared(const char* name, int index) {
+  const int id = RegisterObject("shared", name, index);
+  if (!track_hb_) {
+    // Clocks are rebuilt from the steps so far: a Shared created mid-run sees the whole past.
+    track_hb_ = true;
+    hb_.Reset();
+    // Setup threads start from nothing; spawned ones get their clock from their spawn step.
+    int setup_threads = num_threads();
+    for (int i = 0; i < performed_; ++i) {
+      const Step& step = trace_.steps[static_cast<size_t>(i)];
+      if (step.op == OpKind::kSpawn) setup_threads = std::min(setup_threads, step.object);
+    }
+    for (int t = 0; t < setup_threads; ++t) hb_.AddThread(t, -1);
+    for (int i = 0; i < performed_; ++i) hb_.OnStep(trace_.steps[static_cast<size_t>(i)]);
+    if (InThread()) hb_unapplied_ = performed_;  // the step the current thread is performing
+  }
+  if (static_cast<size_t>(id) >= plain_.size()) plain_.resize(static_cast<size_t>(id) + 1);
+  plain_[static_cast<size_t>(id)].write = PlainAccessRecord{-1, 0, "", 0};
+  plain_[static_cast<size_t>(id)].reads.clear();
+  return id;
+}
+
+void Execution::ApplyHappensBefore() {
+  if (hb_unapplied_ < 0) return;
+  hb_.OnStep(trace_.steps[static_cast<size_t>(hb_unapplied_)]);
+  hb_unapplied_ = -1;
+}
+
+void Execution::PlainAccess(int object, bool write, const char* file, int line) {
+  if (running_ < 0) return;
+  ApplyHappensBefore();
+  const int t = running_;
+  PlainRecord& r = plain_[static_cast<size_t>(object)];
+  if (r.write.thread >= 0 && r.write.thread != t && !hb_.Ordered(r.write.thread, r.write.epoch, t)) {
+    ReportRace(object, r.write, true, write, file, line);
+  }
+  const uint32_t epoch = hb_.epoch(t);
+  if (!write) {
+    for (PlainAccessRecord& read : r.reads) {
+      if (read.thread == t) {
+        read = PlainAccessRecord{t, epoch, file, line};
+        return;
+      }
+    }
+    r.reads.push_back(PlainAccessRecord{t, epoch, file, line});
+    return;
+  }
+  for (const PlainAccessRecord& read : r.reads) {
+    if (read.thread != t && !hb_.Ordered(read.thread, read.epoch, t)) {
+      ReportRace(object, read, false, true, file, line);
+    }
+  }
+  r.write = PlainAccessRecord{t, epoch, file, line};
+  r.reads.clear();
+}
+
+void Execution::ReportRace(int object, const PlainAccessRecord& first, bool first_writes,
+                           bool second_writes, const char* file, int line) {
+  Fail(ViolationKind::kDataRace,
+       absl::StrCat("data race on ", ObjectName(object), ": thread '", threads_[first.thread]->name,
+                    "' ", first_writes ? "wrote" : "read", " it at ", first.file, ":", first.line,
+                    " and thread '", threads_[running_]->name, "' ",
+                    second_writes ? "writes" : "reads",
+                    " it with nothing ordering the two (no common lock, no release/acquire)"),
+       file, line);
+}
+
 void Execution::set_lock_owner(int object, int thread) {
   const int previous = lock_owner_[object];
   lock_owner_[object] = thread;
@@ -59,12 +127,11 @@ void Execution::set_lock_owner(int object, int thread) {
 
 int Execution::Spawn(std::string name, absl::AnyInvocable<void()> body, const char* file,
                      int line) {
+  Step* step = InThread() ? &Visible(OpKind::kSpawn, kNoObject, 0, file, line) : nullptr;
+  // The index is taken once the spawn is scheduled: another thread may have spawned meanwhile.
   const int index = static_cast<int>(threads_.size());
   MMCHECK_CHECK(index < kMaxThreads);
-  if (InThread()) {
-    Step& step = Visible(OpKind::kSpawn, index, 0, file, line);
-    step.value = index;
-  }
+  if (step != nullptr) step->object = step->value = index;
   auto thread = std::make_unique<Thread>();
   thread->name = std::move(name);
   thread->body = std::move(body);
@@ -72,6 +139,9 @@ int Execution::Spawn(std::string name, absl::AnyInvocable<void()> body, const ch
   thread->index = index;
   trace_.thread_names.push_back(thread->name);
   threads_.push_back(std::move(thread));
+  // A thread spawned by a running thread gets its clock from the spawn step (HappensBefore::
+  // OnStep); one created in setup starts from nothing.
+  if (track_hb_ && !InThread()) hb_.AddThread(index, -1);
   return index;
 }
 
@@ -101,6 +171,7 @@ Step& Execution::Visible(OpKind op, int object, int64_t arg, const char* file, i
     return scratch_;
   }
   Thread& self = *threads_[running_];
+  ApplyHappensBefore();
   self.pending = PendingStep(running_, op, object, arg, file, line);
   self.fiber->Suspend();
   return trace_.steps.back();
@@ -326,6 +397,8 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
   started_ = 0;
   last_write_.clear();
   objects_by_creator_.clear();
+  track_hb_ = false;
+  hb_unapplied_ = -1;
   violation_.reset();
   try {
     body();
@@ -364,10 +437,12 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
     }
     trace_.steps.emplace_back(thread.pending).enabled = enabled;
     running_ = next;
+    if (track_hb_) hb_unapplied_ = steps() - 1;
     thread.fiber->Resume();
     running_ = -1;
     thread.finished = thread.fiber->finished();
     ++performed_;
+    ApplyHappensBefore();
     AfterStep(next, steps() - 1);
     last = next;
     StartNewThreads();

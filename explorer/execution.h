@@ -24,6 +24,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "explorer/fiber.h"
+#include "explorer/happens_before.h"
 #include "explorer/trace.h"
 #include "explorer/violation.h"
 
@@ -96,6 +97,12 @@ class Execution {
   // --- primitive API --------------------------------------------------------------------------
   // Ids are dense, in creation order, reset for every execution.
   int RegisterObject(const char* kind, const char* name, int index);
+  // Registers plain shared data (Shared<T>) and turns on happens-before tracking.
+  int RegisterShared(const char* name, int index);
+  // Checks a plain access by the current thread against happens-before; a conflicting access
+  // of another thread that is not ordered with it is a data-race violation (Fail()). Outside a
+  // thread (setup, invariants, end-of-run checks) accesses are not checked.
+  void PlainAccess(int object, bool write, const char* file, int line);
   // The key of an object that stays the same across executions (see ObjectInfo::key).
   int32_t object_key(int object) const { return trace_.objects[object].key; }
 
@@ -165,6 +172,20 @@ class Execution {
                        int thread = -1);
   void Teardown();
 
+  // The last plain write and the plain reads since, of one Shared object.
+  struct PlainAccessRecord {
+    int thread;
+    uint32_t epoch;
+    const char* file;
+    int line;
+  };
+  struct PlainRecord {
+    PlainAccessRecord write{-1, 0, "", 0};
+    std::vector<PlainAccessRecord> reads;
+  };
+  [[noreturn]] void ReportRace(int object, const PlainAccessRecord& first, bool first_writes,
+                               bool second_writes, const char* file, int line);
+
   static thread_local Execution* current_;
 
   StackPool& stacks_;
@@ -179,6 +200,14 @@ class Execution {
   Step scratch_;
   std::vector<int> lock_owner_;  // by object id; -1 when free
   std::vector<int> last_write_;  // by object id: trace step of the last write, -1 for none
+  bool track_hb_ = false;        // some Shared object exists: keep happens-before clocks
+  HappensBefore hb_;
+  // The step whose effect on the clocks is still to apply. It is applied as soon as the thread
+  // that performed it does anything else (a plain access, its next visible operation) or yields
+  // back: the primitive fills in the step's outcome only after the scheduler resumed it.
+  int hb_unapplied_ = -1;
+  void ApplyHappensBefore();
+  std::vector<PlainRecord> plain_;  // by object id
   std::vector<std::pair<std::string, absl::AnyInvocable<bool()>>> invariants_;
   std::vector<absl::AnyInvocable<void()>> at_end_;
   std::vector<std::pair<void*, void (*)(void*)>> owned_;

@@ -73,7 +73,7 @@ INSTANTIATE_TEST_SUITE_P(Demo, DemoTest,
                                            "demo/lock-order", "demo/lock-order@abba",
                                            "demo/unlock", "demo/unlock@double-unlock",
                                            "demo/unlock@left-held", "demo/spin",
-                                           "demo/spin@forever"),
+                                           "demo/spin@forever", "demo/publish", "demo/publish@no-wait"),
                          [](const auto& param_info) {
                            std::string name = param_info.param;
                            for (char& c : name) {

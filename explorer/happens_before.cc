@@ -1,0 +1,57 @@
+// HappensBefore; see happens_before.h.
+#include "explorer/happens_before.h"
+
+#include <algorithm>
+
+namespace mmcheck {
+
+void HappensBefore::Reset() {
+  threads_.clear();
+  objects_.clear();
+}
+
+void HappensBefore::Join(Clock& into, const Clock& from) {
+  for (int t = 0; t < kWidth; ++t) into[t] = std::max(into[t], from[t]);
+}
+
+HappensBefore::Clock& HappensBefore::ObjectClock(int object) {
+  if (static_cast<size_t>(object) >= objects_.size()) {
+    objects_.resize(static_cast<size_t>(object) + 1, Clock{});
+  }
+  return objects_[static_cast<size_t>(object)];
+}
+
+void HappensBefore::AddThread(int thread, int parent) {
+  if (static_cast<size_t>(thread) >= threads_.size()) {
+    threads_.resize(static_cast<size_t>(thread) + 1, Clock{});
+  }
+  Clock& c = threads_[static_cast<size_t>(thread)];
+  c = parent >= 0 ? threads_[static_cast<size_t>(parent)] : Clock{};
+  c[thread] = 1;
+}
+
+void HappensBefore::OnStep(const Step& step) {
+  const int t = step.thread;
+  Clock& clock = threads_[static_cast<size_t>(t)];
+  const Access access = AccessOf(step);
+  switch (step.op) {
+    case OpKind::kSpawn:
+      AddThread(step.object, t);
+      break;
+    case OpKind::kJoin:
+      Join(clock, threads_[static_cast<size_t>(step.object)]);
+      break;
+    default:
+      if (step.object < 0) break;
+      // Locks: acquisitions acquire, releases release. Atomics: reads acquire, writes release.
+      // A failed try_lock synchronises with nothing.
+      if (access.acquires || (access.reads && step.op != OpKind::kTryLock)) {
+        Join(clock, ObjectClock(step.object));
+      }
+      if (access.writes && !access.acquires) ObjectClock(step.object) = clock;
+      break;
+  }
+  ++clock[t];
+}
+
+}  // namespace mmcheck

@@ -1,0 +1,48 @@
+// HappensBefore: vector clocks over the steps of one execution, for the data-race check on plain
+// (non-atomic) data.
+//
+// Synchronisation, as C++ and the kernel define it for the primitives modeled here: an atomic
+// write releases (the object keeps the writer's clock), an atomic read acquires (joins it), a
+// read-modify-write does both; unlock releases the mutex, lock and a successful try_lock acquire
+// it; spawn orders the parent's past before the child, join the child's whole run before the
+// joiner. Each step ends a thread's epoch: plain accesses are stamped with the epoch they ran in,
+// and a release publishes the clock before the epoch moves on, so a plain access after an unlock
+// is not ordered before the next holder.
+#ifndef MMCHECK_EXPLORER_HAPPENS_BEFORE_H_
+#define MMCHECK_EXPLORER_HAPPENS_BEFORE_H_
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "explorer/trace.h"
+
+namespace mmcheck {
+
+class HappensBefore {
+ public:
+  static constexpr int kWidth = 64;  // = kMaxThreads
+  using Clock = std::array<uint32_t, kWidth>;
+
+  void Reset();
+  void AddThread(int thread, int parent);  // parent -1: created in setup
+  // After `step` was performed.
+  void OnStep(const Step& step);
+
+  uint32_t epoch(int thread) const { return threads_[static_cast<size_t>(thread)][thread]; }
+  // Whether thread `earlier` at `epoch` happens before the current point of thread `later`.
+  bool Ordered(int earlier, uint32_t at_epoch, int later) const {
+    return threads_[static_cast<size_t>(later)][earlier] >= at_epoch;
+  }
+
+ private:
+  Clock& ObjectClock(int object);
+  static void Join(Clock& into, const Clock& from);
+
+  std::vector<Clock> threads_;
+  std::vector<Clock> objects_;
+};
+
+}  // namespace mmcheck
+
+#endif  // MMCHECK_EXPLORER_HAPPENS_BEFORE_H_
