@@ -15,6 +15,7 @@
 #include "explorer/dfs_strategy.h"
 #include "explorer/dpor_strategy.h"
 #include "explorer/explorer.h"
+#include "explorer/pct_strategy.h"
 #include "explorer/random_strategy.h"
 #include "explorer/replay_strategy.h"
 #include "explorer/scenario.h"
@@ -24,7 +25,7 @@
 namespace mmcheck {
 namespace {
 
-constexpr uint64_t kRandomDefaultExecutions = 1000;
+constexpr uint64_t kRandomDefaultExecutions = 1000;  // random and pct, unless told otherwise
 
 struct Outcome {
   const ScenarioInstance* instance;
@@ -78,7 +79,8 @@ std::string RunJson(const Outcome& o) {
 
 std::string Coverage(const Outcome& o) {
   switch (o.result.stop) {
-    case StopReason::kExhausted: return o.result.complete ? "complete" : "bounded, not exhaustive";
+    case StopReason::kExhausted:
+      return o.result.complete ? "complete" : "bounded, not exhaustive (--max-preemptions)";
     case StopReason::kViolation: return "stopped at the violation";
     case StopReason::kMaxExecutions: return "bounded, not exhaustive (--max-executions)";
     case StopReason::kTimeLimit: return "bounded, not exhaustive (--time-limit)";
@@ -138,7 +140,11 @@ std::unique_ptr<Strategy> MakeStrategy(const Options& options, const ScenarioIns
     // The same seed for every scenario of a run, mixed with the name so they differ.
     return std::make_unique<RandomStrategy>(options.seed ^ ScenarioHash(instance.name));
   }
-  if (options.strategy == "dfs") return std::make_unique<DfsStrategy>();
+  if (options.strategy == "pct") {
+    return std::make_unique<PctStrategy>(options.seed ^ ScenarioHash(instance.name),
+                                         options.pct_depth);
+  }
+  if (options.strategy == "dfs") return std::make_unique<DfsStrategy>(options.max_preemptions);
   return std::make_unique<DporStrategy>();
 }
 
@@ -207,7 +213,7 @@ absl::StatusOr<int> RunCommand(const Options& options) {
     explore.scenario = instance.name;
     explore.target = instance.info->expect.kind();
     explore.max_executions = options.max_executions;
-    if (explore.max_executions == 0 && strategy->name() == "random") {
+    if (explore.max_executions == 0 && !strategy->exhaustive() && !options.replay) {
       explore.max_executions = kRandomDefaultExecutions;
     }
     explore.time_limit_s = options.time_limit_s;

@@ -28,7 +28,8 @@ absl::Status ParseNumber(absl::string_view flag, absl::string_view text, T min, 
 
 const char* UsageText() {
   return "usage: mmcheck list [--json]\n"
-         "       mmcheck run NAME|PATTERN|--all [--strategy=dpor|dfs|random] [--max-executions=N]\n"
+         "       mmcheck run NAME|PATTERN|--all [--strategy=dpor|dfs|random|pct]\n"
+         "                   [--max-preemptions=N] [--pct-depth=D] [--max-executions=N]\n"
          "                   [--time-limit=SECONDS] [--seed=N] [--replay=TOKEN]\n"
          "                   [--json=FILE|-] [--report=DIR] [--max-steps=N]\n";
 }
@@ -71,7 +72,7 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
     }
     static const char* const kValued[] = {"--strategy", "--max-executions", "--time-limit",
                                            "--seed", "--replay", "--json", "--report",
-                                           "--max-steps"};
+                                           "--max-steps", "--max-preemptions", "--pct-depth"};
     if (std::find(std::begin(kValued), std::end(kValued), flag) == std::end(kValued)) {
       return Bad(absl::StrCat("unknown option '", arg, "'"));
     }
@@ -80,10 +81,15 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
     }
     absl::Status status;
     if (flag == "--strategy") {
-      if (value != "dpor" && value != "dfs" && value != "random") {
-        return Bad(absl::StrCat("unknown strategy '", value, "': use dpor, dfs or random"));
+      if (value != "dpor" && value != "dfs" && value != "random" && value != "pct") {
+        return Bad(absl::StrCat("unknown strategy '", value, "': use dpor, dfs, random or pct"));
       }
       options.strategy = value;
+      options.strategy_given = true;
+    } else if (flag == "--max-preemptions") {
+      status = ParseNumber<int>(flag, value, 0, &options.max_preemptions);
+    } else if (flag == "--pct-depth") {
+      status = ParseNumber<int>(flag, value, 1, &options.pct_depth);
     } else if (flag == "--max-executions") {
       status = ParseNumber<uint64_t>(flag, value, 1, &options.max_executions);
     } else if (flag == "--time-limit") {
@@ -112,6 +118,13 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
   if (options.command == Options::Command::kRun) {
     if (options.all == !options.targets.empty()) {
       return Bad("run wants scenario names or patterns, or --all, but not both");
+    }
+    if (options.max_preemptions >= 0) {
+      // Bounding on top of DPOR loses executions (Coons et al. OOPSLA'13): bound dfs instead.
+      if (options.strategy_given && options.strategy != "dfs") {
+        return Bad("--max-preemptions bounds the dfs search; use it with --strategy=dfs or alone");
+      }
+      options.strategy = "dfs";
     }
     if (options.replay && (options.all || options.targets.size() != 1 ||
                            options.targets[0].find_first_of("*?[") != std::string::npos)) {

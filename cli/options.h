@@ -25,6 +25,9 @@ struct Options {
   std::vector<std::string> targets;  // run: names or patterns
   bool all = false;
   std::string strategy = "dpor";
+  bool strategy_given = false;
+  int max_preemptions = -1;      // -1: no bound
+  int pct_depth = 3;
   uint64_t max_executions = 0;   // 0: the strategy's default
   double time_limit_s = 0;
   uint64_t seed = 0;

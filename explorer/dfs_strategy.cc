@@ -14,7 +14,7 @@ bool DfsStrategy::NewExecution() {
   while (!stack_.empty()) {
     Node& node = stack_.back();
     // Threads above the one chosen last, in index order.
-    const uint64_t untried = node.enabled & ~((uint64_t{2} << node.chosen) - 1);
+    const uint64_t untried = node.allowed & ~((uint64_t{2} << node.chosen) - 1);
     if (untried != 0) {
       node.chosen = LowestThread(untried);
       return true;
@@ -31,7 +31,20 @@ int DfsStrategy::NextThread(const SchedulePoint& point) {
     MMCHECK_CHECK(node.enabled == point.enabled);
     return node.chosen;
   }
-  stack_.push_back(Node{point.enabled, LowestThread(point.enabled)});
+  int preemptions = 0;
+  if (!stack_.empty()) {
+    const Node& parent = stack_.back();
+    const bool preempted = parent.current >= 0 && (parent.enabled >> parent.current & 1) &&
+                           parent.chosen != parent.current;
+    preemptions = parent.preemptions + (preempted ? 1 : 0);
+  }
+  uint64_t allowed = point.enabled;
+  const bool can_continue = point.current >= 0 && (point.enabled >> point.current & 1);
+  if (max_preemptions_ >= 0 && can_continue && preemptions >= max_preemptions_) {
+    allowed = uint64_t{1} << point.current;
+    bound_cut_ |= allowed != point.enabled;
+  }
+  stack_.push_back(Node{point.enabled, allowed, LowestThread(allowed), point.current, preemptions});
   ++depth_;
   return stack_.back().chosen;
 }

@@ -17,16 +17,26 @@ namespace mmcheck {
 
 class DfsStrategy : public Strategy {
  public:
+  // max_preemptions < 0: no bound.
+  explicit DfsStrategy(int max_preemptions = -1) : max_preemptions_(max_preemptions) {}
+
   absl::string_view name() const override { return "dfs"; }
-  bool exhaustive() const override { return true; }
+  bool exhaustive() const override { return !bound_cut_; }
+  // Whether the preemption bound removed a choice somewhere.
+  bool bound_cut() const { return bound_cut_; }
   bool NewExecution() override;
   int NextThread(const SchedulePoint& point) override;
 
  private:
   struct Node {
     uint64_t enabled;
+    uint64_t allowed;  // enabled, less what the preemption bound forbids
     int chosen;
+    int current;       // thread of the previous step, -1 at the start
+    int preemptions;   // taken before this choice
   };
+  int max_preemptions_;
+  bool bound_cut_ = false;
   std::vector<Node> stack_;
   size_t depth_ = 0;
   bool started_ = false;

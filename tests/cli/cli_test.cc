@@ -101,7 +101,10 @@ TEST(CliTest, InputErrorsExitTwoWithOneLine) {
         std::string("frobnicate"), std::string(""), std::string("run demo/counter --max-executions=0"),
         std::string("run demo/counter --time-limit=-1"), std::string("run demo/* --replay=v1:0:0"),
         std::string("run bench/readers-0"), std::string("list --frob"),
-        std::string("run demo/counter --json=/nonexistent/dir/x.json")}) {
+        std::string("run demo/counter --json=/nonexistent/dir/x.json"),
+        std::string("run demo/counter --max-preemptions=1 --strategy=dpor"),
+        std::string("run demo/counter --strategy=pct --pct-depth=0"),
+        std::string("run demo/counter --max-preemptions=-1")}) {
     const Result r = Mmcheck(args);
     EXPECT_EQ(r.code, 2) << args;
     EXPECT_EQ(Lines(r.err), 1) << args << ": " << r.err;
@@ -118,6 +121,17 @@ TEST(CliTest, ExitOneWhenAResultMissesItsExpectation) {
   const Result r = Mmcheck("run bench/readers-3 --max-executions=2");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find("bounded, not exhaustive"), std::string::npos) << r.out;
+}
+
+TEST(CliTest, BoundedSearchSaysSo) {
+  const Result r = Mmcheck("run demo/counter@lost-update --max-preemptions=0 --json=-");
+  EXPECT_EQ(r.code, 1);  // the race needs a preemption: not found, so the twin does not match
+  EXPECT_NE(r.out.find("\"verdict\":\"pass\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"complete\":false"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("bounded, not exhaustive"), std::string::npos) << r.err;
+  const Result pct = Mmcheck("run demo/counter@lost-update --strategy=pct --seed=3 --json=-");
+  EXPECT_EQ(pct.code, 0) << pct.err;
+  EXPECT_NE(pct.out.find("\"strategy\":\"pct\""), std::string::npos) << pct.out;
 }
 
 TEST(CliTest, AllMatchesEveryExpectation) {
