@@ -79,7 +79,7 @@ void DporStrategy::TakeLeftmost(Node& n, std::vector<uint32_t>& roots) {
   free_nodes_.push_back(r);
 }
 
-void DporStrategy::Insert(Node& node, std::vector<Event> v) {
+void DporStrategy::Insert(Node& node, std::vector<Event>& v) {
   // Walk down the leftmost path whose events are weak initials of what is left of v.
   int parent = -1;  // -1: the root level, node.wakeup
   while (true) {
@@ -128,16 +128,16 @@ bool DporStrategy::NewExecution() {
     return true;
   }
   FreeWakeupForest(pending_wakeup_);
-  while (!stack_.empty()) {
-    Node& n = stack_.back();
+  while (size_ > 0) {
+    Node& n = stack_[size_ - 1];
     if (n.executed) n.sleep.push_back(n.event);
     n.executed = false;
     if (!n.wakeup.empty()) {
       TakeLeftmost(n, n.wakeup);
-      branch_depth_ = stack_.size() - 1;
+      branch_depth_ = size_ - 1;
       return true;
     }
-    stack_.pop_back();
+    --size_;  // the node object stays, with its buffers, for reuse
   }
   return false;
 }
@@ -146,7 +146,7 @@ int DporStrategy::NextThread(const SchedulePoint& point) {
   const Execution& execution = *point.execution;
   while (processed_ < point.step) ProcessStep(execution, processed_++);
   const size_t depth = static_cast<size_t>(point.step);
-  if (depth < stack_.size()) {
+  if (depth < size_) {
     Node& n = stack_[depth];
     // Replaying the prefix: a deterministic scenario offers the same choice again.
     MMCHECK_CHECK(n.enabled == point.enabled);
@@ -156,9 +156,13 @@ int DporStrategy::NextThread(const SchedulePoint& point) {
     }
     return n.chosen;
   }
-  MMCHECK_CHECK(depth == stack_.size());
-  Node n;
+  MMCHECK_CHECK(depth == size_);
+  if (size_ == stack_.size()) stack_.emplace_back();
+  Node& n = stack_[size_];
   n.enabled = point.enabled;
+  n.executed = false;
+  n.sleep.clear();
+  MMCHECK_CHECK(n.wakeup.empty());
   if (depth > 0) {
     const Node& parent = stack_[depth - 1];
     for (const Event& s : parent.sleep) {
@@ -166,10 +170,8 @@ int DporStrategy::NextThread(const SchedulePoint& point) {
     }
   }
   if (!pending_wakeup_.empty()) {
-    std::vector<uint32_t> roots;
-    roots.swap(pending_wakeup_);
-    TakeLeftmost(n, roots);
-    n.wakeup = std::move(roots);
+    n.wakeup.swap(pending_wakeup_);
+    TakeLeftmost(n, n.wakeup);
     if (!(point.enabled >> n.chosen & 1)) {
       FreeWakeupForest(n.wakeup);
       FreeWakeupForest(pending_wakeup_);
@@ -182,8 +184,8 @@ int DporStrategy::NextThread(const SchedulePoint& point) {
     if (candidates == 0) return kAbandonRedundant;
     n.chosen = LowestThread(candidates);
   }
-  stack_.push_back(std::move(n));
-  return stack_.back().chosen;
+  ++size_;
+  return n.chosen;
 }
 
 void DporStrategy::EndExecution(const Execution& execution, ExecutionOutcome outcome) {
@@ -202,21 +204,22 @@ void DporStrategy::EndExecution(const Execution& execution, ExecutionOutcome out
     const Access access = AccessAt(pending, value_after_[x]);
     ev.reads = access.reads;
     ev.writes = access.writes;
-    DetectRaces(execution, pending, ev, access, processed_, thread_clock_[t],
-                Candidates(pending.object, access));
+    Candidates(pending.object, access, candidates_);
+    DetectRaces(execution, pending, ev, access, processed_, thread_clock_[t], candidates_);
   }
 }
 
-std::vector<int> DporStrategy::Candidates(int object, const Access& access) const {
+void DporStrategy::Candidates(int object, const Access& access,
+                              std::vector<int>& candidates) const {
   // Immediate happens-before predecessors on the object: the last write, and for a write also
   // every read since it.
-  std::vector<int> candidates;
+  candidates.clear();
+  if (object < 0) return;
   const size_t x = static_cast<size_t>(object);
   if (last_write_[x] >= 0) candidates.push_back(last_write_[x]);
   if (access.writes) {
     candidates.insert(candidates.end(), reads_since_[x].begin(), reads_since_[x].end());
   }
-  return candidates;
 }
 
 void DporStrategy::DetectRaces(const Execution& execution, const Step& step, const Event& ev,
@@ -249,7 +252,7 @@ void DporStrategy::ProcessStep(const Execution& execution, int index) {
   const Step& step = execution.trace().steps[static_cast<size_t>(index)];
   const Event ev = Describe(execution, step);
   const int p = step.thread;
-  if (static_cast<size_t>(index) < stack_.size()) {
+  if (static_cast<size_t>(index) < size_) {
     Node& n = stack_[static_cast<size_t>(index)];
     MMCHECK_CHECK(n.chosen == p);
     n.event = ev;
@@ -266,7 +269,8 @@ void DporStrategy::ProcessStep(const Execution& execution, int index) {
     value_after_.resize(static_cast<size_t>(x) + 1, 0);
     if (reads_since_.size() < last_write_.size()) reads_since_.resize(last_write_.size());
   }
-  const std::vector<int> candidates = x >= 0 ? Candidates(x, access) : std::vector<int>();
+  std::vector<int>& candidates = candidates_;
+  Candidates(x, access, candidates);
 
   const Clock previous = thread_clock_[p];
   Clock clock = previous;
@@ -301,7 +305,8 @@ void DporStrategy::AddRace(const Execution& execution, int earlier, int later, c
                            const Event& event) {
   const int q = events_[static_cast<size_t>(earlier)].thread;
   const uint32_t mark = clocks_[static_cast<size_t>(earlier)][q];
-  std::vector<Event> v;
+  std::vector<Event>& v = race_sequence_;
+  v.clear();
   for (int k = earlier + 1; k < later; ++k) {
     if (clocks_[static_cast<size_t>(k)][q] < mark) v.push_back(events_[static_cast<size_t>(k)]);
   }
@@ -316,7 +321,7 @@ void DporStrategy::AddRace(const Execution& execution, int earlier, int later, c
   for (const Event& s : node.sleep) {
     if (WeakInitial(s, v)) return;
   }
-  Insert(node, std::move(v));
+  Insert(node, v);
 }
 
 }  // namespace mmcheck

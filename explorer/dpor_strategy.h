@@ -80,11 +80,12 @@ class DporStrategy : public Strategy {
   // Takes the leftmost branch of `roots` for node `n`: its thread becomes n.chosen, its subtree
   // the pending wakeup tree of the next state.
   void TakeLeftmost(Node& n, std::vector<uint32_t>& roots);
-  void Insert(Node& node, std::vector<Event> v);
+  // Consumes v.
+  void Insert(Node& node, std::vector<Event>& v);
 
   void ResetExecution();
   void ProcessStep(const Execution& execution, int index);
-  std::vector<int> Candidates(int object, const Access& access) const;
+  void Candidates(int object, const Access& access, std::vector<int>& candidates) const;
   // Races of `step` (at trace index `index`, performed or only pending) with earlier steps.
   void DetectRaces(const Execution& execution, const Step& step, const Event& ev,
                    const Access& access, int index, const Clock& previous,
@@ -92,7 +93,11 @@ class DporStrategy : public Strategy {
   void AddRace(const Execution& execution, int earlier, int later, const Step& step,
                const Event& event);
 
+  // Nodes [0, size_) are the states of the current path; the ones beyond are kept for reuse.
   std::vector<Node> stack_;
+  size_t size_ = 0;
+  std::vector<int> candidates_;        // scratch
+  std::vector<Event> race_sequence_;   // scratch
   std::vector<WakeupNode> arena_;
   std::vector<uint32_t> free_nodes_;
   std::vector<uint32_t> pending_wakeup_;  // subtree to become the next new state's wakeup tree

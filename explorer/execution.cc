@@ -129,16 +129,26 @@ int Execution::Spawn(std::string name, absl::AnyInvocable<void()> body, const ch
                      int line) {
   Step* step = InThread() ? &Visible(OpKind::kSpawn, kNoObject, 0, file, line) : nullptr;
   // The index is taken once the spawn is scheduled: another thread may have spawned meanwhile.
-  const int index = static_cast<int>(threads_.size());
+  const int index = num_threads_;
   MMCHECK_CHECK(index < kMaxThreads);
   if (step != nullptr) step->object = step->value = index;
-  auto thread = std::make_unique<Thread>();
-  thread->name = std::move(name);
-  thread->body = std::move(body);
-  thread->execution = this;
-  thread->index = index;
-  trace_.thread_names.push_back(thread->name);
-  threads_.push_back(std::move(thread));
+  // Thread records are reused across executions, with their buffers.
+  if (static_cast<size_t>(index) == threads_.size()) threads_.push_back(std::make_unique<Thread>());
+  Thread& thread = *threads_[static_cast<size_t>(index)];
+  thread.name = std::move(name);
+  thread.body = std::move(body);
+  thread.execution = this;
+  thread.index = index;
+  thread.pending = Step{};
+  thread.held.clear();
+  thread.steps = 0;
+  thread.finished = false;
+  thread.iteration_reads.clear();
+  thread.previous_reads.clear();
+  thread.has_previous = false;
+  thread.spin_blocked = false;
+  ++num_threads_;
+  trace_.thread_names.push_back(thread.name);
   // A thread spawned by a running thread gets its clock from the spawn step (HappensBefore::
   // OnStep); one created in setup starts from nothing.
   if (track_hb_ && !InThread()) hb_.AddThread(index, -1);
@@ -248,7 +258,7 @@ uint64_t Execution::ComputeEnabled() {
 
 void Execution::ReportDeadlock() {
   // Follow waits-for edges from the first blocked thread until a thread repeats: that is the cycle.
-  for (const auto& t : threads_) {
+  for (const auto& t : live_threads()) {
     if (!t->finished && t->spin_blocked) {
       ReportSpinForever();
       return;
@@ -275,14 +285,14 @@ void Execution::ReportDeadlock() {
     return absl::StrCat("'", t.name, "' ", what, " at ", t.pending.file, ":", t.pending.line);
   };
   int start = -1;
-  for (const auto& t : threads_) {
+  for (const auto& t : live_threads()) {
     if (!t->finished) {
       start = t->index;
       break;
     }
   }
   MMCHECK_CHECK(start >= 0);
-  std::vector<int> seen_at(threads_.size(), -1);
+  std::vector<int> seen_at(static_cast<size_t>(num_threads_), -1);
   std::vector<int> path;
   int t = start;
   while (t >= 0 && seen_at[t] < 0 && !threads_[t]->finished) {
@@ -301,7 +311,7 @@ void Execution::ReportDeadlock() {
   } else {
     // No cycle (a thread waits on a finished holder): list every blocked thread.
     bool first = true;
-    for (const auto& th : threads_) {
+    for (const auto& th : live_threads()) {
       if (th->finished) continue;
       absl::StrAppend(&message, first ? "" : "; ", describe(*th));
       first = false;
@@ -311,7 +321,7 @@ void Execution::ReportDeadlock() {
 }
 
 void Execution::ReportSpinForever() {
-  for (const auto& t : threads_) {
+  for (const auto& t : live_threads()) {
     if (t->finished || !t->spin_blocked) continue;
     std::string read;
     for (const auto& [object, writer] : t->previous_reads) {
@@ -355,7 +365,7 @@ void Execution::AfterStep(int t, int index) {
   if (access.reads) thread.iteration_reads.emplace_back(step.object, last_write_[step.object]);
   if (!access.writes) return;
   last_write_[step.object] = index;
-  for (const auto& other : threads_) {
+  for (const auto& other : live_threads()) {
     if (!other->spin_blocked || other->index == t) continue;
     for (const auto& [object, writer] : other->previous_reads) {
       if (object == step.object) {
@@ -387,7 +397,7 @@ void Execution::CheckInvariants() {
 ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strategy) {
   MMCHECK_CHECK(current_ == nullptr);
   current_ = this;
-  threads_.clear();
+  num_threads_ = 0;
   trace_.steps.clear();
   picks_.clear();
   performed_ = 0;
@@ -410,7 +420,7 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
   ExecutionOutcome outcome = ExecutionOutcome::kComplete;
   while (!violation_) {
     bool all_finished = true;
-    for (const auto& t : threads_) all_finished &= t->finished;
+    for (const auto& t : live_threads()) all_finished &= t->finished;
     if (all_finished) break;
     const uint64_t enabled = ComputeEnabled();
     if (enabled == 0) {
@@ -469,7 +479,7 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
 
 void Execution::Teardown() {
   // Unwind unfinished fibers first: their locals may still point into owned objects.
-  for (auto& t : threads_) {
+  for (auto& t : live_threads()) {
     if (t->fiber) {
       running_ = t->index;
       t->fiber.reset();
@@ -478,7 +488,7 @@ void Execution::Teardown() {
   running_ = -1;
   // Thread records (names, pending steps) stay readable until the next Run(); their bodies go now
   // with the objects they may point into.
-  for (auto& t : threads_) t->body = nullptr;
+  for (auto& t : live_threads()) t->body = nullptr;
   for (auto it = owned_.rbegin(); it != owned_.rend(); ++it) it->second(it->first);
   owned_.clear();
   invariants_.clear();

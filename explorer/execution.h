@@ -23,6 +23,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
+#include "absl/types/span.h"
 #include "explorer/fiber.h"
 #include "explorer/happens_before.h"
 #include "explorer/trace.h"
@@ -117,7 +118,7 @@ class Execution {
   bool InThread() const { return running_ >= 0; }
   int current_thread() const { return running_; }
   const std::string& thread_name(int index) const { return threads_[index]->name; }
-  int num_threads() const { return static_cast<int>(threads_.size()); }
+  int num_threads() const { return num_threads_; }
   bool thread_finished(int index) const { return threads_[index]->finished; }
   // The visible operation an unfinished thread waits to perform (object, op; no outcome yet).
   const Step& pending_step(int index) const { return threads_[index]->pending; }
@@ -190,7 +191,12 @@ class Execution {
 
   StackPool& stacks_;
   ExecutionLimits limits_;
-  std::vector<std::unique_ptr<Thread>> threads_;
+  absl::Span<const std::unique_ptr<Thread>> live_threads() const {
+    return absl::MakeConstSpan(threads_.data(), static_cast<size_t>(num_threads_));
+  }
+
+  std::vector<std::unique_ptr<Thread>> threads_;  // [0, num_threads_) are this execution's
+  int num_threads_ = 0;
   int started_ = 0;         // threads_[0, started_) have been run to their first visible operation
   int running_ = -1;        // thread whose fiber runs now
   std::vector<int> objects_by_creator_;  // next key sequence number per creating thread (+1)

@@ -42,6 +42,7 @@ ExploreResult Explore(absl::FunctionRef<void()> body, Strategy& strategy,
     const ExecutionOutcome outcome = execution.Run(body, strategy);
     strategy.EndExecution(execution, outcome);
     result.max_depth = std::max(result.max_depth, execution.steps());
+    result.total_steps += static_cast<uint64_t>(execution.performed_steps());
     if (!strategy.status().ok()) {
       result.status = strategy.status();
       result.stop = StopReason::kInputError;

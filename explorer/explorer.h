@@ -47,6 +47,7 @@ struct ExploreResult {
   uint64_t blocked_executions = 0;
   uint64_t violating_executions = 0;
   int max_depth = 0;
+  uint64_t total_steps = 0;         // steps performed, over all executions
   bool complete = false;            // every execution was covered
   StopReason stop = StopReason::kExhausted;
   std::vector<Violation> violations;  // the first of each kind, in the order found
