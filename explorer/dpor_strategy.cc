@@ -50,61 +50,72 @@ uint32_t DporStrategy::NewWakeupNode(const Event& event) {
   if (!free_nodes_.empty()) {
     index = free_nodes_.back();
     free_nodes_.pop_back();
-    arena_[index].event = event;
-    arena_[index].children.clear();
   } else {
     index = static_cast<uint32_t>(arena_.size());
-    arena_.push_back(WakeupNode{event, {}});
+    arena_.emplace_back();
   }
+  arena_[index] = WakeupNode{event, Forest{}, kNil};
   return index;
 }
 
-void DporStrategy::FreeWakeupTree(uint32_t node) {
-  FreeWakeupForest(arena_[node].children);
-  free_nodes_.push_back(node);
+void DporStrategy::Append(Forest& forest, uint32_t node) {
+  arena_[node].next = kNil;
+  if (forest.first == kNil) {
+    forest.first = node;
+  } else {
+    arena_[forest.last].next = node;
+  }
+  forest.last = node;
 }
 
-void DporStrategy::FreeWakeupForest(std::vector<uint32_t>& roots) {
-  for (uint32_t r : roots) FreeWakeupTree(r);
-  roots.clear();
+void DporStrategy::FreeWakeupForest(Forest& forest) {
+  for (uint32_t r = forest.first; r != kNil;) {
+    const uint32_t next = arena_[r].next;
+    FreeWakeupForest(arena_[r].children);
+    free_nodes_.push_back(r);
+    r = next;
+  }
+  forest = Forest{};
 }
 
-void DporStrategy::TakeLeftmost(Node& n, std::vector<uint32_t>& roots) {
-  const uint32_t r = roots.front();
-  roots.erase(roots.begin());
+void DporStrategy::TakeLeftmost(Node& n, Forest& forest) {
+  const uint32_t r = forest.first;
+  forest.first = arena_[r].next;
+  if (forest.first == kNil) forest.last = kNil;
   n.chosen = arena_[r].event.thread;
   n.event = arena_[r].event;
   FreeWakeupForest(pending_wakeup_);
-  pending_wakeup_.swap(arena_[r].children);
+  pending_wakeup_ = arena_[r].children;
   free_nodes_.push_back(r);
 }
 
 void DporStrategy::Insert(Node& node, std::vector<Event>& v) {
-  // Walk down the leftmost path whose events are weak initials of what is left of v.
-  int parent = -1;  // -1: the root level, node.wakeup
+  // Walk down the leftmost path whose events are weak initials of what is left of v. The level
+  // is named by its parent's index (kNil: the root), since new nodes may move the arena.
+  uint32_t parent = kNil;
   while (true) {
-    std::vector<uint32_t>& level = parent < 0 ? node.wakeup : arena_[parent].children;
-    int next = -1;
-    for (uint32_t child : level) {
+    const Forest& level = parent == kNil ? node.wakeup : arena_[parent].children;
+    uint32_t next = kNil;
+    for (uint32_t child = level.first; child != kNil; child = arena_[child].next) {
       const Event& ce = arena_[child].event;
       if (!WeakInitial(ce, v)) continue;
       auto it = std::find_if(v.begin(), v.end(), [&](const Event& e) { return e.thread == ce.thread; });
       if (it != v.end()) v.erase(it);
-      next = static_cast<int>(child);
+      next = child;
       break;
     }
-    if (next < 0) break;
+    if (next == kNil) break;
     // A leaf, or v used up: some execution below is already equivalent to one that reverses it.
-    if (arena_[next].children.empty() || v.empty()) return;
+    if (arena_[next].children.first == kNil || v.empty()) return;
     parent = next;
   }
-  uint32_t head = 0;
+  uint32_t head = kNil;
   for (size_t i = v.size(); i-- > 0;) {
     const uint32_t n = NewWakeupNode(v[i]);
-    if (i + 1 < v.size()) arena_[n].children.push_back(head);
+    if (head != kNil) Append(arena_[n].children, head);
     head = n;
   }
-  (parent < 0 ? node.wakeup : arena_[parent].children).push_back(head);
+  Append(parent == kNil ? node.wakeup : arena_[parent].children, head);
 }
 
 void DporStrategy::ResetExecution() {
@@ -112,8 +123,11 @@ void DporStrategy::ResetExecution() {
   clocks_.clear();
   events_.clear();
   release_of_.clear();
-  for (Clock& c : thread_clock_) c.fill(0);
-  woken_by_.fill(-1);
+  for (int t = 0; t < threads_seen_; ++t) {
+    thread_clock_[t].fill(0);
+    woken_by_[t] = -1;
+  }
+  threads_seen_ = 0;
   last_write_.clear();
   last_acquire_.clear();
   value_after_.clear();
@@ -132,7 +146,7 @@ bool DporStrategy::NewExecution() {
     Node& n = stack_[size_ - 1];
     if (n.executed) n.sleep.push_back(n.event);
     n.executed = false;
-    if (!n.wakeup.empty()) {
+    if (n.wakeup.first != kNil) {
       TakeLeftmost(n, n.wakeup);
       branch_depth_ = size_ - 1;
       return true;
@@ -162,15 +176,16 @@ int DporStrategy::NextThread(const SchedulePoint& point) {
   n.enabled = point.enabled;
   n.executed = false;
   n.sleep.clear();
-  MMCHECK_CHECK(n.wakeup.empty());
+  MMCHECK_CHECK(n.wakeup.first == kNil);
   if (depth > 0) {
     const Node& parent = stack_[depth - 1];
     for (const Event& s : parent.sleep) {
       if (!Dependent(s, parent.event)) n.sleep.push_back(s);
     }
   }
-  if (!pending_wakeup_.empty()) {
-    n.wakeup.swap(pending_wakeup_);
+  if (pending_wakeup_.first != kNil) {
+    n.wakeup = pending_wakeup_;
+    pending_wakeup_ = Forest{};
     TakeLeftmost(n, n.wakeup);
     if (!(point.enabled >> n.chosen & 1)) {
       FreeWakeupForest(n.wakeup);
@@ -272,19 +287,24 @@ void DporStrategy::ProcessStep(const Execution& execution, int index) {
   std::vector<int>& candidates = candidates_;
   Candidates(x, access, candidates);
 
-  const Clock previous = thread_clock_[p];
-  Clock clock = previous;
-  auto join = [&clock](const Clock& other) {
-    for (int t = 0; t < kMaxThreads; ++t) clock[t] = std::max(clock[t], other[t]);
+  // Clocks are only as wide as the threads that exist (entries beyond are zero): a thread
+  // spawned later has no earlier events.
+  const int width = execution.num_threads();
+  for (; threads_seen_ < width; ++threads_seen_) {
+    thread_clock_[threads_seen_].fill(0);
+    woken_by_[threads_seen_] = -1;
+  }
+  const Clock& previous = thread_clock_[p];
+  Clock& clock = clocks_.emplace_back(previous);
+  auto join = [&clock, width](const Clock& other) {
+    for (int t = 0; t < width; ++t) clock[t] = std::max(clock[t], other[t]);
   };
   for (int k : candidates) join(clocks_[static_cast<size_t>(k)]);
   if (step.op == OpKind::kJoin) join(thread_clock_[step.object]);
   clock[p] = previous[p] + 1;
-  clocks_.push_back(clock);
-  thread_clock_[p] = clock;
-  if (step.op == OpKind::kSpawn) thread_clock_[step.object] = clock;
-
   DetectRaces(execution, step, ev, access, index, previous, candidates);
+  thread_clock_[p] = clocks_.back();
+  if (step.op == OpKind::kSpawn) thread_clock_[step.object] = clocks_.back();
   woken_by_[p] = -1;
   for (uint64_t w = step.wakes; w != 0; w &= w - 1) woken_by_[LowestThread(w)] = index;
 

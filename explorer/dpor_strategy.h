@@ -61,9 +61,17 @@ class DporStrategy : public Strategy {
  private:
   using Clock = std::array<uint32_t, kMaxThreads>;
 
+  // Wakeup trees live in one arena; children are intrusive first-child / next-sibling lists, in
+  // order (leftmost first), so taking the leftmost branch and appending a new one are O(1).
+  static constexpr uint32_t kNil = UINT32_MAX;
+  struct Forest {
+    uint32_t first = kNil;
+    uint32_t last = kNil;
+  };
   struct WakeupNode {
     Event event;
-    std::vector<uint32_t> children;  // ordered
+    Forest children;
+    uint32_t next = kNil;  // next sibling
   };
   struct Node {
     uint64_t enabled = 0;
@@ -71,15 +79,15 @@ class DporStrategy : public Strategy {
     bool executed = false;
     Event event;                  // the step taken from this state in the current execution
     std::vector<Event> sleep;     // threads (with their next event) that need not be explored
-    std::vector<uint32_t> wakeup; // roots of the wakeup tree: branches still to explore
+    Forest wakeup;                // roots of the wakeup tree: branches still to explore
   };
 
   uint32_t NewWakeupNode(const Event& event);
-  void FreeWakeupTree(uint32_t node);
-  void FreeWakeupForest(std::vector<uint32_t>& roots);
-  // Takes the leftmost branch of `roots` for node `n`: its thread becomes n.chosen, its subtree
+  void Append(Forest& forest, uint32_t node);
+  void FreeWakeupForest(Forest& forest);
+  // Takes the leftmost branch of `forest` for node `n`: its thread becomes n.chosen, its subtree
   // the pending wakeup tree of the next state.
-  void TakeLeftmost(Node& n, std::vector<uint32_t>& roots);
+  void TakeLeftmost(Node& n, Forest& forest);
   // Consumes v.
   void Insert(Node& node, std::vector<Event>& v);
 
@@ -100,7 +108,7 @@ class DporStrategy : public Strategy {
   std::vector<Event> race_sequence_;   // scratch
   std::vector<WakeupNode> arena_;
   std::vector<uint32_t> free_nodes_;
-  std::vector<uint32_t> pending_wakeup_;  // subtree to become the next new state's wakeup tree
+  Forest pending_wakeup_;  // subtree to become the next new state's wakeup tree
   size_t branch_depth_ = 0;               // depth where this execution leaves the previous one
   bool started_ = false;
 
@@ -111,6 +119,7 @@ class DporStrategy : public Strategy {
   std::vector<int> release_of_;  // unlock step -> the acquisition it releases
   std::array<Clock, kMaxThreads> thread_clock_{};
   std::array<int, kMaxThreads> woken_by_{};
+  int threads_seen_ = 0;  // thread_clock_ and woken_by_ are valid for [0, threads_seen_)
   std::vector<int> last_write_;
   std::vector<int> last_acquire_;
   std::vector<int64_t> value_after_;

@@ -233,6 +233,7 @@ void Execution::StartNewThreads() {
     thread.fiber->Resume();
     running_ = -1;
     thread.finished = thread.fiber->finished();
+    finished_threads_ += thread.finished ? 1 : 0;
   }
 }
 
@@ -398,6 +399,7 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
   MMCHECK_CHECK(current_ == nullptr);
   current_ = this;
   num_threads_ = 0;
+  finished_threads_ = 0;
   trace_.steps.clear();
   picks_.clear();
   performed_ = 0;
@@ -419,9 +421,7 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
   int last = -1;
   ExecutionOutcome outcome = ExecutionOutcome::kComplete;
   while (!violation_) {
-    bool all_finished = true;
-    for (const auto& t : live_threads()) all_finished &= t->finished;
-    if (all_finished) break;
+    if (finished_threads_ == num_threads_) break;
     const uint64_t enabled = ComputeEnabled();
     if (enabled == 0) {
       ReportDeadlock();
@@ -451,6 +451,7 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
     thread.fiber->Resume();
     running_ = -1;
     thread.finished = thread.fiber->finished();
+    finished_threads_ += thread.finished ? 1 : 0;
     ++performed_;
     ApplyHappensBefore();
     AfterStep(next, steps() - 1);

@@ -197,6 +197,7 @@ class Execution {
 
   std::vector<std::unique_ptr<Thread>> threads_;  // [0, num_threads_) are this execution's
   int num_threads_ = 0;
+  int finished_threads_ = 0;
   int started_ = 0;         // threads_[0, started_) have been run to their first visible operation
   int running_ = -1;        // thread whose fiber runs now
   std::vector<int> objects_by_creator_;  // next key sequence number per creating thread (+1)
