@@ -147,6 +147,7 @@ int Execution::Spawn(std::string name, absl::AnyInvocable<void()> body, const ch
   thread.previous_reads.clear();
   thread.has_previous = false;
   thread.spin_blocked = false;
+  waits_[static_cast<size_t>(index)] = kWaitReady;
   ++num_threads_;
   trace_.thread_names.push_back(thread.name);
   // A thread spawned by a running thread gets its clock from the spawn step (HappensBefore::
@@ -183,6 +184,7 @@ Step& Execution::Visible(OpKind op, int object, int64_t arg, const char* file, i
   Thread& self = *threads_[running_];
   ApplyHappensBefore();
   self.pending = PendingStep(running_, op, object, arg, file, line);
+  UpdateWait(self);
   self.fiber->Suspend();
   return trace_.steps.back();
 }
@@ -232,27 +234,38 @@ void Execution::StartNewThreads() {
     running_ = thread.index;
     thread.fiber->Resume();
     running_ = -1;
-    thread.finished = thread.fiber->finished();
-    finished_threads_ += thread.finished ? 1 : 0;
+    MarkIfFinished(thread);
   }
 }
 
-bool Execution::IsEnabled(const Thread& thread) const {
-  if (thread.finished || thread.spin_blocked) return false;
-  switch (thread.pending.op) {
-    case OpKind::kLock:
-      return lock_owner_[thread.pending.object] < 0;
-    case OpKind::kJoin:
-      return threads_[thread.pending.object]->finished;
-    default:
-      return true;
+void Execution::MarkIfFinished(Thread& thread) {
+  if (!thread.fiber->finished()) return;
+  thread.finished = true;
+  ++finished_threads_;
+  finished_mask_ |= uint64_t{1} << thread.index;
+  UpdateWait(thread);
+}
+
+void Execution::UpdateWait(const Thread& thread) {
+  int32_t& wait = waits_[static_cast<size_t>(thread.index)];
+  if (thread.finished || thread.spin_blocked) {
+    wait = kWaitNever;
+  } else if (thread.pending.op == OpKind::kLock) {
+    wait = thread.pending.object;  // enabled while the lock is free
+  } else if (thread.pending.op == OpKind::kJoin) {
+    wait = kWaitJoin - thread.pending.object;  // enabled once that thread has finished
+  } else {
+    wait = kWaitReady;
   }
 }
 
-uint64_t Execution::ComputeEnabled() {
+uint64_t Execution::ComputeEnabled() const {
   uint64_t enabled = 0;
-  for (int i = 0; i < num_threads(); ++i) {
-    if (IsEnabled(*threads_[i])) enabled |= uint64_t{1} << i;
+  for (int i = 0; i < num_threads_; ++i) {
+    const int32_t wait = waits_[static_cast<size_t>(i)];
+    const bool on = wait == kWaitReady || (wait >= 0 && lock_owner_[static_cast<size_t>(wait)] < 0) ||
+                    (wait <= kWaitJoin && (finished_mask_ >> (kWaitJoin - wait) & 1));
+    enabled |= static_cast<uint64_t>(on) << i;
   }
   return enabled;
 }
@@ -353,6 +366,7 @@ void Execution::AfterStep(int t, int index) {
     }
     if (unchanged) {
       thread.spin_blocked = true;
+      UpdateWait(thread);
       thread.spin_file = step.file;
       thread.spin_line = step.line;
     }
@@ -371,6 +385,7 @@ void Execution::AfterStep(int t, int index) {
     for (const auto& [object, writer] : other->previous_reads) {
       if (object == step.object) {
         other->spin_blocked = false;
+        UpdateWait(*other);
         step.wakes |= uint64_t{1} << other->index;
         break;
       }
@@ -400,6 +415,7 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
   current_ = this;
   num_threads_ = 0;
   finished_threads_ = 0;
+  finished_mask_ = 0;
   trace_.steps.clear();
   picks_.clear();
   performed_ = 0;
@@ -450,8 +466,7 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
     if (track_hb_) hb_unapplied_ = steps() - 1;
     thread.fiber->Resume();
     running_ = -1;
-    thread.finished = thread.fiber->finished();
-    finished_threads_ += thread.finished ? 1 : 0;
+    MarkIfFinished(thread);
     ++performed_;
     ApplyHappensBefore();
     AfterStep(next, steps() - 1);

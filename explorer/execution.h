@@ -14,6 +14,7 @@
 #ifndef MMCHECK_EXPLORER_EXECUTION_H_
 #define MMCHECK_EXPLORER_EXECUTION_H_
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -160,8 +161,15 @@ class Execution {
 
   static void ThreadEntry(void* arg);
   void StartNewThreads();
-  uint64_t ComputeEnabled();
-  bool IsEnabled(const Thread& thread) const;
+  // Enabledness from a compact per-thread code, so the scan per step touches one array:
+  // kWaitReady, kWaitNever (finished or spin-blocked), a lock object id (enabled while free), or
+  // kWaitJoin - t (enabled once thread t has finished).
+  static constexpr int32_t kWaitReady = -1;
+  static constexpr int32_t kWaitNever = -2;
+  static constexpr int32_t kWaitJoin = -3;
+  void UpdateWait(const Thread& thread);
+  void MarkIfFinished(Thread& thread);
+  uint64_t ComputeEnabled() const;
   void ReportDeadlock();
   void ReportSpinForever();
   // Bookkeeping after thread `t` performed trace step `index`: spin iterations and wake-ups.
@@ -198,6 +206,8 @@ class Execution {
   std::vector<std::unique_ptr<Thread>> threads_;  // [0, num_threads_) are this execution's
   int num_threads_ = 0;
   int finished_threads_ = 0;
+  uint64_t finished_mask_ = 0;
+  std::array<int32_t, kMaxThreads> waits_{};
   int started_ = 0;         // threads_[0, started_) have been run to their first visible operation
   int running_ = -1;        // thread whose fiber runs now
   std::vector<int> objects_by_creator_;  // next key sequence number per creating thread (+1)

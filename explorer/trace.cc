@@ -22,41 +22,6 @@ absl::string_view OpName(OpKind op) {
   return "?";
 }
 
-Access AccessOf(const Step& step) {
-  Access a;
-  switch (step.op) {
-    case OpKind::kLoad:
-      a.reads = true;
-      break;
-    case OpKind::kStore:
-      a.writes = true;
-      break;
-    case OpKind::kExchange:
-    case OpKind::kFetchAdd:
-      a.reads = a.writes = true;
-      break;
-    case OpKind::kCompareExchange:
-      a.reads = true;
-      a.writes = step.ok;
-      break;
-    case OpKind::kLock:
-      a.reads = a.writes = a.acquires = true;
-      break;
-    case OpKind::kTryLock:
-      a.reads = true;
-      a.writes = a.acquires = step.ok;
-      break;
-    case OpKind::kUnlock:
-      a.writes = a.releases = true;
-      break;
-    case OpKind::kSpawn:
-    case OpKind::kJoin:
-    case OpKind::kYield:
-      break;
-  }
-  return a;
-}
-
 Access AccessAt(const Step& step, int64_t old) {
   Step moved = step;
   if (step.op == OpKind::kCompareExchange) moved.ok = old == step.expected;

@@ -68,7 +68,40 @@ struct Access {
   bool acquires = false;  // takes a lock (lock, successful try_lock)
   bool releases = false;  // releases a lock
 };
-Access AccessOf(const Step& step);
+inline Access AccessOf(const Step& step) {
+  Access a;
+  switch (step.op) {
+    case OpKind::kLoad:
+      a.reads = true;
+      break;
+    case OpKind::kStore:
+      a.writes = true;
+      break;
+    case OpKind::kExchange:
+    case OpKind::kFetchAdd:
+      a.reads = a.writes = true;
+      break;
+    case OpKind::kCompareExchange:
+      a.reads = true;
+      a.writes = step.ok;
+      break;
+    case OpKind::kLock:
+      a.reads = a.writes = a.acquires = true;
+      break;
+    case OpKind::kTryLock:
+      a.reads = true;
+      a.writes = a.acquires = step.ok;
+      break;
+    case OpKind::kUnlock:
+      a.writes = a.releases = true;
+      break;
+    case OpKind::kSpawn:
+    case OpKind::kJoin:
+    case OpKind::kYield:
+      break;
+  }
+  return a;
+}
 
 // The access `step` would make if it ran where the object's value is `old` instead (see
 // Step::old). Only a compare_exchange and a try_lock change footprint with the state: a reduction
