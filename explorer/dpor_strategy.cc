@@ -123,13 +123,14 @@ void DporStrategy::ResetExecution() {
   clocks_.clear();
   events_.clear();
   release_of_.clear();
+  queue_of_.clear();
   for (int t = 0; t < threads_seen_; ++t) {
     thread_clock_[t].fill(0);
     woken_by_[t] = -1;
+    holds_[static_cast<size_t>(t)].clear();
   }
   threads_seen_ = 0;
   last_write_.clear();
-  last_acquire_.clear();
   value_after_.clear();
   for (auto& r : reads_since_) r.clear();
 }
@@ -216,7 +217,10 @@ void DporStrategy::EndExecution(const Execution& execution, ExecutionOutcome out
     const size_t x = static_cast<size_t>(pending.object);
     if (x >= last_write_.size()) continue;  // not touched yet: nothing to race with
     Event ev = Describe(execution, pending);
-    const Access access = AccessAt(pending, value_after_[x]);
+    // Where the value there is unknown (a reader count), assume the step succeeds: at worst an
+    // extra branch, never a lost one.
+    const Access access = value_after_[x] ? AccessAt(pending, *value_after_[x])
+                                          : AccessOf(pending.op, /*ok=*/true);
     ev.reads = access.reads;
     ev.writes = access.writes;
     Candidates(pending.object, access, candidates_);
@@ -240,17 +244,18 @@ void DporStrategy::Candidates(int object, const Access& access,
 void DporStrategy::DetectRaces(const Execution& execution, const Step& step, const Event& ev,
                                const Access& access, int index, const Clock& previous,
                                const std::vector<int>& candidates) {
-  (void)access;
   const int p = step.thread;
   const std::vector<Step>& steps = execution.trace().steps;
   for (int k : candidates) {
     const int q = events_[static_cast<size_t>(k)].thread;
     if (q == p) continue;
     int partner = k;
-    // A blocking lock could not run between the holder's acquisition and release: it races with
-    // the acquisition. A try_lock can (it fails there), so it races with the release itself.
-    if (step.op == OpKind::kLock && steps[static_cast<size_t>(k)].op == OpKind::kUnlock) {
-      partner = release_of_[static_cast<size_t>(k)];
+    // A blocked acquisition could not run between the holder's acquisition and release: it races
+    // with the acquisition (or, for a reader kept out by a queued writer, with the queueing). A
+    // trylock can run there (it fails), so it races with the release itself.
+    if (access.blocks && AccessOf(steps[static_cast<size_t>(k)]).releases) {
+      partner = access.races_with_queue ? queue_of_[static_cast<size_t>(k)]
+                                        : release_of_[static_cast<size_t>(k)];
       if (partner < 0) continue;
     }
     if (woken_by_[p] == partner) continue;
@@ -275,13 +280,13 @@ void DporStrategy::ProcessStep(const Execution& execution, int index) {
   }
   events_.push_back(ev);
   release_of_.push_back(-1);
+  queue_of_.push_back(-1);
 
   const Access access = AccessOf(step);
   const int x = (ev.object >= 0) ? step.object : -1;
   if (x >= 0 && static_cast<size_t>(x) >= last_write_.size()) {
     last_write_.resize(static_cast<size_t>(x) + 1, -1);
-    last_acquire_.resize(static_cast<size_t>(x) + 1, -1);
-    value_after_.resize(static_cast<size_t>(x) + 1, 0);
+    value_after_.resize(static_cast<size_t>(x) + 1, std::nullopt);
     if (reads_since_.size() < last_write_.size()) reads_since_.resize(last_write_.size());
   }
   std::vector<int>& candidates = candidates_;
@@ -293,6 +298,7 @@ void DporStrategy::ProcessStep(const Execution& execution, int index) {
   for (; threads_seen_ < width; ++threads_seen_) {
     thread_clock_[threads_seen_].fill(0);
     woken_by_[threads_seen_] = -1;
+    holds_[static_cast<size_t>(threads_seen_)].clear();
   }
   const Clock& previous = thread_clock_[p];
   Clock& clock = clocks_.emplace_back(previous);
@@ -315,8 +321,22 @@ void DporStrategy::ProcessStep(const Execution& execution, int index) {
     } else if (access.reads) {
       reads_since_[x].push_back(index);
     }
-    if (access.acquires) last_acquire_[x] = index;
-    if (access.releases) release_of_.back() = last_acquire_[x];
+    // Match releases to acquisitions per thread (rwsem readers hold one lock together).
+    std::vector<Hold>& holds = holds_[static_cast<size_t>(p)];
+    if (step.op == OpKind::kDownWriteStart) queued_at_[p] = index;
+    if (access.releases) {
+      for (size_t h = holds.size(); h-- > 0;) {
+        if (holds[h].object != x) continue;
+        release_of_.back() = holds[h].acquired;
+        queue_of_.back() = holds[h].queued;
+        holds.erase(holds.begin() + static_cast<long>(h));
+        break;
+      }
+    }
+    if (access.acquires) {
+      const int queued = step.op == OpKind::kDownWrite ? queued_at_[p] : index;
+      holds.push_back(Hold{x, index, queued});
+    }
     value_after_[x] = ValueAfter(step);
   }
 }

@@ -11,9 +11,10 @@
 // then e') and inserts v into the wakeup tree at the state before e, unless a thread asleep
 // there is a weak initial of v. Dependency is AccessOf() in trace.h plus spawn/join and
 // program order. Two rules keep every reversal executable:
-// - A blocking lock whose mutex was last released by another thread races with that thread's
-//   acquisition, not with the release (it could never run between the two). A try_lock races
-//   with the release: moved before it, it fails.
+// - A blocked acquisition (Access::blocks) whose object was last released by another thread
+//   races with that thread's acquisition, not with the release (it could never run between the
+//   two); a reader kept out by a queued writer races with the writer's queueing step. A trylock
+//   races with the release: moved before it, it fails. Each primitive states these in ops.h.
 // - A spinning thread woken by a write (see Execution::Yield) does not race with that write:
 //   running before it would only repeat a spin iteration, which the spin semantics prunes.
 // - A compare_exchange or try_lock moved before the step it races with may now fail or
@@ -29,6 +30,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "explorer/strategy.h"
@@ -116,13 +118,20 @@ class DporStrategy : public Strategy {
   int processed_ = 0;
   std::vector<Clock> clocks_;
   std::vector<Event> events_;
-  std::vector<int> release_of_;  // unlock step -> the acquisition it releases
+  std::vector<int> release_of_;  // release step -> the acquisition it releases
+  std::vector<int> queue_of_;    // release step -> where that hold began (a writer's queueing)
+  struct Hold {
+    int object;
+    int acquired;  // step index
+    int queued;    // step index: the writer's down_write start, else = acquired
+  };
+  std::array<std::vector<Hold>, kMaxThreads> holds_;
+  std::array<int, kMaxThreads> queued_at_{};
   std::array<Clock, kMaxThreads> thread_clock_{};
   std::array<int, kMaxThreads> woken_by_{};
   int threads_seen_ = 0;  // thread_clock_ and woken_by_ are valid for [0, threads_seen_)
   std::vector<int> last_write_;
-  std::vector<int> last_acquire_;
-  std::vector<int64_t> value_after_;
+  std::vector<std::optional<int64_t>> value_after_;
   std::vector<std::vector<int>> reads_since_;
 };
 

@@ -8,38 +8,25 @@
 #define MMCHECK_EXPLORER_TRACE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
+#include "absl/strings/string_view.h"
+#include "explorer/ops.h"
+
 namespace mmcheck {
-
-enum class OpKind : uint8_t {
-  kLoad,
-  kStore,
-  kExchange,
-  kFetchAdd,
-  kCompareExchange,  // value2_ok says whether it succeeded
-  kLock,
-  kTryLock,          // ok says whether it took the lock
-  kUnlock,
-  kSpawn,            // object is the new thread's index
-  kJoin,             // object is the joined thread's index
-  kYield,
-};
-
-absl::string_view OpName(OpKind op);
 
 inline constexpr int kNoObject = -1;
 
 struct Step {
   int16_t thread = 0;
   OpKind op = OpKind::kYield;
-  bool ok = true;          // a compare_exchange or try_lock that succeeded
+  bool ok = true;          // a compare_exchange or trylock that succeeded
   int32_t object = kNoObject;
   int64_t value = 0;       // value read (loads, read-modify-writes) or written (stores)
   int64_t arg = 0;         // value written by a read-modify-write / desired value of a cas
-  int64_t old = 0;         // the object's value before the step (a mutex: 1 if it was held)
+  int64_t old = 0;         // the object's value before the step (a lock: 1 if it was busy)
   int64_t expected = 0;    // what a compare_exchange expected
   uint64_t enabled = 0;    // threads that could have been scheduled at this step
   uint64_t wakes = 0;      // spinning threads this step's write let run again
@@ -58,58 +45,15 @@ struct ObjectInfo {
   int32_t key;
 };
 
-// How a step touches its object: the dependency rule of each primitive, in one place. Two steps
-// of different threads on the same object are dependent unless both only read. A lock
-// acquisition or release writes the mutex; a try_lock that fails only reads it; a
-// compare_exchange that fails only reads.
-struct Access {
-  bool reads = false;
-  bool writes = false;
-  bool acquires = false;  // takes a lock (lock, successful try_lock)
-  bool releases = false;  // releases a lock
-};
-inline Access AccessOf(const Step& step) {
-  Access a;
-  switch (step.op) {
-    case OpKind::kLoad:
-      a.reads = true;
-      break;
-    case OpKind::kStore:
-      a.writes = true;
-      break;
-    case OpKind::kExchange:
-    case OpKind::kFetchAdd:
-      a.reads = a.writes = true;
-      break;
-    case OpKind::kCompareExchange:
-      a.reads = true;
-      a.writes = step.ok;
-      break;
-    case OpKind::kLock:
-      a.reads = a.writes = a.acquires = true;
-      break;
-    case OpKind::kTryLock:
-      a.reads = true;
-      a.writes = a.acquires = step.ok;
-      break;
-    case OpKind::kUnlock:
-      a.writes = a.releases = true;
-      break;
-    case OpKind::kSpawn:
-    case OpKind::kJoin:
-    case OpKind::kYield:
-      break;
-  }
-  return a;
-}
+inline Access AccessOf(const Step& step) { return AccessOf(step.op, step.ok); }
 
 // The access `step` would make if it ran where the object's value is `old` instead (see
 // Step::old). Only a compare_exchange and a try_lock change footprint with the state: a reduction
 // that moves a step must know what it becomes there.
 Access AccessAt(const Step& step, int64_t old);
 
-// The object's value after `step` (a mutex: 1 held, 0 free).
-int64_t ValueAfter(const Step& step);
+// The object's value after `step` (a lock: 1 held, 0 free), where one step determines it.
+std::optional<int64_t> ValueAfter(const Step& step);
 
 struct Trace {
   std::vector<Step> steps;

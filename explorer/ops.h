@@ -1,0 +1,188 @@
+// The visible operations and, for each, the rules every part of the explorer follows: what it
+// reads and writes (DPOR dependency, happens-before), whether it blocks or sleeps, and, for a
+// blocking acquisition, which earlier step it really races with. Adding a primitive means adding
+// its operations here; nothing else in the explorer switches on an OpKind for these rules.
+#ifndef MMCHECK_EXPLORER_OPS_H_
+#define MMCHECK_EXPLORER_OPS_H_
+
+#include <cstdint>
+
+#include "absl/strings/string_view.h"
+
+namespace mmcheck {
+
+enum class OpKind : uint8_t {
+  // Atomic<T>
+  kLoad,
+  kStore,
+  kExchange,
+  kFetchAdd,
+  kCompareExchange,  // ok: it succeeded
+  // Mutex (sleeping) and SpinLock
+  kLock,
+  kTryLock,          // ok: it took the lock
+  kUnlock,
+  kWaitUnlocked,     // sleep until the lock is free, without taking it (folio_wait_locked)
+  kSpinLock,
+  kSpinTryLock,
+  kSpinUnlock,
+  // RwSemaphore, writer preference
+  kDownRead,
+  kDownReadTry,
+  kUpRead,
+  kDownWriteStart,   // the writer queues: new readers wait from here on
+  kDownWrite,        // ... and takes the lock once no one holds it
+  kDownWriteTry,
+  kUpWrite,
+  kDowngradeWrite,
+  // RCU
+  kRcuLock,          // rcu_read_lock
+  kRcuUnlock,        // rcu_read_unlock
+  kSynchronizeRcu,   // starts a grace period and sleeps until it ends (then kGracePeriodWait)
+  kCallRcu,          // starts a grace period for a callback
+  kGracePeriodWait,  // blocks until every section open at the start has ended
+  // WaitQueue
+  kPrepareToWait,
+  kWakeUp,
+  kSchedule,         // sleeps until woken
+  kFinishWait,
+  // Threads
+  kSpawn,            // object is the new thread's index
+  kJoin,             // object is the joined thread's index
+  kYield,
+};
+
+absl::string_view OpName(OpKind op);
+
+// How a step touches its object. Two steps of different threads on the same object are
+// dependent unless both only read.
+struct Access {
+  bool reads = false;
+  bool writes = false;
+  bool acquires = false;  // takes a hold (lock, read or write side, RCU section)
+  bool releases = false;  // gives a hold back (or wakes sleepers)
+  bool blocks = false;    // may wait for another thread's release
+  // A blocked acquisition races with the step that made it wait, not with the release that let
+  // it go (it could not run between the two): the releasing thread's acquisition, or, for a
+  // reader kept out by a queued writer, that writer's queueing step.
+  bool races_with_queue = false;
+};
+
+// The access of a performed step. `ok` matters for compare_exchange and the trylocks.
+inline Access AccessOf(OpKind op, bool ok) {
+  Access a;
+  switch (op) {
+    case OpKind::kLoad:
+      a.reads = true;
+      break;
+    case OpKind::kStore:
+      a.writes = true;
+      break;
+    case OpKind::kExchange:
+    case OpKind::kFetchAdd:
+      a.reads = a.writes = true;
+      break;
+    case OpKind::kCompareExchange:
+      a.reads = true;
+      a.writes = ok;
+      break;
+    case OpKind::kLock:
+    case OpKind::kSpinLock:
+    case OpKind::kDownWrite:
+      a.reads = a.writes = a.acquires = a.blocks = true;
+      break;
+    case OpKind::kTryLock:
+    case OpKind::kSpinTryLock:
+    case OpKind::kDownWriteTry:
+      a.reads = true;
+      a.writes = a.acquires = ok;
+      break;
+    case OpKind::kUnlock:
+    case OpKind::kSpinUnlock:
+    case OpKind::kUpWrite:
+      a.writes = a.releases = true;
+      break;
+    case OpKind::kWaitUnlocked:
+      a.reads = a.blocks = true;
+      break;
+    // Readers of one rwsem commute with each other: their steps only read it.
+    case OpKind::kDownRead:
+      a.reads = a.acquires = a.blocks = a.races_with_queue = true;
+      break;
+    case OpKind::kDownReadTry:
+      a.reads = true;
+      a.acquires = ok;
+      break;
+    case OpKind::kUpRead:
+      a.reads = a.releases = true;
+      break;
+    case OpKind::kDownWriteStart:
+      a.writes = true;
+      break;
+    case OpKind::kDowngradeWrite:
+      a.writes = a.releases = a.acquires = true;
+      break;
+    // RCU readers commute with each other; starting and waiting for a grace period write.
+    case OpKind::kRcuLock:
+      a.reads = a.acquires = true;
+      break;
+    case OpKind::kRcuUnlock:
+      a.reads = a.releases = true;
+      break;
+    case OpKind::kSynchronizeRcu:
+    case OpKind::kCallRcu:
+      a.writes = true;
+      break;
+    case OpKind::kGracePeriodWait:
+      a.writes = a.blocks = true;
+      break;
+    case OpKind::kPrepareToWait:
+    case OpKind::kFinishWait:
+      a.writes = true;
+      break;
+    case OpKind::kWakeUp:
+      a.writes = a.releases = true;
+      break;
+    case OpKind::kSchedule:
+      a.reads = a.blocks = true;
+      break;
+    case OpKind::kSpawn:
+    case OpKind::kJoin:
+    case OpKind::kYield:
+      break;
+  }
+  return a;
+}
+
+// Whether the operation may sleep (so it is a bug in atomic context: under a spinlock, inside
+// an RCU read-side section, with interrupts off).
+inline bool Sleeps(OpKind op) {
+  switch (op) {
+    case OpKind::kLock:
+    case OpKind::kWaitUnlocked:
+    case OpKind::kDownRead:
+    case OpKind::kDownWriteStart:
+    case OpKind::kSynchronizeRcu:
+    case OpKind::kSchedule:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// An operation whose footprint depends on the state where it runs, given whether the object was
+// busy (Step::old != 0) there: compare_exchange and the trylocks. See AccessAt (trace.h).
+inline bool OutcomeAt(OpKind op, int64_t old, int64_t expected) {
+  switch (op) {
+    case OpKind::kCompareExchange: return old == expected;
+    case OpKind::kTryLock:
+    case OpKind::kSpinTryLock:
+    case OpKind::kDownWriteTry:
+    case OpKind::kDownReadTry: return old == 0;
+    default: return true;
+  }
+}
+
+}  // namespace mmcheck
+
+#endif  // MMCHECK_EXPLORER_OPS_H_
