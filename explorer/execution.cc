@@ -37,7 +37,7 @@ int Execution::RegisterObject(const char* kind, const char* name, int index) {
   const int seq = objects_by_creator_[creator]++;
   MMCHECK_CHECK(seq < (1 << 20));
   trace_.objects.push_back(ObjectInfo{kind, name, index, static_cast<int32_t>(creator << 20) | seq});
-  lock_owner_.push_back(-1);
+  sync_.AddObject();
   last_write_.push_back(-1);
   return static_cast<int>(trace_.objects.size()) - 1;
 }
@@ -109,20 +109,46 @@ void Execution::ReportRace(int object, const PlainAccessRecord& first, bool firs
        file, line);
 }
 
-void Execution::set_lock_owner(int object, int thread) {
-  const int previous = lock_owner_[object];
-  lock_owner_[object] = thread;
-  if (thread >= 0) {
-    threads_[thread]->held.push_back(object);
-  } else if (previous >= 0) {
-    std::vector<int>& held = threads_[previous]->held;
-    for (size_t i = held.size(); i-- > 0;) {
-      if (held[i] == object) {
-        held.erase(held.begin() + static_cast<long>(i));
-        break;
+int Execution::rcu_object() {
+  if (rcu_object_ < 0) {
+    // Whichever thread touches RCU first, it is the same object in every execution: a fixed key,
+    // and no thread's key sequence moves.
+    trace_.objects.push_back(ObjectInfo{"rcu", "rcu", -1, kRcuKey});
+    sync_.AddObject();
+    last_write_.push_back(-1);
+    rcu_object_ = static_cast<int>(trace_.objects.size()) - 1;
+  }
+  return rcu_object_;
+}
+
+void Execution::AddHold(int thread, int object) { threads_[thread]->held.push_back(object); }
+
+void Execution::DropHold(int thread, int object) {
+  std::vector<int>& held = threads_[thread]->held;
+  for (size_t i = held.size(); i-- > 0;) {
+    if (held[i] == object) {
+      held.erase(held.begin() + static_cast<long>(i));
+      return;
+    }
+  }
+}
+
+void Execution::MightSleep(absl::string_view what, const char* file, int line) {
+  if (running_ < 0) return;
+  std::vector<std::string> spinlocks;
+  if (sync_.spin_held(running_) > 0) {
+    for (int object : threads_[running_]->held) {
+      if (trace_.objects[static_cast<size_t>(object)].kind == absl::string_view("spinlock")) {
+        spinlocks.push_back(ObjectName(object));
       }
     }
   }
+  const std::string reason = sync_.AtomicReason(running_, spinlocks);
+  if (reason.empty()) return;
+  Fail(ViolationKind::kSleepInAtomic,
+       absl::StrCat("thread '", threads_[running_]->name, "' calls ", what,
+                    ", which may sleep, while ", reason),
+       file, line);
 }
 
 int Execution::Spawn(std::string name, absl::AnyInvocable<void()> body, const char* file,
@@ -217,6 +243,11 @@ void Execution::ThreadEntry(void* arg) {
 }
 
 void Execution::CheckThreadExit(Thread& thread) {
+  if (sync_.rcu_depth(thread.index) > 0) {
+    Fail(ViolationKind::kLockMisuse,
+         absl::StrCat("thread '", thread.name, "' exits inside an RCU read-side section"),
+         nullptr, 0);
+  }
   if (!thread.held.empty()) {
     std::string names;
     for (int object : thread.held) {
@@ -250,8 +281,8 @@ void Execution::UpdateWait(const Thread& thread) {
   int32_t& wait = waits_[static_cast<size_t>(thread.index)];
   if (thread.finished || thread.spin_blocked) {
     wait = kWaitNever;
-  } else if (thread.pending.op == OpKind::kLock) {
-    wait = thread.pending.object;  // enabled while the lock is free
+  } else if (AccessOf(thread.pending).blocks) {
+    wait = kWaitSync;
   } else if (thread.pending.op == OpKind::kJoin) {
     wait = kWaitJoin - thread.pending.object;  // enabled once that thread has finished
   } else {
@@ -263,8 +294,10 @@ uint64_t Execution::ComputeEnabled() const {
   uint64_t enabled = 0;
   for (int i = 0; i < num_threads_; ++i) {
     const int32_t wait = waits_[static_cast<size_t>(i)];
-    const bool on = wait == kWaitReady || (wait >= 0 && lock_owner_[static_cast<size_t>(wait)] < 0) ||
-                    (wait <= kWaitJoin && (finished_mask_ >> (kWaitJoin - wait) & 1));
+    const bool on =
+        wait == kWaitReady ||
+        (wait == kWaitSync && sync_.Enabled(i, threads_[static_cast<size_t>(i)]->pending)) ||
+        (wait <= kWaitJoin && (finished_mask_ >> (kWaitJoin - wait) & 1));
     enabled |= static_cast<uint64_t>(on) << i;
   }
   return enabled;
@@ -279,21 +312,35 @@ void Execution::ReportDeadlock() {
     }
   }
   auto waits_for = [&](const Thread& t) -> int {
-    if (t.pending.op == OpKind::kLock) return lock_owner_[t.pending.object];
     if (t.pending.op == OpKind::kJoin) return t.pending.object;
-    return -1;
+    return sync_.WaitsFor(t.index, t.pending);
   };
   auto describe = [&](const Thread& t) {
     const int other = waits_for(t);
     std::string what;
+    const std::string object = ObjectName(t.pending.object);
     if (t.pending.op == OpKind::kJoin) {
       what = absl::StrCat("waits to join thread '", threads_[other]->name, "'");
+    } else if (t.pending.op == OpKind::kSchedule) {
+      what = absl::StrCat("sleeps in schedule() on ", object, " and no thread will wake it");
+    } else if (t.pending.op == OpKind::kGracePeriodWait) {
+      what = other >= 0 ? absl::StrCat("waits for a grace period while '", threads_[other]->name,
+                                       "' stays in its RCU read-side section")
+                        : std::string("waits for a grace period");
+    } else if (other < 0) {
+      what = absl::StrCat("waits in ", OpName(t.pending.op), " on ", object,
+                          t.pending.op == OpKind::kDownWrite ? " for its readers to leave" : "");
+    } else if (t.pending.op == OpKind::kDownRead && sync_.writer(t.pending.object) < 0) {
+      what = absl::StrCat("waits in down_read on ", object, " behind the queued writer '",
+                          threads_[other]->name, "'");
     } else if (other == t.index) {
       // The kernel's locks are not recursive: the owner waits for itself forever.
       what = absl::StrCat("acquires ", ObjectName(t.pending.object),
                           ", which it already holds (self-deadlock),");
+    } else if (t.pending.op == OpKind::kLock || t.pending.op == OpKind::kSpinLock) {
+      what = absl::StrCat("waits for ", object, " held by '", threads_[other]->name, "'");
     } else {
-      what = absl::StrCat("waits for ", ObjectName(t.pending.object), " held by '",
+      what = absl::StrCat("waits in ", OpName(t.pending.op), " for ", object, " held by '",
                           threads_[other]->name, "'");
     }
     return absl::StrCat("'", t.name, "' ", what, " at ", t.pending.file, ":", t.pending.line);
@@ -421,7 +468,8 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
   performed_ = 0;
   trace_.objects.clear();
   trace_.thread_names.clear();
-  lock_owner_.clear();
+  sync_.Reset();
+  rcu_object_ = -1;
   started_ = 0;
   last_write_.clear();
   objects_by_creator_.clear();

@@ -27,6 +27,7 @@
 #include "absl/types/span.h"
 #include "explorer/fiber.h"
 #include "explorer/happens_before.h"
+#include "explorer/sync_state.h"
 #include "explorer/trace.h"
 #include "explorer/violation.h"
 
@@ -126,10 +127,18 @@ class Execution {
   const Trace& trace() const { return trace_; }
   std::string ObjectName(int object) const { return trace_.ObjectName(object); }
 
-  // Lock ownership, kept here so enabledness can be decided without touching the primitive.
-  int lock_owner(int object) const { return lock_owner_[object]; }
-  void set_lock_owner(int object, int thread);
+  // Lock, RCU and wait-queue state, kept here so enabledness is decided without the primitive.
+  SyncState& sync() { return sync_; }
+  // The execution's RCU state as an object (for dependency and traces), made on first use.
+  int rcu_object();
+  const SyncState& sync() const { return sync_; }
+  // The locks a thread holds, in acquisition order (for exit checks, reports, lock order).
+  void AddHold(int thread, int object);
+  void DropHold(int thread, int object);
   const std::vector<int>& held_locks(int thread) const { return threads_[thread]->held; }
+  // Kernel might_sleep(): a sleeping operation in atomic context is a sleep-in-atomic violation.
+  // Called for every sleeping operation before it is announced; no scheduling point.
+  void MightSleep(absl::string_view what, const char* file, int line);
 
   const std::optional<Violation>& violation() const { return violation_; }
   // The thread picked at each scheduling point, in order: what a replay token stores.
@@ -162,11 +171,12 @@ class Execution {
   static void ThreadEntry(void* arg);
   void StartNewThreads();
   // Enabledness from a compact per-thread code, so the scan per step touches one array:
-  // kWaitReady, kWaitNever (finished or spin-blocked), a lock object id (enabled while free), or
+  // kWaitReady, kWaitNever (finished or spin-blocked), kWaitSync (ask SyncState), or
   // kWaitJoin - t (enabled once thread t has finished).
   static constexpr int32_t kWaitReady = -1;
   static constexpr int32_t kWaitNever = -2;
-  static constexpr int32_t kWaitJoin = -3;
+  static constexpr int32_t kWaitSync = -3;
+  static constexpr int32_t kWaitJoin = -4;
   void UpdateWait(const Thread& thread);
   void MarkIfFinished(Thread& thread);
   uint64_t ComputeEnabled() const;
@@ -215,7 +225,9 @@ class Execution {
   std::vector<int> picks_;
   int performed_ = 0;
   Step scratch_;
-  std::vector<int> lock_owner_;  // by object id; -1 when free
+  SyncState sync_;
+  int rcu_object_ = -1;
+  static constexpr int32_t kRcuKey = INT32_MAX;
   std::vector<int> last_write_;  // by object id: trace step of the last write, -1 for none
   bool track_hb_ = false;        // some Shared object exists: keep happens-before clocks
   HappensBefore hb_;

@@ -33,7 +33,6 @@ void HappensBefore::AddThread(int thread, int parent) {
 void HappensBefore::OnStep(const Step& step) {
   const int t = step.thread;
   Clock& clock = threads_[static_cast<size_t>(t)];
-  const Access access = AccessOf(step);
   switch (step.op) {
     case OpKind::kSpawn:
       AddThread(step.object, t);
@@ -41,15 +40,17 @@ void HappensBefore::OnStep(const Step& step) {
     case OpKind::kJoin:
       Join(clock, threads_[static_cast<size_t>(step.object)]);
       break;
-    default:
+    default: {
       if (step.object < 0) break;
-      // Locks: acquisitions acquire, releases release. Atomics: reads acquire, writes release.
-      // A failed try_lock synchronises with nothing.
-      if (access.acquires || (access.reads && step.op != OpKind::kTryLock)) {
-        Join(clock, ObjectClock(step.object));
+      const Sync sync = SyncOf(step.op, step.ok);
+      if (sync.acquire) Join(clock, ObjectClock(step.object));
+      if (sync.replace) {
+        ObjectClock(step.object) = clock;
+      } else if (sync.release) {
+        Join(ObjectClock(step.object), clock);
       }
-      if (access.writes && !access.acquires) ObjectClock(step.object) = clock;
       break;
+    }
   }
   ++clock[t];
 }

@@ -1,11 +1,11 @@
 // HappensBefore: vector clocks over the steps of one execution, for the data-race check on plain
 // (non-atomic) data.
 //
-// Synchronisation, as C++ and the kernel define it for the primitives modeled here: an atomic
-// write releases (the object keeps the writer's clock), an atomic read acquires (joins it), a
-// read-modify-write does both; unlock releases the mutex, lock and a successful try_lock acquire
-// it; spawn orders the parent's past before the child, join the child's whole run before the
-// joiner. Each step ends a thread's epoch: plain accesses are stamped with the epoch they ran in,
+// Synchronisation, as C++ and the kernel define it for the primitives modeled here, is SyncOf()
+// in ops.h: an atomic write releases, an atomic read acquires, a read-modify-write does both;
+// releasing a lock releases and taking it acquires; a grace period's end acquires from the ends
+// of the RCU sections, a wakeup from the wake_up; spawn orders the parent's past before the
+// child, join the child's whole run before the joiner. Each step ends a thread's epoch: plain accesses are stamped with the epoch they ran in,
 // and a release publishes the clock before the epoch moves on, so a plain access after an unlock
 // is not ordered before the next holder.
 #ifndef MMCHECK_EXPLORER_HAPPENS_BEFORE_H_

@@ -1,4 +1,4 @@
-// Mutex; see mutex.h.
+// Mutex and SpinLock; see mutex.h.
 #include "explorer/mutex.h"
 
 #include "absl/strings/str_cat.h"
@@ -15,35 +15,44 @@ Execution& Exec() {
 
 }  // namespace
 
-Mutex::Mutex(const char* name, int index) : id_(Exec().RegisterObject("mutex", name, index)) {}
+LockBase::LockBase(const char* kind, const char* name, int index)
+    : id_(Exec().RegisterObject(kind, name, index)) {}
 
-void Mutex::lock(const char* file, int line) {
+void LockBase::Lock(const Ops& ops, const char* file, int line) {
   Execution& e = Exec();
-  e.Visible(OpKind::kLock, id_, 0, file, line);
-  if (!e.InThread()) {
-    MMCHECK_CHECK(e.lock_owner(id_) < 0);  // setup code cannot wait
+  if (ops.lock == OpKind::kLock) {
+    e.MightSleep(absl::StrCat("mutex_lock(", e.ObjectName(id_), ")"), file, line);
   }
-  // Enabledness guaranteed the mutex is free; the owner re-locking was reported in Visible().
-  e.set_lock_owner(id_, e.current_thread());
+  e.Visible(ops.lock, id_, 0, file, line);
+  if (!e.InThread()) {
+    MMCHECK_CHECK(e.sync().owner(id_) < 0);  // setup code cannot wait
+    return;
+  }
+  // Enabledness guaranteed the lock is free.
+  e.sync().set_owner(id_, e.current_thread());
+  e.AddHold(e.current_thread(), id_);
 }
 
-bool Mutex::try_lock(const char* file, int line) {
+bool LockBase::TryLock(const Ops& ops, const char* file, int line) {
   Execution& e = Exec();
-  Step& step = e.Visible(OpKind::kTryLock, id_, 0, file, line);
-  step.old = e.lock_owner(id_) >= 0 ? 1 : 0;
+  Step& step = e.Visible(ops.trylock, id_, 0, file, line);
+  step.old = e.sync().owner(id_) >= 0 ? 1 : 0;
   step.ok = step.old == 0;
-  if (step.ok) e.set_lock_owner(id_, e.current_thread());
+  if (step.ok && e.InThread()) {
+    e.sync().set_owner(id_, e.current_thread());
+    e.AddHold(e.current_thread(), id_);
+  }
   return step.ok;
 }
 
-void Mutex::unlock(const char* file, int line) {
+void LockBase::Unlock(const Ops& ops, const char* file, int line) {
   Execution& e = Exec();
-  e.Visible(OpKind::kUnlock, id_, 0, file, line).old = 1;
+  e.Visible(ops.unlock, id_, 0, file, line).old = 1;
+  if (!e.InThread()) return;
   const int self = e.current_thread();
-  const int owner = e.lock_owner(id_);
+  const int owner = e.sync().owner(id_);
   if (owner != self) {
-    const std::string who = self >= 0 ? absl::StrCat("thread '", e.thread_name(self), "'")
-                                      : std::string("setup code");
+    const std::string who = absl::StrCat("thread '", e.thread_name(self), "'");
     std::string message;
     if (owner >= 0) {
       message = absl::StrCat(who, " unlocks ", e.ObjectName(id_), " held by thread '",
@@ -57,10 +66,36 @@ void Mutex::unlock(const char* file, int line) {
     }
     e.Fail(ViolationKind::kLockMisuse, std::move(message), file, line);
   }
-  e.set_lock_owner(id_, -1);
+  e.sync().set_owner(id_, -1);
+  e.DropHold(self, id_);
   last_unlocker_ = self;
   last_unlock_file_ = file;
   last_unlock_line_ = line;
+}
+
+void Mutex::wait_unlocked(const char* file, int line) {
+  Execution& e = Exec();
+  e.MightSleep(absl::StrCat("wait_unlocked(", e.ObjectName(id()), ")"), file, line);
+  e.Visible(OpKind::kWaitUnlocked, id(), 0, file, line);
+}
+
+void SpinLock::lock(const char* file, int line) {
+  Lock(kOps, file, line);
+  Execution& e = Exec();
+  if (e.InThread()) e.sync().AddSpinHeld(e.current_thread(), 1);
+}
+
+bool SpinLock::try_lock(const char* file, int line) {
+  const bool taken = TryLock(kOps, file, line);
+  Execution& e = Exec();
+  if (taken && e.InThread()) e.sync().AddSpinHeld(e.current_thread(), 1);
+  return taken;
+}
+
+void SpinLock::unlock(const char* file, int line) {
+  Unlock(kOps, file, line);
+  Execution& e = Exec();
+  if (e.InThread()) e.sync().AddSpinHeld(e.current_thread(), -1);
 }
 
 }  // namespace mmcheck

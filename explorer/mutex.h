@@ -1,8 +1,10 @@
-// Mutex: a non-recursive sleeping lock. lock, try_lock and unlock are each a scheduling point.
+// Mutex and SpinLock: non-recursive locks. Each acquisition and release is a scheduling point.
 //
-// Checks, as the kernel's lock debugging would: a lock() by the owner is a self-deadlock; an
-// unlock() of a mutex nobody holds (or held by another thread) is lock-misuse, and so is a thread
-// that exits holding one. Blocked lock() calls take part in the deadlock report (waits-for).
+// Mutex is a sleeping lock (kernel mutex, and the folio lock: lock, trylock, unlock, and
+// wait_unlocked for folio_wait_locked); SpinLock is not, and holding one is atomic context.
+// Checks, as the kernel's lock debugging would: a lock() by the owner blocks forever (reported as
+// a deadlock); an unlock() of a lock nobody holds, or another thread holds, is lock-misuse, and
+// so is a thread that exits holding one; sleeping under a spinlock is sleep-in-atomic.
 #ifndef MMCHECK_EXPLORER_MUTEX_H_
 #define MMCHECK_EXPLORER_MUTEX_H_
 
@@ -10,27 +12,65 @@
 
 namespace mmcheck {
 
-class Mutex {
+// What Mutex and SpinLock share: ownership, the checks, the trace.
+class LockBase {
  public:
-  explicit Mutex(const char* name = "mutex", int index = -1);
-  Mutex(Mutex&&) = default;
-  Mutex& operator=(Mutex&&) = delete;
-
-  // Visible; enabled only while the mutex is free.
-  void lock(const char* file = __builtin_FILE(), int line = __builtin_LINE());
-  // Visible; always enabled. True when it took the lock.
-  bool try_lock(const char* file = __builtin_FILE(), int line = __builtin_LINE());
-  // Visible. Precondition: the calling thread holds the mutex (else a lock-misuse violation).
-  void unlock(const char* file = __builtin_FILE(), int line = __builtin_LINE());
-
+  LockBase(LockBase&&) = default;
+  LockBase& operator=(LockBase&&) = delete;
   int id() const { return id_; }
+
+ protected:
+  struct Ops {
+    OpKind lock, trylock, unlock;
+  };
+  LockBase(const char* kind, const char* name, int index);
+  void Lock(const Ops& ops, const char* file, int line);
+  bool TryLock(const Ops& ops, const char* file, int line);
+  void Unlock(const Ops& ops, const char* file, int line);
 
  private:
   int id_;
-  // Where the last unlock was, to tell a double unlock from an unlock of a never-taken mutex.
+  // Where the last unlock was, to tell a double unlock from an unlock of a never-taken lock.
   int last_unlocker_ = -1;
   const char* last_unlock_file_ = nullptr;
   int last_unlock_line_ = 0;
+};
+
+class Mutex : public LockBase {
+ public:
+  explicit Mutex(const char* name = "mutex", int index = -1) : LockBase("mutex", name, index) {}
+
+  // Visible, may sleep; enabled only while the mutex is free.
+  void lock(const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+    Lock(kOps, file, line);
+  }
+  // Visible; always enabled. True when it took the lock.
+  bool try_lock(const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+    return TryLock(kOps, file, line);
+  }
+  // Visible. Precondition: the calling thread holds the mutex (else lock-misuse).
+  void unlock(const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+    Unlock(kOps, file, line);
+  }
+  // Visible, may sleep; returns once the mutex is free, without taking it (folio_wait_locked).
+  void wait_unlocked(const char* file = __builtin_FILE(), int line = __builtin_LINE());
+
+ private:
+  static constexpr Ops kOps{OpKind::kLock, OpKind::kTryLock, OpKind::kUnlock};
+};
+
+class SpinLock : public LockBase {
+ public:
+  explicit SpinLock(const char* name = "spinlock", int index = -1)
+      : LockBase("spinlock", name, index) {}
+
+  // Visible; enabled only while free. Holding it is atomic context.
+  void lock(const char* file = __builtin_FILE(), int line = __builtin_LINE());
+  bool try_lock(const char* file = __builtin_FILE(), int line = __builtin_LINE());
+  void unlock(const char* file = __builtin_FILE(), int line = __builtin_LINE());
+
+ private:
+  static constexpr Ops kOps{OpKind::kSpinLock, OpKind::kSpinTryLock, OpKind::kSpinUnlock};
 };
 
 }  // namespace mmcheck

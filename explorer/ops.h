@@ -154,6 +154,63 @@ inline Access AccessOf(OpKind op, bool ok) {
   return a;
 }
 
+// How a step synchronises (happens-before, for the data-race check): an acquire joins the
+// object's clock into the thread's, a release joins the thread's into the object's (`replace`: a
+// plain atomic store starts a new release sequence instead). rcu_read_lock orders nothing; a
+// grace period's end acquires from every section's end, a wakeup from its wake_up.
+struct Sync {
+  bool acquire = false;
+  bool release = false;
+  bool replace = false;
+};
+
+inline Sync SyncOf(OpKind op, bool ok) {
+  Sync s;
+  switch (op) {
+    case OpKind::kLoad:
+      s.acquire = true;
+      break;
+    case OpKind::kStore:
+      s.release = s.replace = true;
+      break;
+    case OpKind::kExchange:
+    case OpKind::kFetchAdd:
+      s.acquire = s.release = true;
+      break;
+    case OpKind::kCompareExchange:
+      s.acquire = true;
+      s.release = ok;
+      break;
+    case OpKind::kLock:
+    case OpKind::kSpinLock:
+    case OpKind::kDownRead:
+    case OpKind::kDownWrite:
+    case OpKind::kWaitUnlocked:
+    case OpKind::kGracePeriodWait:
+    case OpKind::kSchedule:
+      s.acquire = true;
+      break;
+    case OpKind::kTryLock:
+    case OpKind::kSpinTryLock:
+    case OpKind::kDownReadTry:
+    case OpKind::kDownWriteTry:
+      s.acquire = ok;
+      break;
+    case OpKind::kUnlock:
+    case OpKind::kSpinUnlock:
+    case OpKind::kUpRead:
+    case OpKind::kUpWrite:
+    case OpKind::kDowngradeWrite:
+    case OpKind::kRcuUnlock:
+    case OpKind::kWakeUp:
+      s.release = true;
+      break;
+    default:
+      break;
+  }
+  return s;
+}
+
 // Whether the operation may sleep (so it is a bug in atomic context: under a spinlock, inside
 // an RCU read-side section, with interrupts off).
 inline bool Sleeps(OpKind op) {

@@ -1,0 +1,119 @@
+// RwSemaphore; see rwsem.h.
+#include "explorer/rwsem.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "explorer/check.h"
+
+namespace mmcheck {
+namespace {
+
+Execution& Exec() {
+  Execution* e = Execution::Current();
+  MMCHECK_CHECK(e != nullptr);
+  return *e;
+}
+
+}  // namespace
+
+RwSemaphore::RwSemaphore(const char* name, int index)
+    : id_(Exec().RegisterObject("rwsem", name, index)) {}
+
+bool RwSemaphore::held_by_current_for_write() const {
+  const Execution& e = Exec();
+  return e.InThread() && e.sync().writer(id_) == e.current_thread();
+}
+
+bool RwSemaphore::held_by_current() const {
+  const Execution& e = Exec();
+  if (!e.InThread()) return false;
+  const std::vector<int>& held = e.held_locks(e.current_thread());
+  return std::find(held.begin(), held.end(), id_) != held.end();
+}
+
+void RwSemaphore::down_read(const char* file, int line) {
+  Execution& e = Exec();
+  e.MightSleep(absl::StrCat("down_read(", e.ObjectName(id_), ")"), file, line);
+  e.Visible(OpKind::kDownRead, id_, 0, file, line);
+  if (!e.InThread()) return;
+  e.sync().TakeRead(id_);
+  e.AddHold(e.current_thread(), id_);
+}
+
+bool RwSemaphore::down_read_trylock(const char* file, int line) {
+  Execution& e = Exec();
+  Step& step = e.Visible(OpKind::kDownReadTry, id_, 0, file, line);
+  step.old = e.sync().ReadFree(id_) ? 0 : 1;
+  step.ok = step.old == 0;
+  if (step.ok && e.InThread()) {
+    e.sync().TakeRead(id_);
+    e.AddHold(e.current_thread(), id_);
+  }
+  return step.ok;
+}
+
+void RwSemaphore::CheckHeld(bool write, absl::string_view op, const char* file, int line) {
+  Execution& e = Exec();
+  const int self = e.current_thread();
+  const bool holds = write ? e.sync().writer(id_) == self
+                           : held_by_current() && e.sync().writer(id_) != self;
+  if (!holds) {
+    e.Fail(ViolationKind::kLockMisuse,
+           absl::StrCat("thread '", e.thread_name(self), "' calls ", op, "(", e.ObjectName(id_),
+                        ") without holding it for ", write ? "write" : "read"),
+           file, line);
+  }
+}
+
+void RwSemaphore::up_read(const char* file, int line) {
+  Execution& e = Exec();
+  e.Visible(OpKind::kUpRead, id_, 0, file, line);
+  if (!e.InThread()) return;
+  CheckHeld(/*write=*/false, "up_read", file, line);
+  e.sync().ReleaseRead(id_);
+  e.DropHold(e.current_thread(), id_);
+}
+
+void RwSemaphore::down_write(const char* file, int line) {
+  Execution& e = Exec();
+  e.MightSleep(absl::StrCat("down_write(", e.ObjectName(id_), ")"), file, line);
+  e.Visible(OpKind::kDownWriteStart, id_, 0, file, line);
+  if (!e.InThread()) return;
+  e.sync().QueueWriter(id_, e.current_thread());
+  e.Visible(OpKind::kDownWrite, id_, 0, file, line);
+  e.sync().TakeWrite(id_, e.current_thread());
+  e.AddHold(e.current_thread(), id_);
+}
+
+bool RwSemaphore::down_write_trylock(const char* file, int line) {
+  Execution& e = Exec();
+  Step& step = e.Visible(OpKind::kDownWriteTry, id_, 0, file, line);
+  step.old = e.sync().WriteFree(id_) && e.sync().ReadFree(id_) ? 0 : 1;
+  step.ok = step.old == 0;
+  if (step.ok && e.InThread()) {
+    e.sync().TakeWrite(id_, e.current_thread());
+    e.AddHold(e.current_thread(), id_);
+  }
+  return step.ok;
+}
+
+void RwSemaphore::up_write(const char* file, int line) {
+  Execution& e = Exec();
+  e.Visible(OpKind::kUpWrite, id_, 0, file, line);
+  if (!e.InThread()) return;
+  CheckHeld(/*write=*/true, "up_write", file, line);
+  e.sync().ReleaseWrite(id_);
+  e.DropHold(e.current_thread(), id_);
+}
+
+void RwSemaphore::downgrade_write(const char* file, int line) {
+  Execution& e = Exec();
+  e.Visible(OpKind::kDowngradeWrite, id_, 0, file, line);
+  if (!e.InThread()) return;
+  CheckHeld(/*write=*/true, "downgrade_write", file, line);
+  e.sync().ReleaseWrite(id_);
+  e.sync().TakeRead(id_);  // the hold stays, now for read
+}
+
+}  // namespace mmcheck
