@@ -124,6 +124,7 @@ void DporStrategy::ResetExecution() {
   events_.clear();
   release_of_.clear();
   queue_of_.clear();
+  grace_period_start_.clear();
   for (int t = 0; t < threads_seen_; ++t) {
     thread_clock_[t].fill(0);
     woken_by_[t] = -1;
@@ -256,13 +257,21 @@ void DporStrategy::DetectRaces(const Execution& execution, const Step& step, con
     if (access.blocks && AccessOf(steps[static_cast<size_t>(k)]).releases) {
       partner = access.races_with_queue ? queue_of_[static_cast<size_t>(k)]
                                         : release_of_[static_cast<size_t>(k)];
+      // A grace period waits only for sections that began before it started: the end of a later
+      // one never held it back, and the two race like any pair.
+      if (step.op == OpKind::kGracePeriodWait && partner >= 0 &&
+          partner > grace_period_start_[static_cast<size_t>(step.arg)]) {
+        partner = k;
+      }
       if (partner < 0) continue;
     }
     if (woken_by_[p] == partner) continue;
     const uint32_t mark = clocks_[static_cast<size_t>(partner)][q];
     bool covered = previous[q] >= mark;
     for (int other : candidates) {
-      if (other != k && clocks_[static_cast<size_t>(other)][q] >= mark) covered = true;
+      if (other != k && other != partner && clocks_[static_cast<size_t>(other)][q] >= mark) {
+        covered = true;
+      }
     }
     if (!covered) AddRace(execution, partner, index, step, ev);
   }
@@ -324,6 +333,12 @@ void DporStrategy::ProcessStep(const Execution& execution, int index) {
     // Match releases to acquisitions per thread (rwsem readers hold one lock together).
     std::vector<Hold>& holds = holds_[static_cast<size_t>(p)];
     if (step.op == OpKind::kDownWriteStart) queued_at_[p] = index;
+    if (step.op == OpKind::kSynchronizeRcu || step.op == OpKind::kCallRcu) {
+      if (grace_period_start_.size() <= static_cast<size_t>(step.arg)) {
+        grace_period_start_.resize(static_cast<size_t>(step.arg) + 1, -1);
+      }
+      grace_period_start_[static_cast<size_t>(step.arg)] = index;
+    }
     if (access.releases) {
       for (size_t h = holds.size(); h-- > 0;) {
         if (holds[h].object != x) continue;

@@ -127,6 +127,7 @@ class DporStrategy : public Strategy {
   };
   std::array<std::vector<Hold>, kMaxThreads> holds_;
   std::array<int, kMaxThreads> queued_at_{};
+  std::vector<int> grace_period_start_;  // grace period id -> step that started it
   std::array<Clock, kMaxThreads> thread_clock_{};
   std::array<int, kMaxThreads> woken_by_{};
   int threads_seen_ = 0;  // thread_clock_ and woken_by_ are valid for [0, threads_seen_)

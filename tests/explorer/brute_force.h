@@ -4,7 +4,8 @@
 // interleavings) and groups them into Mazurkiewicz traces under its own dependency definition,
 // written here independently of the explorer's AccessOf(): two events are dependent when they are
 // of the same thread, or touch the same object and one of them changes it. Loads, failed
-// compare_exchange and failed try_lock do not change it; everything else on an object does. The
+// compare_exchange and failed trylocks do not change it, nor do the reader side of an rwsem
+// (readers share it) and of RCU, nor waiting; everything else on an object does. The
 // trace of an execution is represented by its lexicographically least linearization (Foata-like
 // normal form): repeatedly emit the lowest-numbered thread whose next event has no unemitted
 // dependent predecessor.
@@ -30,9 +31,18 @@ struct RawEvent {
 
 inline bool Changes(const Step& s) {
   switch (s.op) {
-    case OpKind::kLoad: return false;
+    case OpKind::kLoad:
+    case OpKind::kDownRead:
+    case OpKind::kDownReadTry:
+    case OpKind::kUpRead:
+    case OpKind::kRcuLock:
+    case OpKind::kRcuUnlock:
+    case OpKind::kWaitUnlocked:
+    case OpKind::kSchedule: return false;
     case OpKind::kCompareExchange:
-    case OpKind::kTryLock: return s.ok;
+    case OpKind::kTryLock:
+    case OpKind::kSpinTryLock:
+    case OpKind::kDownWriteTry: return s.ok;
     default: return true;
   }
 }

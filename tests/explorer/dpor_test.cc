@@ -71,10 +71,12 @@ INSTANTIATE_TEST_SUITE_P(
 
 // Runs `p` under `strategy` without stopping at deadlocks (the target kind is never found).
 ExploreResult ExploreProgram(const testing::RandomProgram& p, Strategy& strategy,
-                             std::vector<std::string>* final_states) {
+                             std::vector<std::string>* final_states,
+                             uint64_t max_executions = 0) {
   ExploreOptions options;
   options.scenario = "random";
   options.target = ViolationKind::kDataRace;
+  options.max_executions = max_executions;
   return Explore([&] { testing::Run(p, final_states); }, strategy, options);
 }
 
@@ -122,6 +124,48 @@ TEST(DporTest, AgreesWithBruteForceAndDfsOnRandomPrograms) {
 
 namespace mmcheck {
 namespace {
+
+TEST(DporTest, AgreesWithBruteForceAndDfsOnRandomKernelPrograms) {
+  int programs = 0, with_violation = 0, too_big = 0;
+  uint64_t traces = 0;
+  std::set<ViolationKind> kinds;
+  for (uint64_t seed = 1000; programs < 200; ++seed) {
+    testing::ProgramGenerator generator(seed);
+    const int threads = 2 + static_cast<int>(seed % 2);
+    const testing::RandomProgram p = generator.Make(threads, 3, /*kernel=*/true);
+    SCOPED_TRACE(::testing::Message() << "seed " << seed << "\n" << testing::ToString(p));
+
+    // Some programs have millions of interleavings: the oracle takes those it can finish.
+    testing::BruteForce brute;
+    std::vector<std::string> dfs_states;
+    const ExploreResult b = ExploreProgram(p, brute, &dfs_states, /*max_executions=*/20000);
+    if (!b.complete) {
+      ++too_big;
+      continue;
+    }
+    ++programs;
+    DporStrategy dpor;
+    std::vector<std::string> dpor_states;
+    const ExploreResult d = ExploreProgram(p, dpor, &dpor_states);
+    ASSERT_TRUE(d.complete);
+    EXPECT_EQ(d.executions, brute.complete.size());
+    EXPECT_EQ(d.redundant_executions, 0u);
+    EXPECT_EQ(std::set<std::string>(dpor_states.begin(), dpor_states.end()),
+              std::set<std::string>(dfs_states.begin(), dfs_states.end()));
+    std::set<ViolationKind> kb, kd;
+    for (const Violation& v : b.violations) kb.insert(v.kind);
+    for (const Violation& v : d.violations) kd.insert(v.kind);
+    EXPECT_EQ(kd, kb);
+    kinds.insert(kb.begin(), kb.end());
+    with_violation += !kb.empty();
+    traces += d.executions;
+  }
+  std::printf("%d kernel programs (%d too big for the oracle), %llu traces, %d with violations\n",
+              programs, too_big, static_cast<unsigned long long>(traces), with_violation);
+  EXPECT_EQ(kinds.count(ViolationKind::kDeadlock), 1u);
+  EXPECT_EQ(kinds.count(ViolationKind::kSleepInAtomic), 1u);
+  EXPECT_GT(traces, 500u);
+}
 
 // Spin loops (Yield), spawn and join: dpor and dfs reach the same verdicts and final states.
 struct SmallProgram {

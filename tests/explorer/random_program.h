@@ -12,11 +12,18 @@
 #include "absl/strings/str_cat.h"
 #include "explorer/api.h"
 #include "explorer/random_strategy.h"
+#include "explorer/rcu.h"
+#include "explorer/rwsem.h"
 
 namespace mmcheck::testing {
 
 struct Instr {
-  enum Kind { kLoad, kStore, kCas, kFetchAdd, kLocked, kTryLocked, kIf } kind;
+  enum Kind {
+    kLoad, kStore, kCas, kFetchAdd, kLocked, kTryLocked, kIf,
+    // kernel primitives (ProgramGenerator::MakeKernel)
+    kReadLocked, kWriteLocked, kDowngraded, kReadTryLocked, kRcuSection, kSpinLocked,
+    kSynchronizeRcu,
+  } kind;
   int var = 0;    // variable (or mutex for kLocked / kTryLocked)
   int value = 0;  // stored value, cas expected, if-compare constant
   int reg = 0;    // register written (load, cas, fetch_add) or read (kIf, store of reg+1)
@@ -34,7 +41,8 @@ class ProgramGenerator {
  public:
   explicit ProgramGenerator(uint64_t seed) : rng_(seed) {}
 
-  RandomProgram Make(int threads, int max_ops) {
+  RandomProgram Make(int threads, int max_ops, bool kernel = false) {
+    kernel_ = kernel;
     RandomProgram p;
     p.threads.resize(static_cast<size_t>(threads));
     for (auto& t : p.threads) {
@@ -53,7 +61,8 @@ class ProgramGenerator {
     i.var = Pick(p.vars);
     i.reg = Pick(2);
     // Sections nest once (two mutexes in either order: deadlocks); branches do not nest.
-    const int kind = Pick(nesting >= 2 ? 4 : nesting == 1 ? 6 : 7);
+    int kind = Pick(nesting >= 2 ? 4 : nesting == 1 ? 6 : 7);
+    if (kernel_ && nesting < 2 && Pick(2) == 0) kind = Instr::kReadLocked + Pick(7);
     i.kind = static_cast<Instr::Kind>(kind);
     switch (i.kind) {
       case Instr::kStore:
@@ -63,8 +72,16 @@ class ProgramGenerator {
       case Instr::kCas:
         i.value = Pick(2);
         break;
+      case Instr::kSynchronizeRcu:
+        break;
       case Instr::kLocked:
       case Instr::kTryLocked:
+      case Instr::kReadLocked:
+      case Instr::kWriteLocked:
+      case Instr::kDowngraded:
+      case Instr::kReadTryLocked:
+      case Instr::kRcuSection:
+      case Instr::kSpinLocked:
         i.var = Pick(p.mutexes);
         i.body.push_back(Random(p, nesting + 1));
         if (budget_ > 0 && Pick(2) == 0) i.body.push_back(Random(p, nesting + 1));
@@ -81,6 +98,7 @@ class ProgramGenerator {
 
   SplitMix64 rng_;
   int budget_ = 0;
+  bool kernel_ = false;
 };
 
 // The program as text, for failure messages.
@@ -109,6 +127,14 @@ inline std::string ToString(const std::vector<Instr>& code, int indent = 2) {
       case Instr::kIf:
         absl::StrAppend(&out, "if r", i.reg, " == ", i.value, "\n", ToString(i.body, indent + 2));
         break;
+      default: {
+        static const char* const kNames[] = {"down_read", "down_write", "down_write+downgrade",
+                                             "down_read_trylock", "rcu_read_lock", "spin_lock",
+                                             "synchronize_rcu"};
+        absl::StrAppend(&out, kNames[i.kind - Instr::kReadLocked], " s", i.var, "\n",
+                        ToString(i.body, indent + 2));
+        break;
+      }
     }
   }
   return out;
@@ -125,6 +151,8 @@ inline std::string ToString(const RandomProgram& p) {
 struct ProgramState {
   std::vector<Atomic<int>> vars;
   std::vector<Mutex> mutexes;
+  std::vector<RwSemaphore> rwsems;
+  std::vector<SpinLock> spinlocks;
   std::vector<std::array<int, 2>> regs;
 };
 
@@ -154,6 +182,43 @@ inline void Interpret(ProgramState& s, int t, const std::vector<Instr>& code) {
       case Instr::kIf:
         if (r == i.value) Interpret(s, t, i.body);
         break;
+      case Instr::kReadLocked:
+        s.rwsems[i.var].down_read();
+        Interpret(s, t, i.body);
+        s.rwsems[i.var].up_read();
+        break;
+      case Instr::kWriteLocked:
+        s.rwsems[i.var].down_write();
+        Interpret(s, t, i.body);
+        s.rwsems[i.var].up_write();
+        break;
+      case Instr::kDowngraded:
+        s.rwsems[i.var].down_write();
+        Interpret(s, t, i.body);
+        s.rwsems[i.var].downgrade_write();
+        Interpret(s, t, i.body);
+        s.rwsems[i.var].up_read();
+        break;
+      case Instr::kReadTryLocked:
+        if (s.rwsems[i.var].down_read_trylock()) {
+          Interpret(s, t, i.body);
+          s.rwsems[i.var].up_read();
+        }
+        break;
+      case Instr::kRcuSection:
+        RcuReadLock();
+        Interpret(s, t, i.body);
+        RcuReadUnlock();
+        break;
+      case Instr::kSpinLocked:
+        s.spinlocks[i.var].lock();
+        Interpret(s, t, i.body);
+        s.spinlocks[i.var].unlock();
+        break;
+      case Instr::kSynchronizeRcu:
+        SynchronizeRcu();
+        Interpret(s, t, i.body);
+        break;
     }
   }
 }
@@ -165,7 +230,13 @@ inline void Run(const RandomProgram& p, std::vector<std::string>* final_states) 
   s->vars.reserve(static_cast<size_t>(p.vars));
   s->mutexes.reserve(static_cast<size_t>(p.mutexes));
   for (int v = 0; v < p.vars; ++v) s->vars.emplace_back(0, "v", v);
-  for (int m = 0; m < p.mutexes; ++m) s->mutexes.emplace_back("m", m);
+  s->rwsems.reserve(static_cast<size_t>(p.mutexes));
+  s->spinlocks.reserve(static_cast<size_t>(p.mutexes));
+  for (int m = 0; m < p.mutexes; ++m) {
+    s->mutexes.emplace_back("m", m);
+    s->rwsems.emplace_back("s", m);
+    s->spinlocks.emplace_back("spin", m);
+  }
   s->regs.assign(p.threads.size(), {0, 0});
   for (size_t t = 0; t < p.threads.size(); ++t) {
     Spawn("t", [s, t, code = &p.threads[t]] { Interpret(*s, static_cast<int>(t), *code); });
