@@ -121,15 +121,45 @@ int Execution::rcu_object() {
   return rcu_object_;
 }
 
-void Execution::AddHold(int thread, int object) { threads_[thread]->held.push_back(object); }
+void Execution::AddHold(int thread, int object, const char* file, int line) {
+  threads_[thread]->held.push_back(object);
+  threads_[thread]->held_sites.emplace_back(file, line);
+}
 
 void Execution::DropHold(int thread, int object) {
-  std::vector<int>& held = threads_[thread]->held;
-  for (size_t i = held.size(); i-- > 0;) {
-    if (held[i] == object) {
-      held.erase(held.begin() + static_cast<long>(i));
+  Thread& t = *threads_[thread];
+  for (size_t i = t.held.size(); i-- > 0;) {
+    if (t.held[i] == object) {
+      t.held.erase(t.held.begin() + static_cast<long>(i));
+      t.held_sites.erase(t.held_sites.begin() + static_cast<long>(i));
       return;
     }
+  }
+}
+
+void Execution::CheckLockOrder(OpKind op, int object, const char* file, int line) {
+  if (lock_order_ == nullptr || running_ < 0) return;
+  const Thread& t = *threads_[running_];
+  if (t.held.empty()) return;
+  std::vector<LockOrder::Site> held;
+  for (size_t i = 0; i < t.held.size(); ++i) {
+    held.push_back(LockOrder::Site{trace_.objects[static_cast<size_t>(t.held[i])].name,
+                                   t.held_sites[i].first, t.held_sites[i].second});
+  }
+  const LockOrder::Site acquiring{trace_.objects[static_cast<size_t>(object)].name, file, line};
+  if (std::optional<std::string> cycle =
+          lock_order_->OnAcquire(t.name, held, acquiring, execution_number_)) {
+    // Like lockdep, warn and go on: the execution may still deadlock, or not.
+    Violation v;
+    v.kind = ViolationKind::kLockOrder;
+    v.message = *std::move(cycle);
+    v.thread = running_;
+    v.step = steps() + 1;  // the acquisition about to be announced
+    v.picks = static_cast<int>(picks_.size());
+    findings_.push_back(std::move(v));
+    // The report shows that acquisition as its last step, in the run that found it and in a
+    // replay of its token alike (the replay stops before performing it).
+    finding_steps_.push_back(PendingStep(running_, op, object, 0, file, line));
   }
 }
 
@@ -167,6 +197,7 @@ int Execution::Spawn(std::string name, absl::AnyInvocable<void()> body, const ch
   thread.index = index;
   thread.pending = Step{};
   thread.held.clear();
+  thread.held_sites.clear();
   thread.steps = 0;
   thread.finished = false;
   thread.iteration_reads.clear();
@@ -222,14 +253,25 @@ void Execution::Fail(ViolationKind kind, std::string message, const char* file, 
 
 void Execution::RecordViolation(ViolationKind kind, std::string message, const char* file,
                                 int line, int thread) {
-  if (violation_) return;  // the first finding ends the execution
   Violation v;
   v.kind = kind;
   v.message = std::move(message);
   if (file != nullptr && *file != '\0') absl::StrAppend(&v.message, " (", file, ":", line, ")");
   v.thread = thread >= 0 ? thread : running_;
   v.step = steps();
-  violation_ = std::move(v);
+  v.picks = static_cast<int>(picks_.size());
+  if (!violation_) {
+    violation_ = std::move(v);
+    return;
+  }
+  // The execution goes on after a thread's violation; later ones of other kinds are kept too.
+  if (violation_->kind == v.kind) return;
+  for (const Violation& f : findings_) {
+    if (f.kind == v.kind) return;
+  }
+  findings_.push_back(std::move(v));
+  finding_steps_.push_back(Step{});
+  finding_steps_.back().object = -2;
 }
 
 void Execution::ThreadEntry(void* arg) {
@@ -259,7 +301,7 @@ void Execution::CheckThreadExit(Thread& thread) {
 }
 
 void Execution::StartNewThreads() {
-  while (started_ < num_threads() && !violation_) {
+  while (started_ < num_threads()) {
     Thread& thread = *threads_[started_++];
     thread.fiber.emplace(stacks_, &Execution::ThreadEntry, &thread);
     running_ = thread.index;
@@ -476,19 +518,25 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
   track_hb_ = false;
   hb_unapplied_ = -1;
   violation_.reset();
+  findings_.clear();
+  finding_steps_.clear();
   try {
     body();
   } catch (const ExecutionAbort&) {
   }
-  StartNewThreads();
+  const bool setup_failed = violation_.has_value();
+  if (!setup_failed) StartNewThreads();
   if (!violation_) CheckInvariants();
   int last = -1;
   ExecutionOutcome outcome = ExecutionOutcome::kComplete;
-  while (!violation_) {
+  // A violation in a thread ends that thread only: the others go on until nothing can run, so
+  // the execution stays maximal (what DPOR's completeness needs) and other threads' findings are
+  // still met. Reports and tokens are cut at the violation.
+  while (!setup_failed) {
     if (finished_threads_ == num_threads_) break;
     const uint64_t enabled = ComputeEnabled();
     if (enabled == 0) {
-      ReportDeadlock();
+      if (!violation_) ReportDeadlock();  // after a violation, waiting on a dead thread is no news
       break;
     }
     const int next = strategy.NextThread(SchedulePoint{enabled, last, steps(), this});
@@ -531,10 +579,25 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
       }
     }
   }
+  auto finish = [this](Violation& v) {
+    v.trace = trace_;
+    v.trace.steps.resize(std::min(trace_.steps.size(), static_cast<size_t>(std::max(v.step, 0))));
+    v.preemptions = CountPreemptions(v.trace.steps);
+  };
   if (violation_) {
     outcome = ExecutionOutcome::kViolation;
-    violation_->preemptions = CountPreemptions(trace_.steps);
-    violation_->trace = trace_;
+    finish(*violation_);
+  }
+  for (size_t i = 0; i < findings_.size(); ++i) {
+    Violation& f = findings_[i];
+    if (finding_steps_[i].object == -2) {
+      finish(f);
+      continue;
+    }
+    f.step -= 1;
+    finish(f);
+    f.trace.steps.push_back(finding_steps_[i]);
+    f.step += 1;
   }
   Teardown();
   current_ = nullptr;

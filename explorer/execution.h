@@ -27,6 +27,7 @@
 #include "absl/types/span.h"
 #include "explorer/fiber.h"
 #include "explorer/happens_before.h"
+#include "explorer/lock_order.h"
 #include "explorer/sync_state.h"
 #include "explorer/trace.h"
 #include "explorer/violation.h"
@@ -133,14 +134,22 @@ class Execution {
   int rcu_object();
   const SyncState& sync() const { return sync_; }
   // The locks a thread holds, in acquisition order (for exit checks, reports, lock order).
-  void AddHold(int thread, int object);
+  void AddHold(int thread, int object, const char* file = "", int line = 0);
   void DropHold(int thread, int object);
   const std::vector<int>& held_locks(int thread) const { return threads_[thread]->held; }
+  // Lockdep: before a blocking acquisition of `object` by the current thread, records the order
+  // of lock classes and fails with lock-order when it closes a cycle. No scheduling point.
+  void CheckLockOrder(OpKind op, int object, const char* file, int line);
+  // The graph of lock classes shared by the executions of one exploration (nullptr: no check).
+  void set_lock_order(LockOrder* lock_order) { lock_order_ = lock_order; }
+  void set_execution_number(int n) { execution_number_ = n; }
   // Kernel might_sleep(): a sleeping operation in atomic context is a sleep-in-atomic violation.
   // Called for every sleeping operation before it is announced; no scheduling point.
   void MightSleep(absl::string_view what, const char* file, int line);
 
   const std::optional<Violation>& violation() const { return violation_; }
+  // Findings that do not end the execution (lock-order, as lockdep only warns), in order.
+  const std::vector<Violation>& findings() const { return findings_; }
   // The thread picked at each scheduling point, in order: what a replay token stores.
   const std::vector<int>& picks() const { return picks_; }
   int steps() const { return static_cast<int>(trace_.steps.size()); }
@@ -155,6 +164,7 @@ class Execution {
     std::optional<Fiber> fiber;
     Step pending;            // the visible operation it waits to perform
     std::vector<int> held;   // lock object ids, in acquisition order
+    std::vector<std::pair<const char*, int>> held_sites;  // where each was taken
     int steps = 0;
     bool finished = false;
     // Spin loops (Yield): what the current and the previous iteration read, as (object, step that
@@ -226,6 +236,8 @@ class Execution {
   int performed_ = 0;
   Step scratch_;
   SyncState sync_;
+  LockOrder* lock_order_ = nullptr;
+  int execution_number_ = 0;
   int rcu_object_ = -1;
   static constexpr int32_t kRcuKey = INT32_MAX;
   std::vector<int> last_write_;  // by object id: trace step of the last write, -1 for none
@@ -241,6 +253,8 @@ class Execution {
   std::vector<absl::AnyInvocable<void()>> at_end_;
   std::vector<std::pair<void*, void (*)(void*)>> owned_;
   std::optional<Violation> violation_;
+  std::vector<Violation> findings_;
+  std::vector<Step> finding_steps_;  // the step each finding was about to take (or none: object -2)
 };
 
 }  // namespace mmcheck

@@ -16,6 +16,15 @@ const Violation* ExploreResult::Find(ViolationKind kind) const {
   return nullptr;
 }
 
+namespace {
+
+std::vector<int> PicksUpTo(const Execution& execution, const Violation& v) {
+  const std::vector<int>& all = execution.picks();
+  return std::vector<int>(all.begin(), all.begin() + std::min<long>(v.picks, all.size()));
+}
+
+}  // namespace
+
 ExploreResult Explore(absl::FunctionRef<void()> body, Strategy& strategy,
                       const ExploreOptions& options) {
   // Wall-clock time only bounds and reports the search; it never reaches a scheduling decision.
@@ -27,6 +36,8 @@ ExploreResult Explore(absl::FunctionRef<void()> body, Strategy& strategy,
   ExploreResult result;
   StackPool stacks;
   Execution execution(stacks, options.limits);
+  LockOrder lock_order;  // lockdep's graph: one per exploration, across its executions
+  execution.set_lock_order(&lock_order);
   uint64_t number = 0;
   bool exhausted = false;
   while (true) {
@@ -39,6 +50,7 @@ ExploreResult Explore(absl::FunctionRef<void()> body, Strategy& strategy,
       break;
     }
     ++number;
+    execution.set_execution_number(static_cast<int>(number));
     const ExecutionOutcome outcome = execution.Run(body, strategy);
     strategy.EndExecution(execution, outcome);
     result.max_depth = std::max(result.max_depth, execution.steps());
@@ -49,6 +61,15 @@ ExploreResult Explore(absl::FunctionRef<void()> body, Strategy& strategy,
       break;
     }
     bool stop = false;
+    for (const Violation& finding : execution.findings()) {
+      if (result.Find(finding.kind) == nullptr) {
+        Violation v = finding;
+        v.execution = static_cast<int>(number);
+        v.schedule = EncodeToken(options.scenario, PicksUpTo(execution, v));
+        result.violations.push_back(std::move(v));
+      }
+      stop |= !options.find_all && (!options.target || *options.target == finding.kind);
+    }
     switch (outcome) {
       case ExecutionOutcome::kComplete:
         ++result.executions;
@@ -64,10 +85,11 @@ ExploreResult Explore(absl::FunctionRef<void()> body, Strategy& strategy,
         Violation v = *execution.violation();
         if (result.Find(v.kind) == nullptr) {
           v.execution = static_cast<int>(number);
-          v.schedule = EncodeToken(options.scenario, execution.picks());
+          v.schedule = EncodeToken(options.scenario, PicksUpTo(execution, v));
           result.violations.push_back(std::move(v));
         }
-        stop = !options.target || *options.target == execution.violation()->kind;
+        stop |= !options.find_all &&
+                (!options.target || *options.target == execution.violation()->kind);
         break;
       }
     }

@@ -5,6 +5,9 @@
 // search stops at the first violation of that kind, and violations of other kinds met on the way
 // are kept but do not stop it; without one (a scenario expected to pass) the first violation of
 // any kind stops it. Limits (executions, time) stop it too; then the result is not complete.
+// A lock-order finding does not end its execution (lockdep warns and goes on); replaying its
+// token shows the acquisition that closed the cycle, the other edges came from the executions
+// its message names.
 #ifndef MMCHECK_EXPLORER_EXPLORER_H_
 #define MMCHECK_EXPLORER_EXPLORER_H_
 
@@ -31,6 +34,9 @@ struct ExploreProgress {
 struct ExploreOptions {
   std::string scenario;                  // name, for replay tokens
   std::optional<ViolationKind> target;   // the kind the scenario expects, if any
+  // Keep exploring after any violation (the first of each kind is kept): for tests that compare
+  // everything two strategies find.
+  bool find_all = false;
   uint64_t max_executions = 0;           // 0: no limit
   double time_limit_s = 0;               // 0: no limit
   ExecutionLimits limits;

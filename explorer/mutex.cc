@@ -23,6 +23,7 @@ void LockBase::Lock(const Ops& ops, const char* file, int line) {
   if (ops.lock == OpKind::kLock) {
     e.MightSleep(absl::StrCat("mutex_lock(", e.ObjectName(id_), ")"), file, line);
   }
+  e.CheckLockOrder(ops.lock, id_, file, line);
   e.Visible(ops.lock, id_, 0, file, line);
   if (!e.InThread()) {
     MMCHECK_CHECK(e.sync().owner(id_) < 0);  // setup code cannot wait
@@ -30,7 +31,7 @@ void LockBase::Lock(const Ops& ops, const char* file, int line) {
   }
   // Enabledness guaranteed the lock is free.
   e.sync().set_owner(id_, e.current_thread());
-  e.AddHold(e.current_thread(), id_);
+  e.AddHold(e.current_thread(), id_, file, line);
 }
 
 bool LockBase::TryLock(const Ops& ops, const char* file, int line) {
@@ -40,7 +41,7 @@ bool LockBase::TryLock(const Ops& ops, const char* file, int line) {
   step.ok = step.old == 0;
   if (step.ok && e.InThread()) {
     e.sync().set_owner(id_, e.current_thread());
-    e.AddHold(e.current_thread(), id_);
+    e.AddHold(e.current_thread(), id_, file, line);
   }
   return step.ok;
 }

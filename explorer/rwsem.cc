@@ -35,10 +35,11 @@ bool RwSemaphore::held_by_current() const {
 void RwSemaphore::down_read(const char* file, int line) {
   Execution& e = Exec();
   e.MightSleep(absl::StrCat("down_read(", e.ObjectName(id_), ")"), file, line);
+  e.CheckLockOrder(OpKind::kDownRead, id_, file, line);
   e.Visible(OpKind::kDownRead, id_, 0, file, line);
   if (!e.InThread()) return;
   e.sync().TakeRead(id_);
-  e.AddHold(e.current_thread(), id_);
+  e.AddHold(e.current_thread(), id_, file, line);
 }
 
 bool RwSemaphore::down_read_trylock(const char* file, int line) {
@@ -48,7 +49,7 @@ bool RwSemaphore::down_read_trylock(const char* file, int line) {
   step.ok = step.old == 0;
   if (step.ok && e.InThread()) {
     e.sync().TakeRead(id_);
-    e.AddHold(e.current_thread(), id_);
+    e.AddHold(e.current_thread(), id_, file, line);
   }
   return step.ok;
 }
@@ -78,12 +79,13 @@ void RwSemaphore::up_read(const char* file, int line) {
 void RwSemaphore::down_write(const char* file, int line) {
   Execution& e = Exec();
   e.MightSleep(absl::StrCat("down_write(", e.ObjectName(id_), ")"), file, line);
+  e.CheckLockOrder(OpKind::kDownWriteStart, id_, file, line);
   e.Visible(OpKind::kDownWriteStart, id_, 0, file, line);
   if (!e.InThread()) return;
   e.sync().QueueWriter(id_, e.current_thread());
   e.Visible(OpKind::kDownWrite, id_, 0, file, line);
   e.sync().TakeWrite(id_, e.current_thread());
-  e.AddHold(e.current_thread(), id_);
+  e.AddHold(e.current_thread(), id_, file, line);
 }
 
 bool RwSemaphore::down_write_trylock(const char* file, int line) {
@@ -93,7 +95,7 @@ bool RwSemaphore::down_write_trylock(const char* file, int line) {
   step.ok = step.old == 0;
   if (step.ok && e.InThread()) {
     e.sync().TakeWrite(id_, e.current_thread());
-    e.AddHold(e.current_thread(), id_);
+    e.AddHold(e.current_thread(), id_, file, line);
   }
   return step.ok;
 }

@@ -75,7 +75,7 @@ ExploreResult ExploreProgram(const testing::RandomProgram& p, Strategy& strategy
                              uint64_t max_executions = 0) {
   ExploreOptions options;
   options.scenario = "random";
-  options.target = ViolationKind::kDataRace;
+  options.find_all = true;
   options.max_executions = max_executions;
   return Explore([&] { testing::Run(p, final_states); }, strategy, options);
 }
@@ -247,7 +247,7 @@ TEST_P(SmallProgramTest, DporAndDfsAgree) {
   DfsStrategy dfs;
   DporStrategy dpor;
   ExploreOptions options;
-  options.target = ViolationKind::kDataRace;
+  options.find_all = true;
   const ExploreResult a = Explore([&] { GetParam().body(&dfs_states); }, dfs, options);
   const ExploreResult b = Explore([&] { GetParam().body(&dpor_states); }, dpor, options);
   EXPECT_TRUE(a.complete);
