@@ -13,6 +13,10 @@
 #include "explorer/check.h"
 #include "explorer/execution.h"
 #include "explorer/mutex.h"
+#include "explorer/rcu.h"
+#include "explorer/rwsem.h"
+#include "explorer/shared.h"
+#include "explorer/wait_queue.h"
 
 namespace mmcheck {
 
@@ -64,6 +68,14 @@ void AtEnd(F&& check) {
 template <typename T, typename... Args>
 T* Make(Args&&... args) {
   return CurrentExecution().Own(std::make_unique<T>(std::forward<Args>(args)...));
+}
+
+// A finding of the model that is not a failed assertion (use-after-free, invariant, ...): records
+// it on the current execution and ends the calling thread.
+[[noreturn]] inline void Violate(ViolationKind kind, std::string message,
+                                 const char* file = __builtin_FILE(),
+                                 int line = __builtin_LINE()) {
+  CurrentExecution().Fail(kind, std::move(message), file, line);
 }
 
 [[noreturn]] inline void AssertFailed(const char* condition, const std::string& detail,

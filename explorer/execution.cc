@@ -42,8 +42,8 @@ int Execution::RegisterObject(const char* kind, const char* name, int index) {
   return static_cast<int>(trace_.objects.size()) - 1;
 }
 
-int Execution::RegisterShared(const char* name, int index) {
-  const int id = RegisterObject("shared", name, index);
+int Execution::RegisterShared(const char* name, int index, bool lifetime) {
+  const int id = RegisterObject(lifetime ? "object" : "shared", name, index);
   if (!track_hb_) {
     // Clocks are rebuilt from the steps so far: a Shared created mid-run sees the whole past.
     track_hb_ = true;
@@ -59,8 +59,9 @@ int Execution::RegisterShared(const char* name, int index) {
     if (InThread()) hb_unapplied_ = performed_;  // the step the current thread is performing
   }
   if (static_cast<size_t>(id) >= plain_.size()) plain_.resize(static_cast<size_t>(id) + 1);
-  plain_[static_cast<size_t>(id)].write = PlainAccessRecord{-1, 0, "", 0};
+  plain_[static_cast<size_t>(id)].write = PlainAccessRecord{-1, 0, "", 0, ""};
   plain_[static_cast<size_t>(id)].reads.clear();
+  plain_[static_cast<size_t>(id)].lifetime = lifetime;
   return id;
 }
 
@@ -70,36 +71,54 @@ void Execution::ApplyHappensBefore() {
   hb_unapplied_ = -1;
 }
 
-void Execution::PlainAccess(int object, bool write, const char* file, int line) {
+void Execution::PlainAccess(int object, bool write, const char* file, int line,
+                            absl::string_view what) {
   if (running_ < 0) return;
   ApplyHappensBefore();
   const int t = running_;
   PlainRecord& r = plain_[static_cast<size_t>(object)];
   if (r.write.thread >= 0 && r.write.thread != t && !hb_.Ordered(r.write.thread, r.write.epoch, t)) {
-    ReportRace(object, r.write, true, write, file, line);
+    ReportRace(object, r.write, true, write, what, file, line);
   }
   const uint32_t epoch = hb_.epoch(t);
   if (!write) {
     for (PlainAccessRecord& read : r.reads) {
       if (read.thread == t) {
-        read = PlainAccessRecord{t, epoch, file, line};
+        read = PlainAccessRecord{t, epoch, file, line, std::string(what)};
         return;
       }
     }
-    r.reads.push_back(PlainAccessRecord{t, epoch, file, line});
+    r.reads.push_back(PlainAccessRecord{t, epoch, file, line, std::string(what)});
     return;
   }
   for (const PlainAccessRecord& read : r.reads) {
     if (read.thread != t && !hb_.Ordered(read.thread, read.epoch, t)) {
-      ReportRace(object, read, false, true, file, line);
+      ReportRace(object, read, false, true, what, file, line);
     }
   }
-  r.write = PlainAccessRecord{t, epoch, file, line};
+  r.write = PlainAccessRecord{t, epoch, file, line, std::string(what)};
   r.reads.clear();
 }
 
 void Execution::ReportRace(int object, const PlainAccessRecord& first, bool first_writes,
-                           bool second_writes, const char* file, int line) {
+                           bool second_writes, absl::string_view what, const char* file,
+                           int line) {
+  if (plain_[static_cast<size_t>(object)].lifetime) {
+    // first_writes: the free came first and this use is not ordered after it; else this free
+    // is not ordered after that use.
+    const std::string other = absl::StrCat("thread '", threads_[first.thread]->name, "' ",
+                                           first.what, " at ", first.file, ":", first.line);
+    Fail(ViolationKind::kUseAfterFree,
+         first_writes
+             ? absl::StrCat("thread '", threads_[running_]->name, "' ", what, " of ",
+                            ObjectName(object), ", which ", other,
+                            ", with nothing ordering the free after this use")
+             : absl::StrCat("thread '", threads_[running_]->name, "' frees ", ObjectName(object),
+                            " (", what, ") while ", other,
+                            " and nothing (no lock, no RCU grace period) orders that use before "
+                            "the free"),
+         file, line);
+  }
   Fail(ViolationKind::kDataRace,
        absl::StrCat("data race on ", ObjectName(object), ": thread '", threads_[first.thread]->name,
                     "' ", first_writes ? "wrote" : "read", " it at ", first.file, ":", first.line,

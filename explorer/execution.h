@@ -102,11 +102,14 @@ class Execution {
   // Ids are dense, in creation order, reset for every execution.
   int RegisterObject(const char* kind, const char* name, int index);
   // Registers plain shared data (Shared<T>) and turns on happens-before tracking.
-  int RegisterShared(const char* name, int index);
+  int RegisterShared(const char* name, int index, bool lifetime = false);
   // Checks a plain access by the current thread against happens-before; a conflicting access
   // of another thread that is not ordered with it is a data-race violation (Fail()). Outside a
   // thread (setup, invariants, end-of-run checks) accesses are not checked.
-  void PlainAccess(int object, bool write, const char* file, int line);
+  // `what` describes the access for reports ("reads vma->vm_flags"); a Lifetime's conflicts are
+  // use-after-free violations instead of data races.
+  void PlainAccess(int object, bool write, const char* file, int line,
+                   absl::string_view what = "");
   // The key of an object that stays the same across executions (see ObjectInfo::key).
   int32_t object_key(int object) const { return trace_.objects[object].key; }
 
@@ -207,13 +210,16 @@ class Execution {
     uint32_t epoch;
     const char* file;
     int line;
+    std::string what;
   };
   struct PlainRecord {
-    PlainAccessRecord write{-1, 0, "", 0};
+    PlainAccessRecord write{-1, 0, "", 0, ""};
     std::vector<PlainAccessRecord> reads;
+    bool lifetime = false;
   };
   [[noreturn]] void ReportRace(int object, const PlainAccessRecord& first, bool first_writes,
-                               bool second_writes, const char* file, int line);
+                               bool second_writes, absl::string_view what, const char* file,
+                               int line);
 
   static thread_local Execution* current_;
 

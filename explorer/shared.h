@@ -34,6 +34,10 @@ class Shared {
     return value_;
   }
 
+  // The value without an access check: for invariants and model oracles, never for the code
+  // being modeled.
+  const T& peek() const { return value_; }
+
   int id() const { return id_; }
 
  private:

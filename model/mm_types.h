@@ -1,0 +1,61 @@
+// The mm state of kernel-model.md 2.1 and 2.2 that the VMA-lock protocol needs: mm_struct with
+// mmap_lock, mm_lock_seq and the VMA tree, and vm_area_struct with the per-VMA lock.
+//
+// Mirrors include/linux/mm_types.h (v6.6 to v6.12: `struct vma_lock` allocated beside the VMA,
+// an int vm_lock_seq and mm_lock_seq, a bool detached). Left out so far: page tables, anon_vma,
+// vm_ops, the rmap, counters (the kernel-model issue adds them with the fault paths). Addresses
+// are page numbers 0..7 (the small geometry of 2.3). The maple tree is one RCU-published slot per
+// page: a lookup is one atomic read, so an RCU reader sees the old or the new VMA for its page.
+#ifndef MMCHECK_MODEL_MM_TYPES_H_
+#define MMCHECK_MODEL_MM_TYPES_H_
+
+#include <string>
+#include <vector>
+
+#include "explorer/api.h"
+#include "explorer/lifetime.h"
+#include "model/protocol.h"
+
+namespace mmcheck::model {
+
+inline constexpr int kPages = 8;
+
+// vm_flags bits (include/linux/mm.h).
+inline constexpr unsigned long VM_READ = 0x1;
+inline constexpr unsigned long VM_WRITE = 0x2;
+inline constexpr unsigned long VM_SHARED = 0x8;
+inline constexpr unsigned long VM_MAYWRITE = 0x20;
+
+struct MmStruct;
+
+struct Vma {
+  Vma(MmStruct* mm, unsigned long start, unsigned long end, unsigned long flags);
+
+  MmStruct* const vm_mm;
+  const unsigned long vm_start;  // layout fields: only changed under every lock; not yet modeled
+  const unsigned long vm_end;
+  Shared<unsigned long> vm_flags;
+  RwSemaphore vm_lock;               // vma->vm_lock->lock
+  Atomic<int> vm_lock_seq;           // READ_ONCE/WRITE_ONCE
+  Shared<bool> detached;             // written with the VMA write-locked, read under vm_lock
+  Atomic<int> vm_lock_count;         // the rwsem's count word, touched by up_read after release
+  std::string name;                  // "VMA [0, 2)"
+  Lifetime lifetime;                 // vm_area_alloc .. the vm_area_free (RCU) callback
+};
+
+struct MmStruct {
+  explicit MmStruct(Knobs knobs);
+
+  Knobs knobs;
+  RwSemaphore mmap_lock;
+  Atomic<int> mm_lock_seq;
+  std::vector<Atomic<Vma*>> mm_mt;   // the VMA tree, a slot per page
+  std::vector<Vma*> vmas;            // every VMA ever allocated (the scenario owns them)
+
+  // Setup only (no scheduling point): vm_area_alloc + insert, as mmap() would leave it.
+  Vma* map(unsigned long start, unsigned long end, unsigned long flags);
+};
+
+}  // namespace mmcheck::model
+
+#endif  // MMCHECK_MODEL_MM_TYPES_H_

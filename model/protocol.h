@@ -1,0 +1,28 @@
+// Protocol knobs: each kernel version difference or historical bug the scenarios test is one
+// switch here, so a buggy twin is its correct scenario with one knob flipped
+// (architecture.md section 3).
+#ifndef MMCHECK_MODEL_PROTOCOL_H_
+#define MMCHECK_MODEL_PROTOCOL_H_
+
+namespace mmcheck::model {
+
+// Who drops the per-VMA lock when handle_mm_fault() returns under FAULT_FLAG_VMA_LOCK.
+enum class FaultProtocol {
+  kV6_4,    // the arch handler always calls vma_end_read()
+  kV2,      // seed 002 v2: VM_FAULT_VMA_UNLOCKED tells the arch the callee dropped it
+  kMerged,  // v6.6+: the callee drops it on VM_FAULT_RETRY or VM_FAULT_COMPLETED
+};
+
+struct Knobs {
+  FaultProtocol fault_protocol = FaultProtocol::kMerged;
+  // lock_vma_under_rcu() retries when the VMA it locked is detached (S12 twin A clears it).
+  bool lock_vma_checks_detached = true;
+  // vm_area_free() frees through call_rcu() (S12 twin B frees at once).
+  bool vm_area_free_rcu = true;
+  // vma_end_read() brackets up_read() with rcu_read_lock() (S12 twin C drops the bracket).
+  bool vma_end_read_rcu_bracket = true;
+};
+
+}  // namespace mmcheck::model
+
+#endif  // MMCHECK_MODEL_PROTOCOL_H_

@@ -1,0 +1,69 @@
+// The per-VMA lock; see vma_lock.h. Mirrors include/linux/mm.h v6.6 to v6.12 (vma_start_read,
+// vma_end_read, vma_start_write, vma_assert_write_locked, vma_mark_detached) and kernel/fork.c
+// vm_area_free / vm_area_free_rcu_cb.
+#include "model/vma_lock.h"
+
+#include "model/mmap_lock.h"
+
+namespace mmcheck::model {
+
+bool vma_start_read(Vma* vma) {
+  MmStruct* mm = vma->vm_mm;
+  vma->lifetime.Use("reads vma->vm_lock_seq");
+  if (vma->vm_lock_seq.load() == mm->mm_lock_seq.load()) return false;
+  vma->lifetime.Use("down_read_trylock(&vma->vm_lock->lock)");
+  if (!vma->vm_lock.down_read_trylock()) return false;
+  // Overflow could make this a false "locked", never a false "unlocked".
+  vma->lifetime.Use("reads vma->vm_lock_seq");
+  if (vma->vm_lock_seq.load() == mm->mm_lock_seq.load()) {
+    vma->vm_lock.up_read();
+    return false;
+  }
+  return true;
+}
+
+void vma_end_read(Vma* vma) {
+  const bool bracket = vma->vm_mm->knobs.vma_end_read_rcu_bracket;
+  if (bracket) RcuReadLock();  // keeps vma alive till the end of up_read
+  vma->lifetime.Use("up_read(&vma->vm_lock->lock)");
+  vma->vm_lock.up_read();
+  // __up_read: after the count is released, rwsem_wake() may still read the semaphore.
+  vma->lifetime.Use("reads vma->vm_lock->count in up_read after the release");
+  vma->vm_lock_count.load();
+  if (bracket) RcuReadUnlock();
+}
+
+void vma_start_write(Vma* vma) {
+  MmStruct* mm = vma->vm_mm;
+  mmap_assert_write_locked(mm);
+  const int mm_lock_seq = mm->mm_lock_seq.load();
+  vma->lifetime.Use("reads vma->vm_lock_seq");
+  if (vma->vm_lock_seq.load() == mm_lock_seq) return;
+  vma->lifetime.Use("down_write(&vma->vm_lock->lock)");
+  vma->vm_lock.down_write();
+  vma->vm_lock_seq.store(mm_lock_seq);
+  vma->vm_lock.up_write();
+}
+
+void vma_assert_write_locked(Vma* vma) {
+  vma->lifetime.Use("reads vma->vm_lock_seq");
+  if (vma->vm_lock_seq.load() != vma->vm_mm->mm_lock_seq.load()) {
+    AssertFailed("vma_assert_write_locked(vma)", vma->name + " is not write-locked", __FILE__, __LINE__);
+  }
+}
+
+void vma_mark_detached(Vma* vma, bool detached) {
+  if (detached) vma_assert_write_locked(vma);
+  vma->lifetime.Use("writes vma->detached");
+  vma->detached.write(detached);
+}
+
+void vm_area_free(Vma* vma) {
+  if (!vma->vm_mm->knobs.vm_area_free_rcu) {
+    vma->lifetime.Free("vm_area_free without call_rcu");
+    return;
+  }
+  CallRcu([vma] { vma->lifetime.Free("vm_area_free_rcu_cb"); });
+}
+
+}  // namespace mmcheck::model
