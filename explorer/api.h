@@ -20,11 +20,7 @@
 
 namespace mmcheck {
 
-inline Execution& CurrentExecution() {
-  Execution* e = Execution::Current();
-  MMCHECK_CHECK(e != nullptr);
-  return *e;
-}
+inline Execution& CurrentExecution() { return Execution::Get(); }
 
 // A spawned thread, for Join().
 struct ThreadHandle {

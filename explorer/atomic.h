@@ -33,25 +33,25 @@ class Atomic {
  public:
   // Must be created inside an execution (scenario body or thread). `name` must outlive it.
   explicit Atomic(T initial = T{}, const char* name = "atomic", int index = -1)
-      : value_(initial), id_(Exec().RegisterObject("atomic", name, index)) {}
+      : value_(initial), id_(Execution::Get().RegisterObject("atomic", name, index)) {}
   Atomic(Atomic&&) = default;
   Atomic& operator=(Atomic&&) = delete;
 
   T load(const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
-    Step& step = Exec().Visible(OpKind::kLoad, id_, 0, file, line);
+    Step& step = Execution::Get().Visible(OpKind::kLoad, id_, 0, file, line);
     step.value = step.old = TraceValue(value_);
     return value_;
   }
 
   void store(T value, const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
-    Step& step = Exec().Visible(OpKind::kStore, id_, TraceValue(value), file, line);
+    Step& step = Execution::Get().Visible(OpKind::kStore, id_, TraceValue(value), file, line);
     step.old = TraceValue(value_);
     value_ = value;
     step.value = TraceValue(value);
   }
 
   T exchange(T value, const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
-    Step& step = Exec().Visible(OpKind::kExchange, id_, TraceValue(value), file, line);
+    Step& step = Execution::Get().Visible(OpKind::kExchange, id_, TraceValue(value), file, line);
     T old = value_;
     value_ = value;
     step.value = step.old = TraceValue(old);
@@ -61,7 +61,7 @@ class Atomic {
   // Strong compare-and-swap. On failure `expected` receives the current value.
   bool compare_exchange(T& expected, T desired, const char* file = __builtin_FILE(),
                         int line = __builtin_LINE()) {
-    Step& step = Exec().Visible(OpKind::kCompareExchange, id_, TraceValue(desired), file, line);
+    Step& step = Execution::Get().Visible(OpKind::kCompareExchange, id_, TraceValue(desired), file, line);
     step.value = step.old = TraceValue(value_);
     step.expected = TraceValue(expected);
     if (value_ == expected) {
@@ -75,7 +75,7 @@ class Atomic {
   }
 
   T fetch_add(T delta, const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
-    Step& step = Exec().Visible(OpKind::kFetchAdd, id_, TraceValue(delta), file, line);
+    Step& step = Execution::Get().Visible(OpKind::kFetchAdd, id_, TraceValue(delta), file, line);
     T old = value_;
     value_ = static_cast<T>(value_ + delta);
     step.value = step.old = TraceValue(old);
@@ -85,11 +85,6 @@ class Atomic {
   int id() const { return id_; }
 
  private:
-  static Execution& Exec() {
-    Execution* e = Execution::Current();
-    MMCHECK_CHECK(e != nullptr);
-    return *e;
-  }
 
   T value_;
   int id_;

@@ -25,6 +25,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/types/span.h"
+#include "explorer/check.h"
 #include "explorer/fiber.h"
 #include "explorer/happens_before.h"
 #include "explorer/lock_order.h"
@@ -71,6 +72,12 @@ class Execution {
 
   // The execution running on this OS thread, or nullptr outside Run().
   static Execution* Current() { return current_; }
+  // The same, for primitives and model code, which only ever run inside an execution: outside
+  // one it is a checker bug (MMCHECK_CHECK).
+  static Execution& Get() {
+    MMCHECK_CHECK(current_ != nullptr);
+    return *current_;
+  }
 
   // Runs the scenario body and then the threads it spawned, picking each step with `strategy`.
   ExecutionOutcome Run(absl::FunctionRef<void()> body, Strategy& strategy);

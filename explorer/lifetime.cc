@@ -5,20 +5,11 @@
 #include "explorer/check.h"
 
 namespace mmcheck {
-namespace {
 
-Execution& Exec() {
-  Execution* e = Execution::Current();
-  MMCHECK_CHECK(e != nullptr);
-  return *e;
-}
-
-}  // namespace
-
-Lifetime::Lifetime(const char* what) : id_(Exec().RegisterShared(what, -1, /*lifetime=*/true)) {}
+Lifetime::Lifetime(const char* what) : id_(Execution::Get().RegisterShared(what, -1, /*lifetime=*/true)) {}
 
 void Lifetime::Use(absl::string_view access, const char* file, int line) {
-  Execution& e = Exec();
+  Execution& e = Execution::Get();
   if (!e.InThread()) return;
   if (freed_) {
     e.Fail(ViolationKind::kUseAfterFree,
@@ -30,7 +21,7 @@ void Lifetime::Use(absl::string_view access, const char* file, int line) {
 }
 
 void Lifetime::Free(absl::string_view how, const char* file, int line) {
-  Execution& e = Exec();
+  Execution& e = Execution::Get();
   if (!e.InThread()) {
     freed_ = true;
     return;

@@ -5,21 +5,12 @@
 #include "explorer/check.h"
 
 namespace mmcheck {
-namespace {
-
-Execution& Exec() {
-  Execution* e = Execution::Current();
-  MMCHECK_CHECK(e != nullptr);
-  return *e;
-}
-
-}  // namespace
 
 LockBase::LockBase(const char* kind, const char* name, int index)
-    : id_(Exec().RegisterObject(kind, name, index)) {}
+    : id_(Execution::Get().RegisterObject(kind, name, index)) {}
 
 void LockBase::Lock(const Ops& ops, const char* file, int line) {
-  Execution& e = Exec();
+  Execution& e = Execution::Get();
   if (ops.lock == OpKind::kLock) {
     e.MightSleep(absl::StrCat("mutex_lock(", e.ObjectName(id_), ")"), file, line);
   }
@@ -35,7 +26,7 @@ void LockBase::Lock(const Ops& ops, const char* file, int line) {
 }
 
 bool LockBase::TryLock(const Ops& ops, const char* file, int line) {
-  Execution& e = Exec();
+  Execution& e = Execution::Get();
   Step& step = e.Visible(ops.trylock, id_, 0, file, line);
   step.old = e.sync().owner(id_) >= 0 ? 1 : 0;
   step.ok = step.old == 0;
@@ -47,7 +38,7 @@ bool LockBase::TryLock(const Ops& ops, const char* file, int line) {
 }
 
 void LockBase::Unlock(const Ops& ops, const char* file, int line) {
-  Execution& e = Exec();
+  Execution& e = Execution::Get();
   e.Visible(ops.unlock, id_, 0, file, line).old = 1;
   if (!e.InThread()) return;
   const int self = e.current_thread();
@@ -75,27 +66,27 @@ void LockBase::Unlock(const Ops& ops, const char* file, int line) {
 }
 
 void Mutex::wait_unlocked(const char* file, int line) {
-  Execution& e = Exec();
+  Execution& e = Execution::Get();
   e.MightSleep(absl::StrCat("wait_unlocked(", e.ObjectName(id()), ")"), file, line);
   e.Visible(OpKind::kWaitUnlocked, id(), 0, file, line);
 }
 
 void SpinLock::lock(const char* file, int line) {
   Lock(kOps, file, line);
-  Execution& e = Exec();
+  Execution& e = Execution::Get();
   if (e.InThread()) e.sync().AddSpinHeld(e.current_thread(), 1);
 }
 
 bool SpinLock::try_lock(const char* file, int line) {
   const bool taken = TryLock(kOps, file, line);
-  Execution& e = Exec();
+  Execution& e = Execution::Get();
   if (taken && e.InThread()) e.sync().AddSpinHeld(e.current_thread(), 1);
   return taken;
 }
 
 void SpinLock::unlock(const char* file, int line) {
   Unlock(kOps, file, line);
-  Execution& e = Exec();
+  Execution& e = Execution::Get();
   if (e.InThread()) e.sync().AddSpinHeld(e.current_thread(), -1);
 }
 

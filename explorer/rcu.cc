@@ -7,12 +7,6 @@
 namespace mmcheck {
 namespace {
 
-Execution& Exec() {
-  Execution* e = Execution::Current();
-  MMCHECK_CHECK(e != nullptr);
-  return *e;
-}
-
 void WaitForGracePeriod(Execution& e, int grace_period, const char* file, int line) {
   e.Visible(OpKind::kGracePeriodWait, e.rcu_object(), grace_period, file, line);
 }
@@ -20,13 +14,13 @@ void WaitForGracePeriod(Execution& e, int grace_period, const char* file, int li
 }  // namespace
 
 void RcuReadLock(const char* file, int line) {
-  Execution& e = Exec();
+  Execution& e = Execution::Get();
   e.Visible(OpKind::kRcuLock, e.rcu_object(), 0, file, line);
   if (e.InThread()) e.sync().RcuLock(e.current_thread());
 }
 
 void RcuReadUnlock(const char* file, int line) {
-  Execution& e = Exec();
+  Execution& e = Execution::Get();
   e.Visible(OpKind::kRcuUnlock, e.rcu_object(), 0, file, line);
   if (!e.InThread()) return;
   if (e.sync().rcu_depth(e.current_thread()) == 0) {
@@ -39,12 +33,12 @@ void RcuReadUnlock(const char* file, int line) {
 }
 
 bool RcuReadLockHeld() {
-  const Execution& e = Exec();
+  const Execution& e = Execution::Get();
   return e.InThread() && e.sync().rcu_depth(e.current_thread()) > 0;
 }
 
 void SynchronizeRcu(const char* file, int line) {
-  Execution& e = Exec();
+  Execution& e = Execution::Get();
   e.MightSleep("synchronize_rcu()", file, line);
   Step& step = e.Visible(OpKind::kSynchronizeRcu, e.rcu_object(), 0, file, line);
   if (!e.InThread()) return;
@@ -54,14 +48,14 @@ void SynchronizeRcu(const char* file, int line) {
 }
 
 void CallRcu(absl::AnyInvocable<void()> callback, const char* file, int line) {
-  Execution& e = Exec();
+  Execution& e = Execution::Get();
   Step& step = e.Visible(OpKind::kCallRcu, e.rcu_object(), 0, file, line);
   const int grace_period = e.sync().StartGracePeriod();
   step.arg = grace_period;
   e.Spawn(
       "rcu callback",
       [grace_period, callback = std::move(callback), file, line]() mutable {
-        WaitForGracePeriod(Exec(), grace_period, file, line);
+        WaitForGracePeriod(Execution::Get(), grace_period, file, line);
         callback();
       },
       file, line);

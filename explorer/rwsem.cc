@@ -7,33 +7,24 @@
 #include "explorer/check.h"
 
 namespace mmcheck {
-namespace {
-
-Execution& Exec() {
-  Execution* e = Execution::Current();
-  MMCHECK_CHECK(e != nullptr);
-  return *e;
-}
-
-}  // namespace
 
 RwSemaphore::RwSemaphore(const char* name, int index)
-    : id_(Exec().RegisterObject("rwsem", name, index)) {}
+    : id_(Execution::Get().RegisterObject("rwsem", name, index)) {}
 
 bool RwSemaphore::held_by_current_for_write() const {
-  const Execution& e = Exec();
+  const Execution& e = Execution::Get();
   return e.InThread() && e.sync().writer(id_) == e.current_thread();
 }
 
 bool RwSemaphore::held_by_current() const {
-  const Execution& e = Exec();
+  const Execution& e = Execution::Get();
   if (!e.InThread()) return false;
   const std::vector<int>& held = e.held_locks(e.current_thread());
   return std::find(held.begin(), held.end(), id_) != held.end();
 }
 
 void RwSemaphore::down_read(const char* file, int line) {
-  Execution& e = Exec();
+  Execution& e = Execution::Get();
   e.MightSleep(absl::StrCat("down_read(", e.ObjectName(id_), ")"), file, line);
   e.CheckLockOrder(OpKind::kDownRead, id_, file, line);
   e.Visible(OpKind::kDownRead, id_, 0, file, line);
@@ -43,7 +34,7 @@ void RwSemaphore::down_read(const char* file, int line) {
 }
 
 bool RwSemaphore::down_read_trylock(const char* file, int line) {
-  Execution& e = Exec();
+  Execution& e = Execution::Get();
   Step& step = e.Visible(OpKind::kDownReadTry, id_, 0, file, line);
   step.old = e.sync().ReadFree(id_) ? 0 : 1;
   step.ok = step.old == 0;
@@ -55,7 +46,7 @@ bool RwSemaphore::down_read_trylock(const char* file, int line) {
 }
 
 void RwSemaphore::CheckHeld(bool write, absl::string_view op, const char* file, int line) {
-  Execution& e = Exec();
+  Execution& e = Execution::Get();
   const int self = e.current_thread();
   const bool holds = write ? e.sync().writer(id_) == self
                            : held_by_current() && e.sync().writer(id_) != self;
@@ -68,7 +59,7 @@ void RwSemaphore::CheckHeld(bool write, absl::string_view op, const char* file, 
 }
 
 void RwSemaphore::up_read(const char* file, int line) {
-  Execution& e = Exec();
+  Execution& e = Execution::Get();
   e.Visible(OpKind::kUpRead, id_, 0, file, line);
   if (!e.InThread()) return;
   CheckHeld(/*write=*/false, "up_read", file, line);
@@ -77,7 +68,7 @@ void RwSemaphore::up_read(const char* file, int line) {
 }
 
 void RwSemaphore::down_write(const char* file, int line) {
-  Execution& e = Exec();
+  Execution& e = Execution::Get();
   e.MightSleep(absl::StrCat("down_write(", e.ObjectName(id_), ")"), file, line);
   e.CheckLockOrder(OpKind::kDownWriteStart, id_, file, line);
   e.Visible(OpKind::kDownWriteStart, id_, 0, file, line);
@@ -89,7 +80,7 @@ void RwSemaphore::down_write(const char* file, int line) {
 }
 
 bool RwSemaphore::down_write_trylock(const char* file, int line) {
-  Execution& e = Exec();
+  Execution& e = Execution::Get();
   Step& step = e.Visible(OpKind::kDownWriteTry, id_, 0, file, line);
   step.old = e.sync().WriteFree(id_) && e.sync().ReadFree(id_) ? 0 : 1;
   step.ok = step.old == 0;
@@ -101,7 +92,7 @@ bool RwSemaphore::down_write_trylock(const char* file, int line) {
 }
 
 void RwSemaphore::up_write(const char* file, int line) {
-  Execution& e = Exec();
+  Execution& e = Execution::Get();
   e.Visible(OpKind::kUpWrite, id_, 0, file, line);
   if (!e.InThread()) return;
   CheckHeld(/*write=*/true, "up_write", file, line);
@@ -110,7 +101,7 @@ void RwSemaphore::up_write(const char* file, int line) {
 }
 
 void RwSemaphore::downgrade_write(const char* file, int line) {
-  Execution& e = Exec();
+  Execution& e = Execution::Get();
   e.Visible(OpKind::kDowngradeWrite, id_, 0, file, line);
   if (!e.InThread()) return;
   CheckHeld(/*write=*/true, "downgrade_write", file, line);

@@ -16,21 +16,21 @@ class Shared {
  public:
   // Must be created inside an execution. `name` must outlive it.
   explicit Shared(T initial = T{}, const char* name = "shared", int index = -1)
-      : value_(initial), id_(Exec().RegisterShared(name, index)) {}
+      : value_(initial), id_(Execution::Get().RegisterShared(name, index)) {}
   Shared(Shared&&) = default;
   Shared& operator=(Shared&&) = delete;
 
   const T& read(const char* file = __builtin_FILE(), int line = __builtin_LINE()) const {
-    Exec().PlainAccess(id_, /*write=*/false, file, line);
+    Execution::Get().PlainAccess(id_, /*write=*/false, file, line);
     return value_;
   }
   void write(T value, const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
-    Exec().PlainAccess(id_, /*write=*/true, file, line);
+    Execution::Get().PlainAccess(id_, /*write=*/true, file, line);
     value_ = value;
   }
   // A write access that hands out the value for an in-place update.
   T& modify(const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
-    Exec().PlainAccess(id_, /*write=*/true, file, line);
+    Execution::Get().PlainAccess(id_, /*write=*/true, file, line);
     return value_;
   }
 
@@ -41,11 +41,6 @@ class Shared {
   int id() const { return id_; }
 
  private:
-  static Execution& Exec() {
-    Execution* e = Execution::Current();
-    MMCHECK_CHECK(e != nullptr);
-    return *e;
-  }
 
   T value_;
   int id_;

@@ -4,39 +4,30 @@
 #include "explorer/check.h"
 
 namespace mmcheck {
-namespace {
-
-Execution& Exec() {
-  Execution* e = Execution::Current();
-  MMCHECK_CHECK(e != nullptr);
-  return *e;
-}
-
-}  // namespace
 
 WaitQueue::WaitQueue(const char* name, int index)
-    : id_(Exec().RegisterObject("waitqueue", name, index)) {}
+    : id_(Execution::Get().RegisterObject("waitqueue", name, index)) {}
 
 void WaitQueue::prepare_to_wait(const char* file, int line) {
-  Execution& e = Exec();
+  Execution& e = Execution::Get();
   e.Visible(OpKind::kPrepareToWait, id_, 0, file, line);
   if (e.InThread()) e.sync().PrepareToWait(e.current_thread(), id_);
 }
 
 void WaitQueue::finish_wait(const char* file, int line) {
-  Execution& e = Exec();
+  Execution& e = Execution::Get();
   e.Visible(OpKind::kFinishWait, id_, 0, file, line);
   if (e.InThread()) e.sync().FinishWait(e.current_thread());
 }
 
 void WaitQueue::wake_up(const char* file, int line) {
-  Execution& e = Exec();
+  Execution& e = Execution::Get();
   e.Visible(OpKind::kWakeUp, id_, 0, file, line);
   e.sync().WakeUp(id_);
 }
 
 void Schedule(const char* file, int line) {
-  Execution& e = Exec();
+  Execution& e = Execution::Get();
   e.MightSleep("schedule()", file, line);
   if (!e.InThread()) return;
   const int queue = e.sync().waiting_on(e.current_thread());
