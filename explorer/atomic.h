@@ -85,7 +85,6 @@ class Atomic {
   int id() const { return id_; }
 
  private:
-
   T value_;
   int id_;
 };

@@ -41,7 +41,6 @@ class Shared {
   int id() const { return id_; }
 
  private:
-
   T value_;
   int id_;
 };
