@@ -75,13 +75,14 @@ int Bench(const char* name) {
   const uint64_t allocations_before = g_allocations.load();
   const ExploreResult r = Explore([&] { s->Run(); }, dpor, options);
   const uint64_t allocations = g_allocations.load() - allocations_before;
-  std::printf("%-20s %8llu executions %s in %6.3f s: %9.0f executions/s, %6.1f ns/step, "
-              "%5.1f allocations/execution, %5.2f allocations/step\n",
-              name, static_cast<unsigned long long>(r.executions),
-              r.complete && r.redundant_executions == 0 ? "(complete, 0 redundant)" : "(!)",
-              r.elapsed_s, r.executions / r.elapsed_s, r.elapsed_s * 1e9 / r.total_steps,
-              static_cast<double>(allocations) / r.executions,
-              static_cast<double>(allocations) / r.total_steps);
+  std::printf(
+      "%-20s %8llu executions %s in %6.3f s: %9.0f executions/s, %6.1f ns/step, "
+      "%5.1f allocations/execution, %5.2f allocations/step\n",
+      name, static_cast<unsigned long long>(r.executions),
+      r.complete && r.redundant_executions == 0 ? "(complete, 0 redundant)" : "(!)", r.elapsed_s,
+      r.executions / r.elapsed_s, r.elapsed_s * 1e9 / r.total_steps,
+      static_cast<double>(allocations) / r.executions,
+      static_cast<double>(allocations) / r.total_steps);
   return 0;
 }
 

@@ -81,10 +81,14 @@ std::string Coverage(const Outcome& o) {
   switch (o.result.stop) {
     case StopReason::kExhausted:
       return o.result.complete ? "complete" : "bounded, not exhaustive (--max-preemptions)";
-    case StopReason::kViolation: return "stopped at the violation";
-    case StopReason::kMaxExecutions: return "bounded, not exhaustive (--max-executions)";
-    case StopReason::kTimeLimit: return "bounded, not exhaustive (--time-limit)";
-    case StopReason::kInputError: return "input error";
+    case StopReason::kViolation:
+      return "stopped at the violation";
+    case StopReason::kMaxExecutions:
+      return "bounded, not exhaustive (--max-executions)";
+    case StopReason::kTimeLimit:
+      return "bounded, not exhaustive (--time-limit)";
+    case StopReason::kInputError:
+      return "input error";
   }
   return "";
 }
@@ -241,9 +245,9 @@ absl::StatusOr<int> RunCommand(const Options& options) {
   }
   std::fprintf(text_out, "%zu scenarios: %zu match their expectation, %d do not%s\n",
                instances.size(), instances.size() - static_cast<size_t>(mismatches), mismatches,
-               options.report_dir.empty() ? ""
-                                          : absl::StrCat("; reports in ", options.report_dir, "/")
-                                                .c_str());
+               options.report_dir.empty()
+                   ? ""
+                   : absl::StrCat("; reports in ", options.report_dir, "/").c_str());
   return mismatches == 0 ? 0 : 1;
 }
 

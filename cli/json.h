@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+
 #include "absl/strings/string_view.h"
 
 namespace mmcheck {
@@ -12,11 +13,17 @@ namespace mmcheck {
 class JsonObject {
  public:
   JsonObject& Add(absl::string_view key, absl::string_view value);
-  JsonObject& Add(absl::string_view key, const char* value) { return Add(key, absl::string_view(value)); }
+  JsonObject& Add(absl::string_view key, const char* value) {
+    return Add(key, absl::string_view(value));
+  }
   JsonObject& Add(absl::string_view key, bool value);
   JsonObject& Add(absl::string_view key, int64_t value);
-  JsonObject& Add(absl::string_view key, uint64_t value) { return Add(key, static_cast<int64_t>(value)); }
-  JsonObject& Add(absl::string_view key, int value) { return Add(key, static_cast<int64_t>(value)); }
+  JsonObject& Add(absl::string_view key, uint64_t value) {
+    return Add(key, static_cast<int64_t>(value));
+  }
+  JsonObject& Add(absl::string_view key, int value) {
+    return Add(key, static_cast<int64_t>(value));
+  }
   JsonObject& Add(absl::string_view key, double value);
   JsonObject& Add(absl::string_view key, const JsonObject& value);
   std::string str() const { return "{" + body_ + "}"; }

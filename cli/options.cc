@@ -70,9 +70,9 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
       options.all = true;
       continue;
     }
-    static const char* const kValued[] = {"--strategy", "--max-executions", "--time-limit",
-                                           "--seed", "--replay", "--json", "--report",
-                                           "--max-steps", "--max-preemptions", "--pct-depth"};
+    static const char* const kValued[] = {
+        "--strategy", "--max-executions", "--time-limit",      "--seed",     "--replay", "--json",
+        "--report",   "--max-steps",      "--max-preemptions", "--pct-depth"};
     if (std::find(std::begin(kValued), std::end(kValued), flag) == std::end(kValued)) {
       return Bad(absl::StrCat("unknown option '", arg, "'"));
     }
@@ -95,8 +95,8 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
     } else if (flag == "--time-limit") {
       double seconds = 0;
       if (!absl::SimpleAtod(value, &seconds) || !(seconds > 0) || !std::isfinite(seconds)) {
-        return Bad(absl::StrCat("--time-limit wants a positive number of seconds, not '", value,
-                                "'"));
+        return Bad(
+            absl::StrCat("--time-limit wants a positive number of seconds, not '", value, "'"));
       }
       options.time_limit_s = seconds;
     } else if (flag == "--seed") {

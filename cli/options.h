@@ -20,15 +20,15 @@ namespace mmcheck {
 struct Options {
   enum class Command { kList, kRun, kHelp };
   Command command = Command::kHelp;
-  bool json = false;             // list --json, or run --json=...
-  std::string json_path;         // run: "-" for stdout
+  bool json = false;                 // list --json, or run --json=...
+  std::string json_path;             // run: "-" for stdout
   std::vector<std::string> targets;  // run: names or patterns
   bool all = false;
   std::string strategy = "dpor";
   bool strategy_given = false;
-  int max_preemptions = -1;      // -1: no bound
+  int max_preemptions = -1;  // -1: no bound
   int pct_depth = 3;
-  uint64_t max_executions = 0;   // 0: the strategy's default
+  uint64_t max_executions = 0;  // 0: the strategy's default
   double time_limit_s = 0;
   uint64_t seed = 0;
   std::optional<std::string> replay;

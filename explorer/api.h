@@ -32,8 +32,7 @@ struct ThreadHandle {
 template <typename F>
 ThreadHandle Spawn(std::string name, F&& body, const char* file = __builtin_FILE(),
                    int line = __builtin_LINE()) {
-  return ThreadHandle{
-      CurrentExecution().Spawn(std::move(name), std::forward<F>(body), file, line)};
+  return ThreadHandle{CurrentExecution().Spawn(std::move(name), std::forward<F>(body), file, line)};
 }
 
 // Visible; waits until the thread has finished.
@@ -69,17 +68,16 @@ T* Make(Args&&... args) {
 // A finding of the model that is not a failed assertion (use-after-free, invariant, ...): records
 // it on the current execution and ends the calling thread.
 [[noreturn]] inline void Violate(ViolationKind kind, std::string message,
-                                 const char* file = __builtin_FILE(),
-                                 int line = __builtin_LINE()) {
+                                 const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
   CurrentExecution().Fail(kind, std::move(message), file, line);
 }
 
 [[noreturn]] inline void AssertFailed(const char* condition, const std::string& detail,
                                       const char* file, int line) {
-  CurrentExecution().Fail(ViolationKind::kAssertion,
-                          absl::StrCat("assertion failed: ", condition,
-                                       detail.empty() ? "" : ": ", detail),
-                          file, line);
+  CurrentExecution().Fail(
+      ViolationKind::kAssertion,
+      absl::StrCat("assertion failed: ", condition, detail.empty() ? "" : ": ", detail), file,
+      line);
 }
 
 }  // namespace mmcheck
@@ -88,8 +86,8 @@ T* Make(Args&&... args) {
 // and the calling thread unwinds; the search goes on with the next execution.
 #define MMCHECK_ASSERT(cond) \
   ((cond) ? static_cast<void>(0) : ::mmcheck::AssertFailed(#cond, "", __FILE__, __LINE__))
-#define MMCHECK_ASSERT_MSG(cond, ...)                                                        \
-  ((cond) ? static_cast<void>(0)                                                             \
+#define MMCHECK_ASSERT_MSG(cond, ...) \
+  ((cond) ? static_cast<void>(0)      \
           : ::mmcheck::AssertFailed(#cond, ::absl::StrCat(__VA_ARGS__), __FILE__, __LINE__))
 
 #endif  // MMCHECK_EXPLORER_API_H_

@@ -61,7 +61,8 @@ class Atomic {
   // Strong compare-and-swap. On failure `expected` receives the current value.
   bool compare_exchange(T& expected, T desired, const char* file = __builtin_FILE(),
                         int line = __builtin_LINE()) {
-    Step& step = Execution::Get().Visible(OpKind::kCompareExchange, id_, TraceValue(desired), file, line);
+    Step& step =
+        Execution::Get().Visible(OpKind::kCompareExchange, id_, TraceValue(desired), file, line);
     step.value = step.old = TraceValue(value_);
     step.expected = TraceValue(expected);
     if (value_ == expected) {

@@ -32,8 +32,8 @@ class DfsStrategy : public Strategy {
     uint64_t enabled;
     uint64_t allowed;  // enabled, less what the preemption bound forbids
     int chosen;
-    int current;       // thread of the previous step, -1 at the start
-    int preemptions;   // taken before this choice
+    int current;      // thread of the previous step, -1 at the start
+    int preemptions;  // taken before this choice
   };
   int max_preemptions_;
   bool bound_cut_ = false;

@@ -99,7 +99,8 @@ void DporStrategy::Insert(Node& node, std::vector<Event>& v) {
     for (uint32_t child = level.first; child != kNil; child = arena_[child].next) {
       const Event& ce = arena_[child].event;
       if (!WeakInitial(ce, v)) continue;
-      auto it = std::find_if(v.begin(), v.end(), [&](const Event& e) { return e.thread == ce.thread; });
+      auto it =
+          std::find_if(v.begin(), v.end(), [&](const Event& e) { return e.thread == ce.thread; });
       if (it != v.end()) v.erase(it);
       next = child;
       break;
@@ -220,8 +221,8 @@ void DporStrategy::EndExecution(const Execution& execution, ExecutionOutcome out
     Event ev = Describe(execution, pending);
     // Where the value there is unknown (a reader count), assume the step succeeds: at worst an
     // extra branch, never a lost one.
-    const Access access = value_after_[x] ? AccessAt(pending, *value_after_[x])
-                                          : AccessOf(pending.op, /*ok=*/true);
+    const Access access =
+        value_after_[x] ? AccessAt(pending, *value_after_[x]) : AccessOf(pending.op, /*ok=*/true);
     ev.reads = access.reads;
     ev.writes = access.writes;
     Candidates(pending.object, access, candidates_);

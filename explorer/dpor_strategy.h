@@ -79,9 +79,9 @@ class DporStrategy : public Strategy {
     uint64_t enabled = 0;
     int chosen = -1;
     bool executed = false;
-    Event event;                  // the step taken from this state in the current execution
-    std::vector<Event> sleep;     // threads (with their next event) that need not be explored
-    Forest wakeup;                // roots of the wakeup tree: branches still to explore
+    Event event;               // the step taken from this state in the current execution
+    std::vector<Event> sleep;  // threads (with their next event) that need not be explored
+    Forest wakeup;             // roots of the wakeup tree: branches still to explore
   };
 
   uint32_t NewWakeupNode(const Event& event);
@@ -106,12 +106,12 @@ class DporStrategy : public Strategy {
   // Nodes [0, size_) are the states of the current path; the ones beyond are kept for reuse.
   std::vector<Node> stack_;
   size_t size_ = 0;
-  std::vector<int> candidates_;        // scratch
-  std::vector<Event> race_sequence_;   // scratch
+  std::vector<int> candidates_;       // scratch
+  std::vector<Event> race_sequence_;  // scratch
   std::vector<WakeupNode> arena_;
   std::vector<uint32_t> free_nodes_;
-  Forest pending_wakeup_;  // subtree to become the next new state's wakeup tree
-  size_t branch_depth_ = 0;               // depth where this execution leaves the previous one
+  Forest pending_wakeup_;    // subtree to become the next new state's wakeup tree
+  size_t branch_depth_ = 0;  // depth where this execution leaves the previous one
   bool started_ = false;
 
   // Per execution, by step index / thread / object id.

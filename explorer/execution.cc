@@ -27,7 +27,8 @@ Step PendingStep(int thread, OpKind op, int object, int64_t arg, const char* fil
 
 }  // namespace
 
-Execution::Execution(StackPool& stacks, ExecutionLimits limits) : stacks_(stacks), limits_(limits) {}
+Execution::Execution(StackPool& stacks, ExecutionLimits limits)
+    : stacks_(stacks), limits_(limits) {}
 
 Execution::~Execution() { Teardown(); }
 
@@ -36,7 +37,8 @@ int Execution::RegisterObject(const char* kind, const char* name, int index) {
   if (objects_by_creator_.size() <= creator) objects_by_creator_.resize(creator + 1, 0);
   const int seq = objects_by_creator_[creator]++;
   MMCHECK_CHECK(seq < (1 << 20));
-  trace_.objects.push_back(ObjectInfo{kind, name, index, static_cast<int32_t>(creator << 20) | seq});
+  trace_.objects.push_back(
+      ObjectInfo{kind, name, index, static_cast<int32_t>(creator << 20) | seq});
   sync_.AddObject();
   last_write_.push_back(-1);
   return static_cast<int>(trace_.objects.size()) - 1;
@@ -77,7 +79,8 @@ void Execution::PlainAccess(int object, bool write, const char* file, int line,
   ApplyHappensBefore();
   const int t = running_;
   PlainRecord& r = plain_[static_cast<size_t>(object)];
-  if (r.write.thread >= 0 && r.write.thread != t && !hb_.Ordered(r.write.thread, r.write.epoch, t)) {
+  if (r.write.thread >= 0 && r.write.thread != t &&
+      !hb_.Ordered(r.write.thread, r.write.epoch, t)) {
     ReportRace(object, r.write, true, write, what, file, line);
   }
   const uint32_t epoch = hb_.epoch(t);
@@ -101,8 +104,7 @@ void Execution::PlainAccess(int object, bool write, const char* file, int line,
 }
 
 void Execution::ReportRace(int object, const PlainAccessRecord& first, bool first_writes,
-                           bool second_writes, absl::string_view what, const char* file,
-                           int line) {
+                           bool second_writes, absl::string_view what, const char* file, int line) {
   if (plain_[static_cast<size_t>(object)].lifetime) {
     // first_writes: the free came first and this use is not ordered after it; else this free
     // is not ordered after that use.
@@ -244,7 +246,9 @@ void Execution::Join(int index, const char* file, int line) {
   Visible(OpKind::kJoin, index, 0, file, line);
 }
 
-void Execution::Yield(const char* file, int line) { Visible(OpKind::kYield, kNoObject, 0, file, line); }
+void Execution::Yield(const char* file, int line) {
+  Visible(OpKind::kYield, kNoObject, 0, file, line);
+}
 
 void Execution::AddInvariant(std::string name, absl::AnyInvocable<bool()> check) {
   invariants_.emplace_back(std::move(name), std::move(check));
@@ -270,8 +274,8 @@ void Execution::Fail(ViolationKind kind, std::string message, const char* file, 
   throw ExecutionAbort{};
 }
 
-void Execution::RecordViolation(ViolationKind kind, std::string message, const char* file,
-                                int line, int thread) {
+void Execution::RecordViolation(ViolationKind kind, std::string message, const char* file, int line,
+                                int thread) {
   Violation v;
   v.kind = kind;
   v.message = std::move(message);
@@ -306,8 +310,8 @@ void Execution::ThreadEntry(void* arg) {
 void Execution::CheckThreadExit(Thread& thread) {
   if (sync_.rcu_depth(thread.index) > 0) {
     Fail(ViolationKind::kLockMisuse,
-         absl::StrCat("thread '", thread.name, "' exits inside an RCU read-side section"),
-         nullptr, 0);
+         absl::StrCat("thread '", thread.name, "' exits inside an RCU read-side section"), nullptr,
+         0);
   }
   if (!thread.held.empty()) {
     std::string names;
@@ -511,8 +515,8 @@ void Execution::CheckInvariants() {
     }
     if (!holds) {
       RecordViolation(ViolationKind::kInvariant,
-                      absl::StrCat("invariant '", name, "' is false after step ", steps()),
-                      nullptr, 0);
+                      absl::StrCat("invariant '", name, "' is false after step ", steps()), nullptr,
+                      0);
       return;
     }
   }
@@ -569,11 +573,11 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
     if (++thread.steps > limits_.max_steps_per_thread) {
       trace_.steps.push_back(thread.pending);  // shown in the report, never performed
       trace_.steps.back().enabled = enabled;
-      RecordViolation(ViolationKind::kLivelock,
-                      absl::StrCat("thread '", thread.name, "' exceeded the bound of ",
-                                   limits_.max_steps_per_thread,
-                                   " visible operations without finishing"),
-                      thread.pending.file, thread.pending.line);
+      RecordViolation(
+          ViolationKind::kLivelock,
+          absl::StrCat("thread '", thread.name, "' exceeded the bound of ",
+                       limits_.max_steps_per_thread, " visible operations without finishing"),
+          thread.pending.file, thread.pending.line);
       break;
     }
     trace_.steps.emplace_back(thread.pending).enabled = enabled;

@@ -49,17 +49,17 @@ struct ExecutionLimits {
 };
 
 enum class ExecutionOutcome {
-  kComplete,    // every thread finished, no violation
-  kViolation,   // violation() says which
-  kBlocked,     // ended blocked without a violation (a wakeup-tree branch that cannot go on)
-  kAbandoned,   // the strategy gave it up: redundant, or a replay token that does not fit
+  kComplete,   // every thread finished, no violation
+  kViolation,  // violation() says which
+  kBlocked,    // ended blocked without a violation (a wakeup-tree branch that cannot go on)
+  kAbandoned,  // the strategy gave it up: redundant, or a replay token that does not fit
 };
 
 // What the strategy sees at each scheduling decision.
 struct SchedulePoint {
-  uint64_t enabled;  // bit i: thread i may take the next step
-  int current;       // thread that took the previous step, or -1
-  int step;          // 0-based index of the step about to be taken
+  uint64_t enabled;            // bit i: thread i may take the next step
+  int current;                 // thread that took the previous step, or -1
+  int step;                    // 0-based index of the step about to be taken
   const Execution* execution;  // the steps so far: execution->trace()
 };
 
@@ -115,8 +115,7 @@ class Execution {
   // thread (setup, invariants, end-of-run checks) accesses are not checked.
   // `what` describes the access for reports ("reads vma->vm_flags"); a Lifetime's conflicts are
   // use-after-free violations instead of data races.
-  void PlainAccess(int object, bool write, const char* file, int line,
-                   absl::string_view what = "");
+  void PlainAccess(int object, bool write, const char* file, int line, absl::string_view what = "");
   // The key of an object that stays the same across executions (see ObjectInfo::key).
   int32_t object_key(int object) const { return trace_.objects[object].key; }
 
@@ -172,8 +171,8 @@ class Execution {
     std::string name;
     absl::AnyInvocable<void()> body;
     std::optional<Fiber> fiber;
-    Step pending;            // the visible operation it waits to perform
-    std::vector<int> held;   // lock object ids, in acquisition order
+    Step pending;           // the visible operation it waits to perform
+    std::vector<int> held;  // lock object ids, in acquisition order
     std::vector<std::pair<const char*, int>> held_sites;  // where each was taken
     int steps = 0;
     bool finished = false;
@@ -241,8 +240,8 @@ class Execution {
   int finished_threads_ = 0;
   uint64_t finished_mask_ = 0;
   std::array<int32_t, kMaxThreads> waits_{};
-  int started_ = 0;         // threads_[0, started_) have been run to their first visible operation
-  int running_ = -1;        // thread whose fiber runs now
+  int started_ = 0;   // threads_[0, started_) have been run to their first visible operation
+  int running_ = -1;  // thread whose fiber runs now
   std::vector<int> objects_by_creator_;  // next key sequence number per creating thread (+1)
   Trace trace_;
   std::vector<int> picks_;

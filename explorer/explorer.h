@@ -32,13 +32,13 @@ struct ExploreProgress {
 };
 
 struct ExploreOptions {
-  std::string scenario;                  // name, for replay tokens
-  std::optional<ViolationKind> target;   // the kind the scenario expects, if any
+  std::string scenario;                 // name, for replay tokens
+  std::optional<ViolationKind> target;  // the kind the scenario expects, if any
   // Keep exploring after any violation (the first of each kind is kept): for tests that compare
   // everything two strategies find.
   bool find_all = false;
-  uint64_t max_executions = 0;           // 0: no limit
-  double time_limit_s = 0;               // 0: no limit
+  uint64_t max_executions = 0;  // 0: no limit
+  double time_limit_s = 0;      // 0: no limit
   ExecutionLimits limits;
   // Called about once a second while exploring (progress display); may be empty.
   std::function<void(const ExploreProgress&)> progress;
@@ -47,14 +47,14 @@ struct ExploreOptions {
 enum class StopReason { kExhausted, kViolation, kMaxExecutions, kTimeLimit, kInputError };
 
 struct ExploreResult {
-  absl::Status status;              // an input error found while exploring (bad replay token)
-  uint64_t executions = 0;          // complete executions (all threads finished, no violation)
+  absl::Status status;      // an input error found while exploring (bad replay token)
+  uint64_t executions = 0;  // complete executions (all threads finished, no violation)
   uint64_t redundant_executions = 0;
   uint64_t blocked_executions = 0;
   uint64_t violating_executions = 0;
   int max_depth = 0;
-  uint64_t total_steps = 0;         // steps performed, over all executions
-  bool complete = false;            // every execution was covered
+  uint64_t total_steps = 0;  // steps performed, over all executions
+  bool complete = false;     // every execution was covered
   StopReason stop = StopReason::kExhausted;
   std::vector<Violation> violations;  // the first of each kind, in the order found
   double elapsed_s = 0;

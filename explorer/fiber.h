@@ -64,7 +64,7 @@ class Fiber {
   boost::context::fiber caller_;   // whoever resumed it, while it runs
   bool started_ = false;
   bool finished_ = false;
-  void* stack_bottom_ = nullptr;   // for the sanitizer annotations
+  void* stack_bottom_ = nullptr;  // for the sanitizer annotations
   size_t stack_size_ = 0;
 #ifdef MMCHECK_ASAN
   void* fake_stack_ = nullptr;

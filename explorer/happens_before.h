@@ -5,9 +5,9 @@
 // in ops.h: an atomic write releases, an atomic read acquires, a read-modify-write does both;
 // releasing a lock releases and taking it acquires; a grace period's end acquires from the ends
 // of the RCU sections, a wakeup from the wake_up; spawn orders the parent's past before the
-// child, join the child's whole run before the joiner. Each step ends a thread's epoch: plain accesses are stamped with the epoch they ran in,
-// and a release publishes the clock before the epoch moves on, so a plain access after an unlock
-// is not ordered before the next holder.
+// child, join the child's whole run before the joiner. Each step ends a thread's epoch: plain
+// accesses are stamped with the epoch they ran in, and a release publishes the clock before the
+// epoch moves on, so a plain access after an unlock is not ordered before the next holder.
 #ifndef MMCHECK_EXPLORER_HAPPENS_BEFORE_H_
 #define MMCHECK_EXPLORER_HAPPENS_BEFORE_H_
 

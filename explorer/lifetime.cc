@@ -6,7 +6,8 @@
 
 namespace mmcheck {
 
-Lifetime::Lifetime(const char* what) : id_(Execution::Get().RegisterShared(what, -1, /*lifetime=*/true)) {}
+Lifetime::Lifetime(const char* what)
+    : id_(Execution::Get().RegisterShared(what, -1, /*lifetime=*/true)) {}
 
 void Lifetime::Use(absl::string_view access, const char* file, int line) {
   Execution& e = Execution::Get();

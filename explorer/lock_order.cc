@@ -42,10 +42,9 @@ std::optional<std::string> LockOrder::OnAcquire(const std::string& thread,
                                                 const std::vector<Site>& held,
                                                 const Site& acquiring, int execution) {
   for (const Site& h : held) {
-    const std::string site = absl::StrCat(acquiring.lock_class, " taken at ", acquiring.file, ":",
-                                          acquiring.line, " while holding ", h.lock_class,
-                                          " (taken at ", h.file, ":", h.line, ") by thread '",
-                                          thread, "'");
+    const std::string site = absl::StrCat(
+        acquiring.lock_class, " taken at ", acquiring.file, ":", acquiring.line, " while holding ",
+        h.lock_class, " (taken at ", h.file, ":", h.line, ") by thread '", thread, "'");
     if (h.lock_class == acquiring.lock_class) {
       return absl::StrCat("possible recursive locking: ", site);
     }

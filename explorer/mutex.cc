@@ -50,9 +50,9 @@ void LockBase::Unlock(const Ops& ops, const char* file, int line) {
       message = absl::StrCat(who, " unlocks ", e.ObjectName(id_), " held by thread '",
                              e.thread_name(owner), "'");
     } else if (last_unlocker_ == self && last_unlock_file_ != nullptr) {
-      message = absl::StrCat("double unlock: ", who, " unlocks ", e.ObjectName(id_),
-                             " again; it was released at ", last_unlock_file_, ":",
-                             last_unlock_line_);
+      message =
+          absl::StrCat("double unlock: ", who, " unlocks ", e.ObjectName(id_),
+                       " again; it was released at ", last_unlock_file_, ":", last_unlock_line_);
     } else {
       message = absl::StrCat(who, " unlocks ", e.ObjectName(id_), ", which is not held");
     }

@@ -20,9 +20,9 @@ enum class OpKind : uint8_t {
   kCompareExchange,  // ok: it succeeded
   // Mutex (sleeping) and SpinLock
   kLock,
-  kTryLock,          // ok: it took the lock
+  kTryLock,  // ok: it took the lock
   kUnlock,
-  kWaitUnlocked,     // sleep until the lock is free, without taking it (folio_wait_locked)
+  kWaitUnlocked,  // sleep until the lock is free, without taking it (folio_wait_locked)
   kSpinLock,
   kSpinTryLock,
   kSpinUnlock,
@@ -30,8 +30,8 @@ enum class OpKind : uint8_t {
   kDownRead,
   kDownReadTry,
   kUpRead,
-  kDownWriteStart,   // the writer queues: new readers wait from here on
-  kDownWrite,        // ... and takes the lock once no one holds it
+  kDownWriteStart,  // the writer queues: new readers wait from here on
+  kDownWrite,       // ... and takes the lock once no one holds it
   kDownWriteTry,
   kUpWrite,
   kDowngradeWrite,
@@ -44,11 +44,11 @@ enum class OpKind : uint8_t {
   // WaitQueue
   kPrepareToWait,
   kWakeUp,
-  kSchedule,         // sleeps until woken
+  kSchedule,  // sleeps until woken
   kFinishWait,
   // Threads
-  kSpawn,            // object is the new thread's index
-  kJoin,             // object is the joined thread's index
+  kSpawn,  // object is the new thread's index
+  kJoin,   // object is the joined thread's index
   kYield,
 };
 
@@ -231,12 +231,15 @@ inline bool Sleeps(OpKind op) {
 // busy (Step::old != 0) there: compare_exchange and the trylocks. See AccessAt (trace.h).
 inline bool OutcomeAt(OpKind op, int64_t old, int64_t expected) {
   switch (op) {
-    case OpKind::kCompareExchange: return old == expected;
+    case OpKind::kCompareExchange:
+      return old == expected;
     case OpKind::kTryLock:
     case OpKind::kSpinTryLock:
     case OpKind::kDownWriteTry:
-    case OpKind::kDownReadTry: return old == 0;
-    default: return true;
+    case OpKind::kDownReadTry:
+      return old == 0;
+    default:
+      return true;
   }
 }
 

@@ -33,7 +33,7 @@ class PctStrategy : public Strategy {
   int depth_;
   int k_ = 64;  // estimate of the number of steps of an execution
   std::array<uint64_t, kMaxThreads> priority_{};
-  uint64_t assigned_ = 0;  // threads that have a priority in this execution
+  uint64_t assigned_ = 0;           // threads that have a priority in this execution
   std::vector<int> change_points_;  // sorted step indices
 };
 

@@ -18,16 +18,16 @@ int ReplayStrategy::NextThread(const SchedulePoint& point) {
     if (point.execution->violation() || !point.execution->findings().empty()) {
       return kAbandonRedundant;
     }
-    status_ = absl::InvalidArgumentError(absl::StrCat(
-        "replay token does not fit the scenario: it ends after ", schedule_.size(),
-        " steps but the execution goes on"));
+    status_ = absl::InvalidArgumentError(
+        absl::StrCat("replay token does not fit the scenario: it ends after ", schedule_.size(),
+                     " steps but the execution goes on"));
     return -1;
   }
   const int thread = schedule_[next_++];
   if (thread >= kMaxThreads || !(point.enabled >> thread & 1)) {
-    status_ = absl::InvalidArgumentError(absl::StrCat(
-        "replay token does not fit the scenario: step ", next_, " picks thread ", thread,
-        ", which cannot run there"));
+    status_ = absl::InvalidArgumentError(
+        absl::StrCat("replay token does not fit the scenario: step ", next_, " picks thread ",
+                     thread, ", which cannot run there"));
     return -1;
   }
   return thread;
@@ -36,9 +36,9 @@ int ReplayStrategy::NextThread(const SchedulePoint& point) {
 void ReplayStrategy::EndExecution(const Execution& execution, ExecutionOutcome outcome) {
   (void)execution;
   if (outcome != ExecutionOutcome::kAbandoned && next_ != schedule_.size()) {
-    status_ = absl::InvalidArgumentError(absl::StrCat(
-        "replay token does not fit the scenario: the execution ends after ", next_,
-        " steps, the token has ", schedule_.size()));
+    status_ = absl::InvalidArgumentError(
+        absl::StrCat("replay token does not fit the scenario: the execution ends after ", next_,
+                     " steps, the token has ", schedule_.size()));
   }
 }
 

@@ -48,8 +48,8 @@ bool RwSemaphore::down_read_trylock(const char* file, int line) {
 void RwSemaphore::CheckHeld(bool write, absl::string_view op, const char* file, int line) {
   Execution& e = Execution::Get();
   const int self = e.current_thread();
-  const bool holds = write ? e.sync().writer(id_) == self
-                           : held_by_current() && e.sync().writer(id_) != self;
+  const bool holds =
+      write ? e.sync().writer(id_) == self : held_by_current() && e.sync().writer(id_) != self;
   if (!holds) {
     e.Fail(ViolationKind::kLockMisuse,
            absl::StrCat("thread '", e.thread_name(self), "' calls ", op, "(", e.ObjectName(id_),

@@ -72,8 +72,7 @@ absl::StatusOr<ScenarioInstance> FindScenario(absl::string_view name) {
     }
     return ScenarioInstance{std::string(name), info, param};
   }
-  return absl::NotFoundError(
-      absl::StrCat("no scenario named '", name, "' (see: mmcheck list)"));
+  return absl::NotFoundError(absl::StrCat("no scenario named '", name, "' (see: mmcheck list)"));
 }
 
 std::vector<ScenarioInstance> AllInstances() {

@@ -13,10 +13,10 @@
 
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "explorer/violation.h"
 
 namespace mmcheck {
@@ -37,9 +37,9 @@ class Expect {
 };
 
 struct ScenarioMeta {
-  const char* question = "";  // one sentence
-  const char* spec = "";      // kernel-model.md id ("S12") or ""
-  const char* protocol = "";  // "v6.6", "v6.4", "v2", or "" where it does not apply
+  const char* question = "";         // one sentence
+  const char* spec = "";             // kernel-model.md id ("S12") or ""
+  const char* protocol = "";         // "v6.6", "v6.4", "v2", or "" where it does not apply
   std::vector<int> all_params = {};  // families: the sizes `--all` runs
   int min_param = 1;
   int max_param = 1000;
@@ -82,15 +82,16 @@ std::vector<ScenarioInstance> AllInstances();
 
 #define MMCHECK_SCENARIO_CONCAT_(a, b) a##b
 #define MMCHECK_SCENARIO_CONCAT(a, b) MMCHECK_SCENARIO_CONCAT_(a, b)
-#define MMCHECK_SCENARIO_DEFINE_(name, expect, family, ...)                                       \
-  static void MMCHECK_SCENARIO_CONCAT(MmcheckScenarioBody, __LINE__)(int param);                  \
-  [[maybe_unused]] static const bool MMCHECK_SCENARIO_CONCAT(mmcheck_registered_, __LINE__) =     \
-      ::mmcheck::RegisterScenario(::mmcheck::ScenarioInfo{                                        \
-          name, expect, ::mmcheck::ScenarioMeta __VA_ARGS__,                                      \
-          &MMCHECK_SCENARIO_CONCAT(MmcheckScenarioBody, __LINE__), family});                      \
+#define MMCHECK_SCENARIO_DEFINE_(name, expect, family, ...)                                   \
+  static void MMCHECK_SCENARIO_CONCAT(MmcheckScenarioBody, __LINE__)(int param);              \
+  [[maybe_unused]] static const bool MMCHECK_SCENARIO_CONCAT(mmcheck_registered_, __LINE__) = \
+      ::mmcheck::RegisterScenario(::mmcheck::ScenarioInfo{                                    \
+          name, expect, ::mmcheck::ScenarioMeta __VA_ARGS__,                                  \
+          &MMCHECK_SCENARIO_CONCAT(MmcheckScenarioBody, __LINE__), family});                  \
   static void MMCHECK_SCENARIO_CONCAT(MmcheckScenarioBody, __LINE__)([[maybe_unused]] int param)
 
-#define MMCHECK_SCENARIO(name, expect, ...) MMCHECK_SCENARIO_DEFINE_(name, expect, false, __VA_ARGS__)
+#define MMCHECK_SCENARIO(name, expect, ...) \
+  MMCHECK_SCENARIO_DEFINE_(name, expect, false, __VA_ARGS__)
 #define MMCHECK_FAMILY(name, expect, ...) MMCHECK_SCENARIO_DEFINE_(name, expect, true, __VA_ARGS__)
 
 #endif  // MMCHECK_EXPLORER_SCENARIO_H_

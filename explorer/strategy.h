@@ -8,9 +8,8 @@
 #ifndef MMCHECK_EXPLORER_STRATEGY_H_
 #define MMCHECK_EXPLORER_STRATEGY_H_
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "explorer/execution.h"
 
 namespace mmcheck {

@@ -76,12 +76,12 @@ class SyncState {
     int writer = -1;
     std::vector<int> queued;  // writer threads, in queueing order
   };
-  std::vector<int> owner_;    // by object id
-  std::vector<RwState> rw_;   // by object id
+  std::vector<int> owner_;   // by object id
+  std::vector<RwState> rw_;  // by object id
   std::array<int, kMaxThreads> spin_held_{};
   std::array<int, kMaxThreads> rcu_depth_{};
-  std::array<int, kMaxThreads> rcu_entered_{};  // outermost sections entered
-  std::array<int, kMaxThreads> rcu_left_{};     // outermost sections left
+  std::array<int, kMaxThreads> rcu_entered_{};                   // outermost sections entered
+  std::array<int, kMaxThreads> rcu_left_{};                      // outermost sections left
   std::vector<std::vector<std::pair<int, int>>> grace_periods_;  // (thread, section) still open
   std::array<int, kMaxThreads> waiting_on_{};
   std::array<bool, kMaxThreads> woken_{};

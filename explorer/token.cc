@@ -37,13 +37,17 @@ absl::StatusOr<std::vector<int>> DecodeToken(absl::string_view scenario, absl::s
   };
   if (token.substr(0, 3) != "v1:") return bad("expected it to start with 'v1:'");
   std::vector<absl::string_view> parts = absl::StrSplit(token.substr(3), absl::MaxSplits(':', 1));
-  if (parts.size() != 2 || parts[0].size() != 8) return bad("expected v1:<8 hex digits>:<schedule>");
+  if (parts.size() != 2 || parts[0].size() != 8)
+    return bad("expected v1:<8 hex digits>:<schedule>");
   uint32_t hash = 0;
   for (char c : parts[0]) {
     int digit;
-    if (c >= '0' && c <= '9') digit = c - '0';
-    else if (c >= 'a' && c <= 'f') digit = c - 'a' + 10;
-    else return bad("the scenario hash is not lowercase hex");
+    if (c >= '0' && c <= '9')
+      digit = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      digit = c - 'a' + 10;
+    else
+      return bad("the scenario hash is not lowercase hex");
     hash = hash << 4 | static_cast<uint32_t>(digit);
   }
   if (hash != ScenarioHash(scenario)) {
@@ -57,12 +61,12 @@ absl::StatusOr<std::vector<int>> DecodeToken(absl::string_view scenario, absl::s
     std::vector<absl::string_view> tc = absl::StrSplit(run, absl::MaxSplits('*', 1));
     int thread = 0;
     int64_t count = 1;
-    if (tc[0].empty() || !absl::SimpleAtoi(tc[0], &thread) || thread < 0 ||
-        thread >= kMaxThreads || tc[0][0] == '+') {
+    if (tc[0].empty() || !absl::SimpleAtoi(tc[0], &thread) || thread < 0 || thread >= kMaxThreads ||
+        tc[0][0] == '+') {
       return bad(absl::StrCat("'", run, "' is not a thread index"));
     }
-    if (tc.size() == 2 && (tc[1].empty() || tc[1][0] == '+' || !absl::SimpleAtoi(tc[1], &count) ||
-                           count < 2)) {
+    if (tc.size() == 2 &&
+        (tc[1].empty() || tc[1][0] == '+' || !absl::SimpleAtoi(tc[1], &count) || count < 2)) {
       return bad(absl::StrCat("'", run, "' has a bad repeat count"));
     }
     if (static_cast<int64_t>(schedule.size()) + count > kMaxSteps) return bad("too long");

@@ -22,14 +22,14 @@ inline constexpr int kNoObject = -1;
 struct Step {
   int16_t thread = 0;
   OpKind op = OpKind::kYield;
-  bool ok = true;          // a compare_exchange or trylock that succeeded
+  bool ok = true;  // a compare_exchange or trylock that succeeded
   int32_t object = kNoObject;
-  int64_t value = 0;       // value read (loads, read-modify-writes) or written (stores)
-  int64_t arg = 0;         // value written by a read-modify-write / desired value of a cas
-  int64_t old = 0;         // the object's value before the step (a lock: 1 if it was busy)
-  int64_t expected = 0;    // what a compare_exchange expected
-  uint64_t enabled = 0;    // threads that could have been scheduled at this step
-  uint64_t wakes = 0;      // spinning threads this step's write let run again
+  int64_t value = 0;     // value read (loads, read-modify-writes) or written (stores)
+  int64_t arg = 0;       // value written by a read-modify-write / desired value of a cas
+  int64_t old = 0;       // the object's value before the step (a lock: 1 if it was busy)
+  int64_t expected = 0;  // what a compare_exchange expected
+  uint64_t enabled = 0;  // threads that could have been scheduled at this step
+  uint64_t wakes = 0;    // spinning threads this step's write let run again
   const char* file = "";
   int line = 0;
 };

@@ -5,7 +5,7 @@ namespace mmcheck {
 namespace {
 
 constexpr absl::string_view kNames[kNumViolationKinds] = {
-    "assertion", "invariant",       "deadlock",       "livelock",  "lock-misuse",
+    "assertion",  "invariant",       "deadlock",       "livelock",  "lock-misuse",
     "lock-order", "sleep-in-atomic", "use-after-free", "data-race",
 };
 

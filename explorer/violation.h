@@ -7,8 +7,8 @@
 
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 
+#include "absl/strings/string_view.h"
 #include "explorer/trace.h"
 
 namespace mmcheck {
@@ -33,13 +33,13 @@ std::optional<ViolationKind> ParseKind(absl::string_view name);
 struct Violation {
   ViolationKind kind;
   std::string message;
-  int thread = -1;        // index of the thread that found it; -1 for an end-of-run check
-  int step = 0;           // 1-based step at which it was found (0: before any step)
-  int preemptions = 0;    // context switches away from a thread that could have continued
-  std::string schedule;   // replay token
-  Trace trace;            // the failing execution, step by step
-  int execution = 0;      // 1-based number of the execution that found it
-  int picks = 0;          // scheduling decisions up to the finding: the replay token's length
+  int thread = -1;       // index of the thread that found it; -1 for an end-of-run check
+  int step = 0;          // 1-based step at which it was found (0: before any step)
+  int preemptions = 0;   // context switches away from a thread that could have continued
+  std::string schedule;  // replay token
+  Trace trace;           // the failing execution, step by step
+  int execution = 0;     // 1-based number of the execution that found it
+  int picks = 0;         // scheduling decisions up to the finding: the replay token's length
 };
 
 }  // namespace mmcheck

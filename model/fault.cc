@@ -22,9 +22,12 @@ vm_fault_t handle_mm_fault_vma_use(Vma* vma) {
 // `fault` under FAULT_FLAG_VMA_LOCK.
 bool arch_must_end_read(const MmStruct* mm, vm_fault_t fault) {
   switch (mm->knobs.fault_protocol) {
-    case FaultProtocol::kV6_4: return true;
-    case FaultProtocol::kV2: return !(fault & VM_FAULT_VMA_UNLOCKED);
-    case FaultProtocol::kMerged: return !(fault & (VM_FAULT_RETRY | VM_FAULT_COMPLETED));
+    case FaultProtocol::kV6_4:
+      return true;
+    case FaultProtocol::kV2:
+      return !(fault & VM_FAULT_VMA_UNLOCKED);
+    case FaultProtocol::kMerged:
+      return !(fault & (VM_FAULT_RETRY | VM_FAULT_COMPLETED));
   }
   return true;
 }

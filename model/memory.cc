@@ -11,7 +11,7 @@ Vma* lock_vma_under_rcu(MmStruct* mm, unsigned long address) {
   // so the two orders give the same verdicts here, kernel-model.md 3.2). v6.6's anon_vma check
   // and v6.4's userfaultfd_armed bail-out are not modeled.
   RcuReadLock();
-  while (true) {  // retry:
+  while (true) {                           // retry:
     Vma* vma = mm->mm_mt[address].load();  // mas_walk()
     if (vma == nullptr) break;
     if (!vma_start_read(vma)) break;
@@ -34,8 +34,6 @@ Vma* lock_vma_under_rcu(MmStruct* mm, unsigned long address) {
   return nullptr;
 }
 
-Vma* find_vma(MmStruct* mm, unsigned long address) {
-  return mm->mm_mt[address].load();
-}
+Vma* find_vma(MmStruct* mm, unsigned long address) { return mm->mm_mt[address].load(); }
 
 }  // namespace mmcheck::model

@@ -35,12 +35,12 @@ struct Vma {
   const unsigned long vm_start;  // layout fields: only changed under every lock; not yet modeled
   const unsigned long vm_end;
   Shared<unsigned long> vm_flags;
-  RwSemaphore vm_lock;               // vma->vm_lock->lock
-  Atomic<int> vm_lock_seq;           // READ_ONCE/WRITE_ONCE
-  Shared<bool> detached;             // written with the VMA write-locked, read under vm_lock
-  Atomic<int> vm_lock_count;         // the rwsem's count word, touched by up_read after release
-  std::string name;                  // "VMA [0, 2)"
-  Lifetime lifetime;                 // vm_area_alloc .. the vm_area_free (RCU) callback
+  RwSemaphore vm_lock;        // vma->vm_lock->lock
+  Atomic<int> vm_lock_seq;    // READ_ONCE/WRITE_ONCE
+  Shared<bool> detached;      // written with the VMA write-locked, read under vm_lock
+  Atomic<int> vm_lock_count;  // the rwsem's count word, touched by up_read after release
+  std::string name;           // "VMA [0, 2)"
+  Lifetime lifetime;          // vm_area_alloc .. the vm_area_free (RCU) callback
 };
 
 struct MmStruct {
@@ -49,8 +49,8 @@ struct MmStruct {
   Knobs knobs;
   RwSemaphore mmap_lock;
   Atomic<int> mm_lock_seq;
-  std::vector<Atomic<Vma*>> mm_mt;   // the VMA tree, a slot per page
-  std::vector<Vma*> vmas;            // every VMA ever allocated (the scenario owns them)
+  std::vector<Atomic<Vma*>> mm_mt;  // the VMA tree, a slot per page
+  std::vector<Vma*> vmas;           // every VMA ever allocated (the scenario owns them)
 
   // Setup only (no scheduling point): vm_area_alloc + insert, as mmap() would leave it.
   Vma* map(unsigned long start, unsigned long end, unsigned long flags);

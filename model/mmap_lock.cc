@@ -3,21 +3,13 @@
 
 namespace mmcheck::model {
 
-void mmap_read_lock(MmStruct* mm) {
-  mm->mmap_lock.down_read();
-}
+void mmap_read_lock(MmStruct* mm) { mm->mmap_lock.down_read(); }
 
-bool mmap_read_trylock(MmStruct* mm) {
-  return mm->mmap_lock.down_read_trylock();
-}
+bool mmap_read_trylock(MmStruct* mm) { return mm->mmap_lock.down_read_trylock(); }
 
-void mmap_read_unlock(MmStruct* mm) {
-  mm->mmap_lock.up_read();
-}
+void mmap_read_unlock(MmStruct* mm) { mm->mmap_lock.up_read(); }
 
-void mmap_write_lock(MmStruct* mm) {
-  mm->mmap_lock.down_write();
-}
+void mmap_write_lock(MmStruct* mm) { mm->mmap_lock.down_write(); }
 
 void vma_end_write_all(MmStruct* mm) {
   mmap_assert_write_locked(mm);
@@ -38,7 +30,8 @@ void mmap_write_downgrade(MmStruct* mm) {
 
 void mmap_assert_write_locked(MmStruct* mm) {
   if (!mm->mmap_lock.held_by_current_for_write()) {
-    AssertFailed("mmap_assert_write_locked(mm)", "mmap_lock is not held for write", __FILE__, __LINE__);
+    AssertFailed("mmap_assert_write_locked(mm)", "mmap_lock is not held for write", __FILE__,
+                 __LINE__);
   }
 }
 

@@ -48,7 +48,8 @@ void vma_start_write(Vma* vma) {
 void vma_assert_write_locked(Vma* vma) {
   vma->lifetime.Use("reads vma->vm_lock_seq");
   if (vma->vm_lock_seq.load() != vma->vm_mm->mm_lock_seq.load()) {
-    AssertFailed("vma_assert_write_locked(vma)", vma->name + " is not write-locked", __FILE__, __LINE__);
+    AssertFailed("vma_assert_write_locked(vma)", vma->name + " is not write-locked", __FILE__,
+                 __LINE__);
   }
 }
 

@@ -10,15 +10,21 @@ namespace mmcheck {
 
 std::string DescribeEffect(const Step& step) {
   switch (step.op) {
-    case OpKind::kLoad: return absl::StrCat("-> ", step.value);
-    case OpKind::kStore: return absl::StrCat("= ", step.value);
-    case OpKind::kExchange: return absl::StrCat(step.value, " -> ", step.arg);
-    case OpKind::kFetchAdd: return absl::StrCat(step.value, " + ", step.arg);
+    case OpKind::kLoad:
+      return absl::StrCat("-> ", step.value);
+    case OpKind::kStore:
+      return absl::StrCat("= ", step.value);
+    case OpKind::kExchange:
+      return absl::StrCat(step.value, " -> ", step.arg);
+    case OpKind::kFetchAdd:
+      return absl::StrCat(step.value, " + ", step.arg);
     case OpKind::kCompareExchange:
       return step.ok ? absl::StrCat(step.value, " -> ", step.arg)
                      : absl::StrCat("failed, saw ", step.value);
-    case OpKind::kTryLock: return step.ok ? "taken" : "busy";
-    default: return "";
+    case OpKind::kTryLock:
+      return step.ok ? "taken" : "busy";
+    default:
+      return "";
   }
 }
 
@@ -40,8 +46,7 @@ std::string TextReport(const ReportHeader& header, const Violation& v) {
     absl::StrAppend(&out, "found:       no thread can run after step ", v.step, " (", preemptions,
                     "); the cycle starts at ", who, "\n");
   } else {
-    absl::StrAppend(&out, "found by:    ", who, " at step ", v.step, ", after ", preemptions,
-                    "\n");
+    absl::StrAppend(&out, "found by:    ", who, " at step ", v.step, ", after ", preemptions, "\n");
   }
   absl::StrAppend(&out, "replay:      mmcheck run ", header.scenario, " --replay=", v.schedule,
                   "\n\n");
@@ -52,8 +57,8 @@ std::string TextReport(const ReportHeader& header, const Violation& v) {
     const Step& s = trace.steps[i];
     const std::string& thread = trace.thread_names[s.thread];
     return absl::StrFormat("%5d  %-*s  %-16s %-12s %-14s %s:%d%s\n", i + 1,
-                           static_cast<int>(name_width), thread, OpName(s.op),
-                           trace.ObjectName(s), DescribeEffect(s), s.file, s.line,
+                           static_cast<int>(name_width), thread, OpName(s.op), trace.ObjectName(s),
+                           DescribeEffect(s), s.file, s.line,
                            static_cast<int>(i + 1) == v.step ? "   <==" : "");
   };
   absl::StrAppend(&out, "Interleaving:\n");

@@ -8,8 +8,8 @@
 #define MMCHECK_VIZ_TEXT_REPORT_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
+#include "absl/strings/string_view.h"
 #include "explorer/violation.h"
 
 namespace mmcheck {

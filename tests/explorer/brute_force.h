@@ -38,12 +38,15 @@ inline bool Changes(const Step& s) {
     case OpKind::kRcuLock:
     case OpKind::kRcuUnlock:
     case OpKind::kWaitUnlocked:
-    case OpKind::kSchedule: return false;
+    case OpKind::kSchedule:
+      return false;
     case OpKind::kCompareExchange:
     case OpKind::kTryLock:
     case OpKind::kSpinTryLock:
-    case OpKind::kDownWriteTry: return s.ok;
-    default: return true;
+    case OpKind::kDownWriteTry:
+      return s.ok;
+    default:
+      return true;
   }
 }
 

@@ -1,9 +1,8 @@
 // DfsStrategy: the number of complete executions equals the number of interleavings, computed
 // independently (closed forms, and an enumerator that shares no code with the explorer).
-#include "explorer/dfs_strategy.h"
-
 #include <numeric>
 
+#include "explorer/dfs_strategy.h"
 #include "explorer/explorer.h"
 #include "gtest/gtest.h"
 #include "tests/explorer/program.h"
@@ -54,10 +53,9 @@ TEST(DfsTest, StraightLineThreadsGiveTheMultinomialCount) {
 
 TEST(DfsTest, LockedSectionsGiveNFactorialOrders) {
   for (int n = 1; n <= 5; ++n) {
-    TestProgram p(static_cast<size_t>(n), {{TestOp::kLock, 0},
-                                           {TestOp::kLoad, 0},
-                                           {TestOp::kStore, 0},
-                                           {TestOp::kUnlock, 0}});
+    TestProgram p(
+        static_cast<size_t>(n),
+        {{TestOp::kLock, 0}, {TestOp::kLoad, 0}, {TestOp::kStore, 0}, {TestOp::kUnlock, 0}});
     const ExploreResult r = ExploreDfs(p, 1, 1);
     EXPECT_EQ(r.executions, Factorial(n)) << n;
     EXPECT_EQ(r.violating_executions, 0u);

@@ -2,13 +2,12 @@
 // - The programs of shared/benchmarks/dpor-benchmarks.md give the published counts, 0 redundant.
 // - On seeded random programs the count equals the brute-force oracle's (tests/explorer/
 //   brute_force.h), and dpor and dfs reach the same verdicts and the same final states.
-#include "explorer/dpor_strategy.h"
-
 #include <algorithm>
 #include <cstdio>
 #include <set>
 
 #include "explorer/dfs_strategy.h"
+#include "explorer/dpor_strategy.h"
 #include "explorer/explorer.h"
 #include "explorer/scenario.h"
 #include "gtest/gtest.h"
@@ -50,10 +49,9 @@ INSTANTIATE_TEST_SUITE_P(
         Count{"bench/readers-8", 256}, Count{"bench/readers-13", 8192},
         Count{"bench/readers-15", 32768}, Count{"bench/casrot-2", 2}, Count{"bench/casrot-3", 5},
         Count{"bench/casrot-4", 14}, Count{"bench/casrot-5", 43}, Count{"bench/casrot-6", 144},
-        Count{"bench/casrot-7", 523}, Count{"bench/casrot-8", 2048},
-        Count{"bench/casrot-9", 8597}, Count{"bench/casrot-10", 38486},
-        Count{"bench/indexer-5", 1}, Count{"bench/indexer-11", 1}, Count{"bench/indexer-12", 8},
-        Count{"bench/indexer-13", 64}, Count{"bench/indexer-14", 512},
+        Count{"bench/casrot-7", 523}, Count{"bench/casrot-8", 2048}, Count{"bench/casrot-9", 8597},
+        Count{"bench/casrot-10", 38486}, Count{"bench/indexer-5", 1}, Count{"bench/indexer-11", 1},
+        Count{"bench/indexer-12", 8}, Count{"bench/indexer-13", 64}, Count{"bench/indexer-14", 512},
         Count{"bench/indexer-15", 4096}, Count{"bench/filesystem-8", 1},
         Count{"bench/filesystem-13", 1}, Count{"bench/filesystem-14", 2},
         Count{"bench/filesystem-16", 8}, Count{"bench/filesystem-18", 32},
@@ -71,8 +69,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 // Runs `p` under `strategy` without stopping at deadlocks (the target kind is never found).
 ExploreResult ExploreProgram(const testing::RandomProgram& p, Strategy& strategy,
-                             std::vector<std::string>* final_states,
-                             uint64_t max_executions = 0) {
+                             std::vector<std::string>* final_states, uint64_t max_executions = 0) {
   ExploreOptions options;
   options.scenario = "random";
   options.find_all = true;
@@ -227,7 +224,10 @@ void SpawnJoin(std::vector<std::string>* states) {
     Join(c);
     x->fetch_add(100);
   });
-  Spawn("other", [x] { x->load(); x->store(7); });
+  Spawn("other", [x] {
+    x->load();
+    x->store(7);
+  });
   AtEnd([x, states] { states->push_back(absl::StrCat(x->load())); });
 }
 

@@ -34,7 +34,7 @@ class Recording : public Strategy {
 };
 
 ExploreResult ExploreBody(absl::FunctionRef<void()> body, Strategy& strategy,
-                  std::optional<ViolationKind> target = std::nullopt) {
+                          std::optional<ViolationKind> target = std::nullopt) {
   ExploreOptions options;
   options.scenario = "t";
   options.target = target;
@@ -235,7 +235,8 @@ TEST(ExplorerTest, OtherKindsAreKeptWhileSearchingForTheTarget) {
   ASSERT_NE(r.Find(ViolationKind::kAssertion), nullptr);
   EXPECT_EQ(r.stop, StopReason::kViolation);
   DfsStrategy dfs2;
-  const ExploreResult first = ExploreBody(body, dfs2);  // expecting pass: the first finding stops it
+  const ExploreResult first =
+      ExploreBody(body, dfs2);  // expecting pass: the first finding stops it
   EXPECT_EQ(first.violations.size(), 1u);
 }
 
@@ -302,7 +303,8 @@ TEST(ExplorerTest, SpinThatCanNeverSeeANewValueIsALivelock) {
       dfs);
   ASSERT_EQ(r.violations.size(), 1u);
   EXPECT_EQ(r.violations[0].kind, ViolationKind::kLivelock);
-  EXPECT_EQ(r.violations[0].step, 4);  // load, yield, load, yield: the second iteration saw the same
+  EXPECT_EQ(r.violations[0].step,
+            4);  // load, yield, load, yield: the second iteration saw the same
   EXPECT_NE(r.violations[0].message.find("spins forever"), std::string::npos);
 }
 

@@ -43,8 +43,10 @@ inline void Enumerate(const TestProgram& p, std::vector<size_t>& pc, std::vector
     --pc[t];
     if (op.kind == TestOp::kLock || op.kind == TestOp::kUnlock) owner[op.object] = saved;
   }
-  if (all_done) ++counts.complete;
-  else if (!any_enabled) ++counts.deadlocked;
+  if (all_done)
+    ++counts.complete;
+  else if (!any_enabled)
+    ++counts.deadlocked;
 }
 
 inline Counts CountInterleavings(const TestProgram& p, int mutexes) {
@@ -67,10 +69,18 @@ inline void RunProgram(const TestProgram& p, int variables, int mutexes) {
     Spawn("t", [vars, locks, ops = &p[t]] {
       for (const TestOp& op : *ops) {
         switch (op.kind) {
-          case TestOp::kLoad: (*vars)[op.object].load(); break;
-          case TestOp::kStore: (*vars)[op.object].store(1); break;
-          case TestOp::kLock: (*locks)[op.object].lock(); break;
-          case TestOp::kUnlock: (*locks)[op.object].unlock(); break;
+          case TestOp::kLoad:
+            (*vars)[op.object].load();
+            break;
+          case TestOp::kStore:
+            (*vars)[op.object].store(1);
+            break;
+          case TestOp::kLock:
+            (*locks)[op.object].lock();
+            break;
+          case TestOp::kUnlock:
+            (*locks)[op.object].unlock();
+            break;
         }
       }
     });

@@ -19,15 +19,26 @@ namespace mmcheck::testing {
 
 struct Instr {
   enum Kind {
-    kLoad, kStore, kCas, kFetchAdd, kLocked, kTryLocked, kIf,
+    kLoad,
+    kStore,
+    kCas,
+    kFetchAdd,
+    kLocked,
+    kTryLocked,
+    kIf,
     // kernel primitives (ProgramGenerator::MakeKernel)
-    kReadLocked, kWriteLocked, kDowngraded, kReadTryLocked, kRcuSection, kSpinLocked,
+    kReadLocked,
+    kWriteLocked,
+    kDowngraded,
+    kReadTryLocked,
+    kRcuSection,
+    kSpinLocked,
     kSynchronizeRcu,
   } kind;
-  int var = 0;    // variable (or mutex for kLocked / kTryLocked)
-  int value = 0;  // stored value, cas expected, if-compare constant
-  int reg = 0;    // register written (load, cas, fetch_add) or read (kIf, store of reg+1)
-  bool from_reg = false;  // kStore: store reg + 1 instead of value
+  int var = 0;              // variable (or mutex for kLocked / kTryLocked)
+  int value = 0;            // stored value, cas expected, if-compare constant
+  int reg = 0;              // register written (load, cas, fetch_add) or read (kIf, store of reg+1)
+  bool from_reg = false;    // kStore: store reg + 1 instead of value
   std::vector<Instr> body;  // kLocked, kTryLocked, kIf
 };
 
@@ -107,15 +118,20 @@ inline std::string ToString(const std::vector<Instr>& code, int indent = 2) {
   for (const Instr& i : code) {
     out += std::string(static_cast<size_t>(indent), ' ');
     switch (i.kind) {
-      case Instr::kLoad: absl::StrAppend(&out, "r", i.reg, " = v", i.var, "\n"); break;
+      case Instr::kLoad:
+        absl::StrAppend(&out, "r", i.reg, " = v", i.var, "\n");
+        break;
       case Instr::kStore:
         absl::StrAppend(&out, "v", i.var, " = ",
-                        i.from_reg ? absl::StrCat("r", i.reg, " + 1") : absl::StrCat(i.value), "\n");
+                        i.from_reg ? absl::StrCat("r", i.reg, " + 1") : absl::StrCat(i.value),
+                        "\n");
         break;
       case Instr::kCas:
         absl::StrAppend(&out, "r", i.reg, " = cas(v", i.var, ", ", i.value, ", tid+10)\n");
         break;
-      case Instr::kFetchAdd: absl::StrAppend(&out, "r", i.reg, " = v", i.var, "++\n"); break;
+      case Instr::kFetchAdd:
+        absl::StrAppend(&out, "r", i.reg, " = v", i.var, "++\n");
+        break;
       case Instr::kLocked:
         absl::StrAppend(&out, "lock m", i.var, "\n", ToString(i.body, indent + 2),
                         std::string(static_cast<size_t>(indent), ' '), "unlock m", i.var, "\n");
@@ -128,9 +144,9 @@ inline std::string ToString(const std::vector<Instr>& code, int indent = 2) {
         absl::StrAppend(&out, "if r", i.reg, " == ", i.value, "\n", ToString(i.body, indent + 2));
         break;
       default: {
-        static const char* const kNames[] = {"down_read", "down_write", "down_write+downgrade",
-                                             "down_read_trylock", "rcu_read_lock", "spin_lock",
-                                             "synchronize_rcu"};
+        static const char* const kNames[] = {
+            "down_read",     "down_write", "down_write+downgrade", "down_read_trylock",
+            "rcu_read_lock", "spin_lock",  "synchronize_rcu"};
         absl::StrAppend(&out, kNames[i.kind - Instr::kReadLocked], " s", i.var, "\n",
                         ToString(i.body, indent + 2));
         break;
@@ -160,14 +176,20 @@ inline void Interpret(ProgramState& s, int t, const std::vector<Instr>& code) {
   for (const Instr& i : code) {
     int& r = s.regs[static_cast<size_t>(t)][static_cast<size_t>(i.reg)];
     switch (i.kind) {
-      case Instr::kLoad: r = s.vars[i.var].load(); break;
-      case Instr::kStore: s.vars[i.var].store(i.from_reg ? r + 1 : i.value); break;
+      case Instr::kLoad:
+        r = s.vars[i.var].load();
+        break;
+      case Instr::kStore:
+        s.vars[i.var].store(i.from_reg ? r + 1 : i.value);
+        break;
       case Instr::kCas: {
         int expected = i.value;
         r = s.vars[i.var].compare_exchange(expected, t + 10) ? 1 : 0;
         break;
       }
-      case Instr::kFetchAdd: r = s.vars[i.var].fetch_add(1); break;
+      case Instr::kFetchAdd:
+        r = s.vars[i.var].fetch_add(1);
+        break;
       case Instr::kLocked:
         s.mutexes[i.var].lock();
         Interpret(s, t, i.body);

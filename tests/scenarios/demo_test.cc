@@ -70,10 +70,11 @@ TEST_P(DemoTest, MeetsItsExpectationAndReplays) {
 
 INSTANTIATE_TEST_SUITE_P(Demo, DemoTest,
                          ::testing::Values("demo/counter", "demo/counter@lost-update",
-                                           "demo/lock-order", "demo/lock-order@abba", "demo/lock-order@inversion",
-                                           "demo/unlock", "demo/unlock@double-unlock",
-                                           "demo/unlock@left-held", "demo/spin",
-                                           "demo/spin@forever", "demo/publish", "demo/publish@no-wait"),
+                                           "demo/lock-order", "demo/lock-order@abba",
+                                           "demo/lock-order@inversion", "demo/unlock",
+                                           "demo/unlock@double-unlock", "demo/unlock@left-held",
+                                           "demo/spin", "demo/spin@forever", "demo/publish",
+                                           "demo/publish@no-wait"),
                          [](const auto& param_info) {
                            std::string name = param_info.param;
                            for (char& c : name) {

@@ -16,8 +16,8 @@ namespace {
 std::set<std::string> NamesInSources() {
   std::set<std::string> names;
   const std::regex macro(R"re(MMCHECK_(?:SCENARIO|FAMILY)\(\s*"([^"]+)")re");
-  for (const auto& entry :
-       std::filesystem::recursive_directory_iterator(std::string(MMCHECK_SOURCE_DIR) + "/scenarios")) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(
+           std::string(MMCHECK_SOURCE_DIR) + "/scenarios")) {
     if (entry.path().extension() != ".cc") continue;
     std::ifstream in(entry.path());
     std::stringstream text;

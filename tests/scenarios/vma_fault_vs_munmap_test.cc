@@ -79,7 +79,8 @@ TEST(FaultVsMunmapTest, WithoutTheDetachedCheckTheFaultLocksADetachedVma) {
   EXPECT_GT(recheck, downgrade);
   // A race: without a preemption the fault runs before or after munmap and never sees it.
   DfsStrategy unpreempted(0);
-  EXPECT_TRUE(ExploreScenario("vma/fault-vs-munmap@no-detached-check", unpreempted).violations.empty());
+  EXPECT_TRUE(
+      ExploreScenario("vma/fault-vs-munmap@no-detached-check", unpreempted).violations.empty());
 }
 
 TEST(FaultVsMunmapTest, FreeingWithoutRcuLeavesTheFaultsUsesUnordered) {
