@@ -34,6 +34,19 @@ struct Step {
   int line = 0;
 };
 
+// The step a thread announces: what it is about to do, before the outcome is known.
+inline Step PendingStep(int thread, OpKind op, int object, int64_t arg, const char* file,
+                        int line) {
+  Step step;
+  step.thread = static_cast<int16_t>(thread);
+  step.op = op;
+  step.object = object;
+  step.arg = arg;
+  step.file = file;
+  step.line = line;
+  return step;
+}
+
 // What an object id stands for, for printing, and its key across executions.
 struct ObjectInfo {
   const char* kind;  // "atomic", "mutex", ...
