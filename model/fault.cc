@@ -2,6 +2,7 @@
 #include "model/fault.h"
 
 #include "absl/strings/str_cat.h"
+#include "model/anon_prepare.h"
 #include "model/memory.h"
 #include "model/mmap_lock.h"
 #include "model/vma_lock.h"
@@ -9,12 +10,18 @@
 namespace mmcheck::model {
 namespace {
 
-// handle_mm_fault() is not modeled yet (page tables, do_anonymous_page and the rest come next):
-// this stands for its first use of the VMA it is given, sanitize_fault_flags() reading
-// vma->vm_flags, and reports the fault handled (0): the lock stays with the caller.
-vm_fault_t handle_mm_fault_vma_use(Vma* vma) {
+// handle_mm_fault() (mm/memory.c, v6.12) as far as the model goes today: sanitize_fault_flags()
+// reads vma->vm_flags; an anonymous write fault (do_anonymous_page) first prepares the anon_vma
+// (vmf_anon_prepare, which may drop the VMA lock and return VM_FAULT_RETRY). Page tables, the
+// folio and the PTE install are not modeled yet: past vmf_anon_prepare the fault counts as
+// handled (0), the lock staying with the caller.
+vm_fault_t handle_mm_fault(Vma* vma, unsigned int flags) {
   vma->lifetime.Use("reads vma->vm_flags");
   vma->vm_flags.read();
+  if (flags & FAULT_FLAG_WRITE) {
+    const vm_fault_t ret = vmf_anon_prepare(vma, flags);
+    if (ret) return ret;
+  }
   return 0;
 }
 
@@ -45,7 +52,7 @@ vm_fault_t do_user_addr_fault(MmStruct* mm, unsigned long address, unsigned int 
                              ", which munmap has detached: the fault now works on a VMA being "
                              "torn down"));
       }
-      const vm_fault_t fault = handle_mm_fault_vma_use(vma);
+      const vm_fault_t fault = handle_mm_fault(vma, flags | FAULT_FLAG_VMA_LOCK);
       if (arch_must_end_read(mm, fault)) vma_end_read(vma);
       if (!(fault & VM_FAULT_RETRY)) return fault;
     }
@@ -57,7 +64,9 @@ vm_fault_t do_user_addr_fault(MmStruct* mm, unsigned long address, unsigned int 
     mmap_read_unlock(mm);
     return VM_FAULT_SIGSEGV;
   }
-  const vm_fault_t fault = handle_mm_fault_vma_use(vma);
+  // One retry is all the model's handlers ever need: without FAULT_FLAG_VMA_LOCK they do not
+  // return VM_FAULT_RETRY (flags |= FAULT_FLAG_TRIED in the kernel).
+  const vm_fault_t fault = handle_mm_fault(vma, flags);
   mmap_read_unlock(mm);
   return fault;
 }

@@ -10,6 +10,7 @@ Vma::Vma(MmStruct* mm, unsigned long start, unsigned long end, unsigned long fla
       vm_start(start),
       vm_end(end),
       vm_flags(flags, "vm_flags"),
+      anon_vma(false, "anon_vma"),
       vm_lock("vm_lock"),
       vm_lock_seq(-1, "vm_lock_seq"),
       detached(false, "detached"),
@@ -17,7 +18,11 @@ Vma::Vma(MmStruct* mm, unsigned long start, unsigned long end, unsigned long fla
       name(absl::StrCat("VMA [", start, ", ", end, ")")),
       lifetime(name.c_str()) {}
 
-MmStruct::MmStruct(Knobs k) : knobs(k), mmap_lock("mmap_lock"), mm_lock_seq(0, "mm_lock_seq") {
+MmStruct::MmStruct(Knobs k)
+    : knobs(k),
+      mmap_lock("mmap_lock"),
+      mm_lock_seq(0, "mm_lock_seq"),
+      page_table_lock("page_table_lock") {
   mm_mt.reserve(kPages);
   for (int p = 0; p < kPages; ++p) mm_mt.emplace_back(nullptr, "mm_mt", p);
 }

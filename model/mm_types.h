@@ -35,6 +35,10 @@ struct Vma {
   const unsigned long vm_start;  // layout fields: only changed under every lock; not yet modeled
   const unsigned long vm_end;
   Shared<unsigned long> vm_flags;
+  // vma->anon_vma != NULL. Set once, under mmap_lock (read) and page_table_lock, by
+  // __anon_vma_prepare; read locklessly first by the fault path (a word-sized read, modeled
+  // atomic).
+  Atomic<bool> anon_vma;
   RwSemaphore vm_lock;        // vma->vm_lock->lock
   Atomic<int> vm_lock_seq;    // READ_ONCE/WRITE_ONCE
   Shared<bool> detached;      // written with the VMA write-locked, read under vm_lock
@@ -49,6 +53,7 @@ struct MmStruct {
   Knobs knobs;
   RwSemaphore mmap_lock;
   Atomic<int> mm_lock_seq;
+  SpinLock page_table_lock;
   std::vector<Atomic<Vma*>> mm_mt;  // the VMA tree, a slot per page
   std::vector<Vma*> vmas;           // every VMA ever allocated (the scenario owns them)
 

@@ -21,6 +21,8 @@ struct Knobs {
   bool vm_area_free_rcu = true;
   // vma_end_read() brackets up_read() with rcu_read_lock() (S12 twin C drops the bracket).
   bool vma_end_read_rcu_bracket = true;
+  // __vmf_anon_prepare() only trylocks mmap_lock under the VMA lock (S19's twin blocks).
+  bool anon_prepare_trylocks_mmap = true;
 };
 
 }  // namespace mmcheck::model
