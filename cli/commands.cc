@@ -20,6 +20,9 @@
 #include "explorer/replay_strategy.h"
 #include "explorer/scenario.h"
 #include "explorer/token.h"
+#include "viz/graph.h"
+#include "viz/html_report.h"
+#include "viz/race_diagram.h"
 #include "viz/text_report.h"
 
 namespace mmcheck {
@@ -117,14 +120,22 @@ absl::Status WriteFile(const std::filesystem::path& path, const std::string& tex
   return absl::OkStatus();
 }
 
-// One report file per violation: DIR/<scenario with '/' as '__'>.<kind>.txt
+// For each violation, DIR/<scenario with '/' as '__'>.<kind> + .txt (text report), .race.txt
+// (race diagram), .dot/.svg/.png (graph) and .html (all of it in one file).
 absl::Status WriteReports(const std::string& dir, const Outcome& o) {
   for (const Violation& v : o.result.violations) {
     const std::string base =
-        absl::StrCat(absl::StrReplaceAll(o.instance->name, {{"/", "__"}}), ".", KindName(v.kind));
+        (std::filesystem::path(dir) /
+         absl::StrCat(absl::StrReplaceAll(o.instance->name, {{"/", "__"}}), ".", KindName(v.kind)))
+            .string();
     const std::string expect = o.instance->info->expect.ToString();
-    absl::Status s = WriteFile(std::filesystem::path(dir) / (base + ".txt"),
-                               TextReport({o.instance->name, expect, o.strategy}, v));
+    const ReportHeader header{o.instance->name, expect, o.strategy};
+    absl::Status s = WriteFile(base + ".txt", TextReport(header, v));
+    if (s.ok()) s = WriteFile(base + ".race.txt", RaceDiagram(header, v));
+    if (s.ok()) s = WriteGraph(header, v, base);
+    absl::StatusOr<std::string> svg = GraphSvg(header, v);
+    if (s.ok() && !svg.ok()) s = svg.status();
+    if (s.ok()) s = WriteFile(base + ".html", HtmlReport(header, v, *svg));
     if (!s.ok()) return s;
   }
   return absl::OkStatus();

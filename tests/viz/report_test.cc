@@ -1,0 +1,168 @@
+// Reports: goldens for the text report and the race diagram of three violations, the SVG (well
+// formed, one cluster per thread), the PNG (a real image of plausible size), the DOT, and
+// byte-identical files from two replays of one token.
+// Regenerate the goldens with MMCHECK_UPDATE_GOLDENS=1 (then read the diff before committing).
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "explorer/dpor_strategy.h"
+#include "explorer/explorer.h"
+#include "explorer/replay_strategy.h"
+#include "explorer/scenario.h"
+#include "explorer/token.h"
+#include "gtest/gtest.h"
+#include "viz/graph.h"
+#include "viz/html_report.h"
+#include "viz/race_diagram.h"
+#include "viz/text_report.h"
+
+namespace mmcheck {
+namespace {
+
+struct Found {
+  std::string name;
+  std::string expect;
+  Violation violation;
+};
+
+Found Explore(const std::string& name, Strategy& strategy) {
+  absl::StatusOr<ScenarioInstance> s = FindScenario(name);
+  EXPECT_TRUE(s.ok());
+  ExploreOptions options;
+  options.scenario = name;
+  options.target = s->info->expect.kind();
+  const ExploreResult r = Explore([&] { s->Run(); }, strategy, options);
+  const Violation* v = r.Find(*s->info->expect.kind());
+  EXPECT_NE(v, nullptr) << name;
+  return Found{name, s->info->expect.ToString(), v ? *v : Violation{}};
+}
+
+std::string Read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void CheckGolden(const std::string& file, const std::string& actual) {
+  const std::string path = std::string(MMCHECK_SOURCE_DIR) + "/tests/viz/goldens/" + file;
+  if (std::getenv("MMCHECK_UPDATE_GOLDENS") != nullptr) {
+    std::ofstream(path, std::ios::binary) << actual;
+    return;
+  }
+  EXPECT_EQ(actual, Read(path)) << "golden " << file << " differs";
+}
+
+class GoldenTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(GoldenTest, TextReportAndRaceDiagramMatchTheirGoldens) {
+  DporStrategy dpor;
+  const Found f = Explore(GetParam(), dpor);
+  const ReportHeader header{f.name, f.expect, "dpor"};
+  std::string base = f.name;
+  for (char& c : base) {
+    if (c == '/') c = '_';
+  }
+  CheckGolden(base + ".txt", TextReport(header, f.violation));
+  const std::string race = RaceDiagram(header, f.violation);
+  CheckGolden(base + ".race.txt", race);
+  std::istringstream lines(race);
+  for (std::string line; std::getline(lines, line);) EXPECT_LE(line.size(), 80u) << line;
+}
+
+INSTANTIATE_TEST_SUITE_P(Violations, GoldenTest,
+                         ::testing::Values("demo/lock-order@abba", "demo/counter@lost-update",
+                                           "vma/fault-vs-munmap@end-read-without-rcu",
+                                           "vma/anon-prepare-vs-mprotect@blocking-mmap-lock"));
+
+// Start tags minus end tags, failing on a mismatched end tag: enough to say the XML nests.
+bool WellFormed(const std::string& xml) {
+  std::vector<std::string> open;
+  for (size_t i = xml.find('<'); i != std::string::npos; i = xml.find('<', i + 1)) {
+    const size_t end = xml.find('>', i);
+    if (end == std::string::npos) return false;
+    const std::string tag = xml.substr(i + 1, end - i - 1);
+    if (tag.empty() || tag[0] == '?' || tag[0] == '!' || tag.back() == '/') continue;
+    const bool closing = tag[0] == '/';
+    std::string name = closing ? tag.substr(1) : tag;
+    name.resize(std::min(name.size(), name.find_first_of(" \n\t")));
+    if (closing) {
+      if (open.empty() || open.back() != name) return false;
+      open.pop_back();
+    } else {
+      open.push_back(name);
+    }
+  }
+  return open.empty();
+}
+
+size_t Count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t i = text.find(what); i != std::string::npos; i = text.find(what, i + 1)) ++n;
+  return n;
+}
+
+TEST(GraphTest, SvgHasOneClusterPerThreadAndPngIsARealImage) {
+  DporStrategy dpor;
+  const Found f = Explore("vma/fault-vs-munmap@end-read-without-rcu", dpor);
+  const ReportHeader header{f.name, f.expect, "dpor"};
+  const std::string base = ::testing::TempDir() + "/graph_test";
+  ASSERT_TRUE(WriteGraph(header, f.violation, base).ok());
+  const std::string svg = Read(base + ".svg");
+  EXPECT_TRUE(WellFormed(svg));
+  EXPECT_EQ(Count(svg, "class=\"cluster\""), f.violation.trace.thread_names.size());
+  EXPECT_EQ(Count(svg, "class=\"cluster\""), 3u);  // fault, munmap, rcu callback
+  const std::string png = Read(base + ".png");
+  ASSERT_GT(png.size(), 24u);
+  EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+  auto be32 = [&](size_t at) {
+    return (static_cast<uint32_t>(static_cast<unsigned char>(png[at])) << 24) |
+           (static_cast<uint32_t>(static_cast<unsigned char>(png[at + 1])) << 16) |
+           (static_cast<uint32_t>(static_cast<unsigned char>(png[at + 2])) << 8) |
+           static_cast<uint32_t>(static_cast<unsigned char>(png[at + 3]));
+  };
+  const uint32_t width = be32(16), height = be32(20);  // IHDR
+  EXPECT_GT(width, 300u);
+  EXPECT_GT(height, 300u);
+  EXPECT_LT(width, 20000u);
+  EXPECT_LT(height, 20000u);
+  // The DOT names every step, and the failing one is highlighted.
+  const std::string dot = Read(base + ".dot");
+  const std::string failing_node = absl::StrCat("s", f.violation.step);
+  EXPECT_NE(dot.find(failing_node), std::string::npos);
+  EXPECT_NE(dot.find("#f8d0d0"), std::string::npos);
+  // The HTML report is one file with the SVG inside.
+  absl::StatusOr<std::string> inline_svg = GraphSvg(header, f.violation);
+  ASSERT_TRUE(inline_svg.ok());
+  const std::string html = HtmlReport(header, f.violation, *inline_svg);
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_NE(html.find(f.violation.schedule), std::string::npos);
+  EXPECT_EQ(html.find("src=\"http"), std::string::npos);
+}
+
+TEST(GraphTest, TwoReplaysOfATokenWriteIdenticalFiles) {
+  DporStrategy dpor;
+  const Found f = Explore("vma/anon-prepare-vs-mprotect@blocking-mmap-lock", dpor);
+  std::vector<std::vector<std::string>> outputs;
+  for (int run = 0; run < 2; ++run) {
+    ReplayStrategy replay(*DecodeToken(f.name, f.violation.schedule));
+    const Found again = Explore(f.name, replay);
+    const ReportHeader header{f.name, f.expect, "replay"};
+    const std::string base = ::testing::TempDir() + "/replay" + std::to_string(run);
+    ASSERT_TRUE(WriteGraph(header, again.violation, base).ok());
+    outputs.push_back({TextReport(header, again.violation), RaceDiagram(header, again.violation),
+                       Read(base + ".dot"), Read(base + ".svg"), Read(base + ".png")});
+  }
+  const char* kinds[] = {"text", "race diagram", "dot", "svg", "png"};
+  for (size_t i = 0; i < outputs[0].size(); ++i) {
+    EXPECT_FALSE(outputs[0][i].empty()) << kinds[i];
+    EXPECT_TRUE(outputs[0][i] == outputs[1][i]) << kinds[i] << " differs between two replays";
+  }
+}
+
+}  // namespace
+}  // namespace mmcheck

@@ -1,0 +1,262 @@
+// The interleaving graph; see graph.h.
+#include "viz/graph.h"
+
+#include <graphviz/cgraph.h>
+#include <graphviz/gvc.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace mmcheck {
+namespace {
+
+// cgraph's API takes char* for names and values it does not modify.
+char* C(const std::string& s) { return const_cast<char*>(s.c_str()); }
+
+void Set(void* obj, const std::string& name, const std::string& value) {
+  agsafeset(obj, C(name), C(value), C(std::string("")));
+}
+
+// Graphviz's default ID discipline takes IDs from the addresses of interned names, so subgraph
+// and node order, and with them the layout, could change between runs. This one numbers names
+// in the order they are first seen: the same graph gives the same files, byte for byte.
+struct IdState {
+  std::map<std::string, IDTYPE> by_name;
+  std::map<IDTYPE, std::string> names;
+  IDTYPE next_named = 2;  // named objects even, anonymous ones odd, as Graphviz's own
+  IDTYPE next_anonymous = 1;
+};
+
+void* IdOpen(Agraph_t*, Agdisc_t*) { return new IdState; }
+
+long IdMap(void* state, int, char* name, IDTYPE* id, int) {
+  IdState& s = *static_cast<IdState*>(state);
+  if (name == nullptr) {
+    *id = s.next_anonymous;
+    s.next_anonymous += 2;
+    return 1;
+  }
+  auto [it, inserted] = s.by_name.emplace(name, s.next_named);
+  if (inserted) {
+    s.names.emplace(s.next_named, name);
+    s.next_named += 2;
+  }
+  *id = it->second;
+  return 1;
+}
+
+long IdAlloc(void*, int, IDTYPE) { return 1; }
+void IdFree(void*, int, IDTYPE) {}
+
+char* IdPrint(void* state, int, IDTYPE id) {
+  IdState& s = *static_cast<IdState*>(state);
+  auto it = s.names.find(id);
+  return it == s.names.end() ? nullptr : const_cast<char*>(it->second.c_str());
+}
+
+void IdClose(void* state) { delete static_cast<IdState*>(state); }
+void IdRegister(void*, int, void*) {}
+
+Agiddisc_t kSequentialIds = {IdOpen, IdMap, IdAlloc, IdFree, IdPrint, IdClose, IdRegister};
+Agdisc_t kDiscipline = {&AgMemDisc, &kSequentialIds, &AgIoDisc};
+
+struct GraphDeleter {
+  void operator()(Agraph_t* g) const { agclose(g); }
+};
+using Graph = std::unique_ptr<Agraph_t, GraphDeleter>;
+
+Graph Build(const ReportHeader& header, const Violation& v) {
+  const Trace& t = v.trace;
+  Graph g(agopen(C(std::string("interleaving")), Agdirected, &kDiscipline));
+  // gvLayout() changes the process-wide defaults new graphs start from: state them here.
+  agattr(g.get(), AGNODE, C(std::string("label")), C(std::string("\\N")));
+  Set(g.get(), "label",
+      absl::StrCat(KindName(v.kind), " in ", header.scenario, "\\n", v.message, "\\n",
+                   "replay: --replay=", v.schedule));
+  Set(g.get(), "labelloc", "t");
+  Set(g.get(), "fontname", "Helvetica");
+  Set(g.get(), "newrank", "true");
+  Set(g.get(), "ranksep", "0.25");
+
+  // Each lane starts with a header node; the headers share the top rank, so the lanes stand
+  // side by side however the steps interleave.
+  std::vector<Agraph_t*> lanes;
+  std::vector<Agnode_t*> headers;
+  Agraph_t* top = agsubg(g.get(), C(std::string("lane_headers")), 1);
+  Set(top, "rank", "same");
+  for (size_t i = 0; i < t.thread_names.size(); ++i) {
+    Agraph_t* lane = agsubg(g.get(), C(absl::StrCat("cluster_", i)), 1);
+    Set(lane, "label", "");
+    Set(lane, "style", "rounded");
+    lanes.push_back(lane);
+    Agnode_t* lane_head = agnode(lane, C(absl::StrCat("thread", i)), 1);
+    agsubnode(top, lane_head, 1);
+    Set(lane_head, "label", absl::StrCat("thread ", i, ": ", t.thread_names[i]));
+    Set(lane_head, "shape", "plaintext");
+    Set(lane_head, "fontname", "Helvetica-Bold");
+    headers.push_back(lane_head);
+  }
+
+  // Locks each thread holds, replayed from the steps, for the failing step's label.
+  std::vector<std::vector<int>> held(t.thread_names.size());
+  std::vector<Agnode_t*> nodes;
+  for (size_t i = 0; i < t.steps.size(); ++i) {
+    const Step& s = t.steps[i];
+    const bool failing = static_cast<int>(i + 1) == v.step;
+    std::string label = absl::StrCat(i + 1, ": ", OpName(s.op), " ", t.ObjectName(s));
+    const std::string effect = DescribeEffect(s);
+    if (!effect.empty()) absl::StrAppend(&label, " ", effect);
+    absl::StrAppend(&label, "\\n", s.file, ":", s.line);
+    std::vector<int>& mine = held[static_cast<size_t>(s.thread)];
+    if (failing && !mine.empty()) {
+      std::vector<std::string> names;
+      for (int o : mine) names.push_back(t.ObjectName(o));
+      absl::StrAppend(&label, "\\nholds: ", absl::StrJoin(names, ", "));
+    }
+    Agnode_t* n = agnode(lanes[static_cast<size_t>(s.thread)], C(absl::StrCat("s", i + 1)), 1);
+    Set(n, "label", label);
+    Set(n, "shape", "box");
+    Set(n, "fontname", "Helvetica");
+    Set(n, "fontsize", "10");
+    if (failing) {
+      Set(n, "style", "filled,bold");
+      Set(n, "fillcolor", "#f8d0d0");
+      Set(n, "color", "red");
+    }
+    nodes.push_back(n);
+    const Access a = AccessOf(s);
+    if (a.acquires && s.object >= 0) mine.push_back(s.object);
+    if (a.releases && s.object >= 0) {
+      for (size_t h = mine.size(); h-- > 0;) {
+        if (mine[h] == s.object) {
+          mine.erase(mine.begin() + static_cast<long>(h));
+          break;
+        }
+      }
+    }
+  }
+
+  // Global order, invisibly: each step below the one before it.
+  for (size_t i = 1; i < nodes.size(); ++i) {
+    Agedge_t* e = agedge(g.get(), nodes[i - 1], nodes[i], nullptr, 1);
+    Set(e, "style", "invis");
+    Set(e, "weight", "0");
+  }
+  // Program order, and synchronisation.
+  std::vector<int> last_of_thread(t.thread_names.size(), -1);
+  std::map<int, int> last_write, last_release, last_wake;
+  auto dashed = [&](size_t from, size_t to, const std::string& label, const std::string& color) {
+    Agedge_t* e =
+        agedge(g.get(), nodes[from], nodes[to], C(absl::StrCat("sync", from, "_", to)), 1);
+    Set(e, "style", "dashed");
+    Set(e, "color", color);
+    Set(e, "fontcolor", color);
+    Set(e, "fontsize", "9");
+    Set(e, "label", label);
+    Set(e, "constraint", "false");
+  };
+  for (size_t i = 0; i < t.steps.size(); ++i) {
+    const Step& s = t.steps[i];
+    int& prev = last_of_thread[static_cast<size_t>(s.thread)];
+    if (prev >= 0) {
+      Agedge_t* e = agedge(g.get(), nodes[static_cast<size_t>(prev)], nodes[i], nullptr, 1);
+      Set(e, "weight", "10");
+    } else {
+      Agedge_t* e = agedge(g.get(), headers[static_cast<size_t>(s.thread)], nodes[i], nullptr, 1);
+      Set(e, "style", "invis");
+      // A spawned thread's first step follows its spawn.
+      for (size_t k = 0; k < i; ++k) {
+        if (t.steps[k].op == OpKind::kSpawn && t.steps[k].object == s.thread) {
+          dashed(k, i, "spawn", "gray40");
+        }
+      }
+    }
+    prev = static_cast<int>(i);
+    if (s.op == OpKind::kJoin && last_of_thread[static_cast<size_t>(s.object)] >= 0) {
+      dashed(static_cast<size_t>(last_of_thread[static_cast<size_t>(s.object)]), i, "join",
+             "gray40");
+    }
+    if (s.object < 0) continue;
+    const Access a = AccessOf(s);
+    auto other = [&](const std::map<int, int>& m) {
+      auto it = m.find(s.object);
+      return it != m.end() && t.steps[static_cast<size_t>(it->second)].thread != s.thread
+                 ? it->second
+                 : -1;
+    };
+    if (a.acquires || s.op == OpKind::kWaitUnlocked || s.op == OpKind::kGracePeriodWait) {
+      if (int r = other(last_release); r >= 0) dashed(static_cast<size_t>(r), i, "release", "blue");
+    } else if (s.op == OpKind::kSchedule) {
+      if (int w = other(last_wake); w >= 0) dashed(static_cast<size_t>(w), i, "wake", "purple");
+    } else if (a.reads && !a.releases) {
+      if (int w = other(last_write); w >= 0) dashed(static_cast<size_t>(w), i, "saw", "darkgreen");
+    }
+    if (a.releases) last_release[s.object] = static_cast<int>(i);
+    if (s.op == OpKind::kWakeUp) last_wake[s.object] = static_cast<int>(i);
+    if (a.writes && !a.acquires && !a.releases) last_write[s.object] = static_cast<int>(i);
+  }
+  return g;
+}
+
+}  // namespace
+
+std::string GraphDot(const ReportHeader& header, const Violation& violation) {
+  Graph g = Build(header, violation);
+  char* buffer = nullptr;
+  size_t size = 0;
+  FILE* out = open_memstream(&buffer, &size);
+  agwrite(g.get(), out);
+  std::fclose(out);
+  std::string dot(buffer, size);
+  std::free(buffer);
+  return dot;
+}
+
+absl::Status WriteGraph(const ReportHeader& header, const Violation& violation,
+                        const std::string& base) {
+  Graph g = Build(header, violation);
+  FILE* dot = std::fopen((base + ".dot").c_str(), "w");
+  if (dot == nullptr)
+    return absl::InvalidArgumentError(absl::StrCat("cannot write ", base, ".dot"));
+  agwrite(g.get(), dot);
+  std::fclose(dot);
+  GVC_t* gvc = gvContext();
+  absl::Status status;
+  if (gvLayout(gvc, g.get(), "dot") != 0) {
+    status = absl::InternalError("Graphviz could not lay out the graph");
+  } else {
+    for (const char* format : {"svg", "png"}) {
+      const std::string path = absl::StrCat(base, ".", format);
+      if (gvRenderFilename(gvc, g.get(), format, path.c_str()) != 0) {
+        status = absl::InvalidArgumentError(absl::StrCat("cannot render ", path));
+      }
+    }
+    gvFreeLayout(gvc, g.get());
+  }
+  gvFreeContext(gvc);
+  return status;
+}
+
+absl::StatusOr<std::string> GraphSvg(const ReportHeader& header, const Violation& violation) {
+  Graph g = Build(header, violation);
+  GVC_t* gvc = gvContext();
+  char* data = nullptr;
+  unsigned int length = 0;
+  absl::StatusOr<std::string> svg = absl::InternalError("Graphviz could not render the graph");
+  if (gvLayout(gvc, g.get(), "dot") == 0) {
+    if (gvRenderData(gvc, g.get(), "svg", &data, &length) == 0) svg = std::string(data, length);
+    gvFreeRenderData(data);
+    gvFreeLayout(gvc, g.get());
+  }
+  gvFreeContext(gvc);
+  return svg;
+}
+
+}  // namespace mmcheck

@@ -1,0 +1,17 @@
+// One self-contained HTML file per violation: the message, the replay command, the graph (SVG,
+// inline), the race diagram and the step-by-step table. No external resources.
+#ifndef MMCHECK_VIZ_HTML_REPORT_H_
+#define MMCHECK_VIZ_HTML_REPORT_H_
+
+#include <string>
+
+#include "viz/text_report.h"
+
+namespace mmcheck {
+
+std::string HtmlReport(const ReportHeader& header, const Violation& violation,
+                       const std::string& svg);
+
+}  // namespace mmcheck
+
+#endif  // MMCHECK_VIZ_HTML_REPORT_H_
