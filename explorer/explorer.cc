@@ -5,6 +5,8 @@
 #include <chrono>
 
 #include "explorer/fiber.h"
+#include "explorer/minimize.h"
+#include "explorer/replay_strategy.h"
 #include "explorer/token.h"
 
 namespace mmcheck {
@@ -21,6 +23,25 @@ namespace {
 std::vector<int> PicksUpTo(const Execution& execution, const Violation& v) {
   const std::vector<int>& all = execution.picks();
   return std::vector<int>(all.begin(), all.begin() + std::min<long>(v.picks, all.size()));
+}
+
+// The minimal interleaving of `v`'s trace (minimize.h), replayed: it replaces `v` when it shows
+// the same kind of violation (an invariant checked between steps may not hold in every
+// interleaving of the same trace; then `v` stays as found).
+void Minimize(absl::FunctionRef<void()> body, const ExploreOptions& options, StackPool& stacks,
+              Violation& v) {
+  std::optional<std::vector<int>> schedule = MinimalSchedule(v);
+  if (!schedule) return;
+  Execution execution(stacks, options.limits);
+  ReplayStrategy replay(*schedule);
+  if (!replay.NewExecution()) return;
+  execution.Run(body, replay);
+  const std::optional<Violation>& again = execution.violation();
+  if (!again || again->kind != v.kind || again->preemptions > v.preemptions) return;
+  const int number = v.execution;
+  v = *again;
+  v.execution = number;
+  v.schedule = EncodeToken(options.scenario, PicksUpTo(execution, v));
 }
 
 }  // namespace
@@ -86,6 +107,7 @@ ExploreResult Explore(absl::FunctionRef<void()> body, Strategy& strategy,
         if (result.Find(v.kind) == nullptr) {
           v.execution = static_cast<int>(number);
           v.schedule = EncodeToken(options.scenario, PicksUpTo(execution, v));
+          if (options.minimize) Minimize(body, options, stacks, v);
           result.violations.push_back(std::move(v));
         }
         stop |= !options.find_all &&

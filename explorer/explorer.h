@@ -37,6 +37,8 @@ struct ExploreOptions {
   // Keep exploring after any violation (the first of each kind is kept): for tests that compare
   // everything two strategies find.
   bool find_all = false;
+  // Report each violation as its minimal interleaving (fewest preemptions, minimize.h).
+  bool minimize = true;
   uint64_t max_executions = 0;  // 0: no limit
   double time_limit_s = 0;      // 0: no limit
   ExecutionLimits limits;

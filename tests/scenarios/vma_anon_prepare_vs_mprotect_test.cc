@@ -42,23 +42,29 @@ TEST(AnonPrepareVsMprotectTest, ABlockingMmapLockUnderTheVmaLockDeadlocks) {
       << v->message;
   EXPECT_NE(v->message.find("'mprotect' waits in down_write:acquire on vm_lock"), std::string::npos)
       << v->message;
-  // Key steps in order: the fault read-locks the VMA, then mprotect takes mmap_lock for write.
+  // Key steps: the fault read-locks the VMA before mprotect starts vma_start_write's down_write
+  // on it (both on vm_lock: ordered in every interleaving of this trace), and mprotect holds
+  // mmap_lock for write by then.
   const Trace& t = v->trace;
-  int vma_locked = -1, mmap_taken = -1;
+  int vma_locked = -1, mmap_taken = -1, vma_write = -1;
   for (size_t i = 0; i < t.steps.size(); ++i) {
     const Step& s = t.steps[i];
     const std::string& who = t.thread_names[s.thread];
-    if (vma_locked < 0 && who == "fault" && s.op == OpKind::kDownReadTry && s.ok &&
-        t.ObjectName(s) == "vm_lock") {
+    const std::string object = t.ObjectName(s);
+    if (who == "fault" && s.op == OpKind::kDownReadTry && s.ok && object == "vm_lock") {
       vma_locked = static_cast<int>(i);
     }
-    if (mmap_taken < 0 && who == "mprotect" && s.op == OpKind::kDownWrite &&
-        t.ObjectName(s) == "mmap_lock") {
+    if (who == "mprotect" && s.op == OpKind::kDownWrite && object == "mmap_lock") {
       mmap_taken = static_cast<int>(i);
     }
+    if (who == "mprotect" && s.op == OpKind::kDownWriteStart && object == "vm_lock") {
+      vma_write = static_cast<int>(i);
+    }
   }
-  EXPECT_GE(vma_locked, 0);
-  EXPECT_GT(mmap_taken, vma_locked);
+  ASSERT_GE(vma_locked, 0);
+  ASSERT_GE(mmap_taken, 0);
+  EXPECT_GT(vma_write, vma_locked);
+  EXPECT_GT(vma_write, mmap_taken);
   // Lockdep sees the inversion too.
   ASSERT_NE(r.Find(ViolationKind::kLockOrder), nullptr);
   // A race: without a preemption one thread finishes its locking before the other starts.

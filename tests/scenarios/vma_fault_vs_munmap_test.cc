@@ -66,17 +66,23 @@ TEST(FaultVsMunmapTest, WithoutTheDetachedCheckTheFaultLocksADetachedVma) {
   const Violation* v = r.Find(ViolationKind::kUseAfterFree);
   ASSERT_NE(v, nullptr);
   EXPECT_NE(v->message.find("I-VMA-5"), std::string::npos) << v->message;
-  // The fault finds the VMA in the tree and read-locks it; munmap detaches it and downgrades,
-  // which bumps mm_lock_seq (vma_end_write_all); only then does the fault's last check in
-  // vma_start_read read mm_lock_seq, see it differ from vm_lock_seq, and keep the VMA.
+  // The steps that make the race, each ordered by happens-before (so any interleaving of this
+  // trace, the minimal one reported included, shows them in this order): the fault finds the
+  // VMA in the tree before munmap clears it; it read-locks the VMA only after munmap's
+  // vma_start_write released vm_lock; and its last check in vma_start_read reads mm_lock_seq
+  // after munmap's downgrade bumped it, so the check passes on a detached VMA.
   const int walk = FindStep(*v, 0, "fault", OpKind::kLoad, "mm_mt[0]", 1);
-  const int locked = FindStep(*v, walk, "fault", OpKind::kDownReadTry, "vm_lock");
-  const int downgrade = FindStep(*v, locked, "munmap", OpKind::kStore, "mm_lock_seq", 1);
-  const int recheck = FindStep(*v, downgrade, "fault", OpKind::kLoad, "mm_lock_seq", 1);
-  EXPECT_GE(walk, 0);
-  EXPECT_GT(locked, walk);
-  EXPECT_GT(downgrade, locked);
-  EXPECT_GT(recheck, downgrade);
+  const int cleared = FindStep(*v, 0, "munmap", OpKind::kStore, "mm_mt[0]", 0);
+  const int write_locked = FindStep(*v, 0, "munmap", OpKind::kUpWrite, "vm_lock");
+  const int read_locked = FindStep(*v, 0, "fault", OpKind::kDownReadTry, "vm_lock");
+  const int bumped = FindStep(*v, 0, "munmap", OpKind::kStore, "mm_lock_seq", 1);
+  const int recheck = FindStep(*v, 0, "fault", OpKind::kLoad, "mm_lock_seq", 1);
+  ASSERT_GE(walk, 0);
+  EXPECT_GT(cleared, walk);
+  ASSERT_GE(write_locked, 0);
+  EXPECT_GT(read_locked, write_locked);
+  ASSERT_GE(bumped, 0);
+  EXPECT_GT(recheck, bumped);
   // A race: without a preemption the fault runs before or after munmap and never sees it.
   DfsStrategy unpreempted(0);
   EXPECT_TRUE(
