@@ -9,7 +9,9 @@
 #include "explorer/dfs_strategy.h"
 #include "explorer/dpor_strategy.h"
 #include "explorer/explorer.h"
+#include "explorer/rcu.h"
 #include "explorer/scenario.h"
+#include "explorer/wait_queue.h"
 #include "gtest/gtest.h"
 #include "tests/explorer/brute_force.h"
 #include "tests/explorer/random_program.h"
@@ -240,6 +242,44 @@ void SpinForever(std::vector<std::string>* states) {
   AtEnd([states] { states->push_back("done"); });
 }
 
+void WaitAndWake(std::vector<std::string>* states) {
+  auto* wq = Make<WaitQueue>("wq");
+  auto* flag = Make<Atomic<int>>(0, "flag");
+  auto* seen = Make<Atomic<int>>(0, "seen");
+  for (int i = 0; i < 2; ++i) {
+    Spawn("waiter", [wq, flag, seen] {
+      wq->prepare_to_wait();
+      if (flag->load() == 0) Schedule();
+      wq->finish_wait();
+      seen->fetch_add(flag->load());
+    });
+  }
+  Spawn("waker", [wq, flag] {
+    flag->store(1);
+    wq->wake_up();
+    flag->store(2);
+    wq->wake_up();
+  });
+  AtEnd([seen, states] { states->push_back(absl::StrCat(seen->load())); });
+}
+
+void RcuCallback(std::vector<std::string>* states) {
+  auto* ptr = Make<Atomic<int>>(1, "ptr");
+  auto* freed = Make<Atomic<int>>(0, "freed");
+  auto* saw = Make<Atomic<int>>(0, "saw");
+  Spawn("reader", [ptr, freed, saw] {
+    RcuReadLock();
+    const int p = ptr->load();
+    saw->store(p * 10 + freed->load());
+    RcuReadUnlock();
+  });
+  Spawn("updater", [ptr, freed] {
+    ptr->store(0);
+    CallRcu([freed] { freed->store(1); });
+  });
+  AtEnd([saw, states] { states->push_back(absl::StrCat(saw->load())); });
+}
+
 class SmallProgramTest : public ::testing::TestWithParam<SmallProgram> {};
 
 TEST_P(SmallProgramTest, DporAndDfsAgree) {
@@ -271,6 +311,8 @@ INSTANTIATE_TEST_SUITE_P(Programs, SmallProgramTest,
                                            SmallProgram{"TwoSpinners", &TwoSpinners},
                                            SmallProgram{"SpinOnTryLock", &SpinOnTryLock},
                                            SmallProgram{"SpawnJoin", &SpawnJoin},
+                                           SmallProgram{"WaitAndWake", &WaitAndWake},
+                                           SmallProgram{"RcuCallback", &RcuCallback},
                                            SmallProgram{"SpinForever", &SpinForever, true}),
                          [](const auto& param_info) { return std::string(param_info.param.name); });
 
