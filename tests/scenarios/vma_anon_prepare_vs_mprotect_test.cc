@@ -6,18 +6,12 @@
 #include "explorer/explorer.h"
 #include "explorer/scenario.h"
 #include "gtest/gtest.h"
+#include "tests/scenarios/scenario_testing.h"
 
 namespace mmcheck {
 namespace {
 
-ExploreResult ExploreScenario(const std::string& name, Strategy& strategy) {
-  absl::StatusOr<ScenarioInstance> s = FindScenario(name);
-  EXPECT_TRUE(s.ok()) << s.status();
-  ExploreOptions options;
-  options.scenario = name;
-  options.target = s->info->expect.kind();
-  return Explore([&] { s->Run(); }, strategy, options);
-}
+using testing::ExploreScenario;
 
 TEST(AnonPrepareVsMprotectTest, PassesExhaustivelyWithAPinnedCount) {
   DporStrategy dpor;

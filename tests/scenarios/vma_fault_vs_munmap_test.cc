@@ -6,33 +6,13 @@
 #include "explorer/explorer.h"
 #include "explorer/scenario.h"
 #include "gtest/gtest.h"
+#include "tests/scenarios/scenario_testing.h"
 
 namespace mmcheck {
 namespace {
 
-ExploreResult ExploreScenario(const std::string& name, Strategy& strategy, bool find_all = false) {
-  absl::StatusOr<ScenarioInstance> s = FindScenario(name);
-  EXPECT_TRUE(s.ok()) << s.status();
-  ExploreOptions options;
-  options.scenario = name;
-  options.target = s->info->expect.kind();
-  options.find_all = find_all;
-  return Explore([&] { s->Run(); }, strategy, options);
-}
-
-// Index of the first step after `from` by `thread` doing `op` on `object`, or -1.
-int FindStep(const Violation& v, int from, absl::string_view thread, OpKind op,
-             absl::string_view object, int64_t value = INT64_MIN) {
-  const Trace& t = v.trace;
-  for (size_t i = static_cast<size_t>(from); i < t.steps.size(); ++i) {
-    const Step& s = t.steps[i];
-    if (t.thread_names[s.thread] == thread && s.op == op && t.ObjectName(s) == object &&
-        (value == INT64_MIN || s.value == value)) {
-      return static_cast<int>(i);
-    }
-  }
-  return -1;
-}
+using testing::ExploreScenario;
+using testing::FindStep;
 
 TEST(FaultVsMunmapTest, PassesExhaustivelyWithAPinnedCount) {
   DporStrategy dpor;

@@ -1,0 +1,43 @@
+// Helpers for scenario tests: explore a registered scenario as `mmcheck run` would, and find
+// the key steps of a counterexample.
+#ifndef MMCHECK_TESTS_SCENARIOS_SCENARIO_TESTING_H_
+#define MMCHECK_TESTS_SCENARIOS_SCENARIO_TESTING_H_
+
+#include <cstdint>
+#include <string>
+
+#include "explorer/explorer.h"
+#include "explorer/scenario.h"
+#include "gtest/gtest.h"
+
+namespace mmcheck::testing {
+
+// Explores `name` with `strategy`, stopping as its expectation says (or never, with find_all).
+inline ExploreResult ExploreScenario(const std::string& name, Strategy& strategy,
+                                     bool find_all = false) {
+  absl::StatusOr<ScenarioInstance> s = FindScenario(name);
+  EXPECT_TRUE(s.ok()) << s.status();
+  ExploreOptions options;
+  options.scenario = name;
+  options.target = s->info->expect.kind();
+  options.find_all = find_all;
+  return Explore([&] { s->Run(); }, strategy, options);
+}
+
+// Index of the first step after `from` by `thread` doing `op` on `object`, or -1.
+inline int FindStep(const Violation& v, int from, absl::string_view thread, OpKind op,
+                    absl::string_view object, int64_t value = INT64_MIN) {
+  const Trace& t = v.trace;
+  for (size_t i = static_cast<size_t>(from); i < t.steps.size(); ++i) {
+    const Step& s = t.steps[i];
+    if (t.thread_names[s.thread] == thread && s.op == op && t.ObjectName(s) == object &&
+        (value == INT64_MIN || s.value == value)) {
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+}  // namespace mmcheck::testing
+
+#endif  // MMCHECK_TESTS_SCENARIOS_SCENARIO_TESTING_H_
