@@ -149,7 +149,8 @@ std::unique_ptr<Strategy> MakeStrategy(const Options& options, const ScenarioIns
       *status = schedule.status();
       return nullptr;
     }
-    return std::make_unique<ReplayStrategy>(*std::move(schedule));
+    return std::make_unique<ReplayStrategy>(*std::move(schedule),
+                                            TokenProvenance(*options.replay));
   }
   if (options.strategy == "random") {
     // The same seed for every scenario of a run, mixed with the name so they differ.

@@ -37,21 +37,27 @@ class Atomic {
   Atomic(Atomic&&) = default;
   Atomic& operator=(Atomic&&) = delete;
 
-  T load(const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+  T load(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+         const char* function = __builtin_FUNCTION()) {
     Step& step = Execution::Get().Visible(OpKind::kLoad, id_, 0, file, line);
+    step.function = function;
     step.value = step.old = TraceValue(value_);
     return value_;
   }
 
-  void store(T value, const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+  void store(T value, const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+             const char* function = __builtin_FUNCTION()) {
     Step& step = Execution::Get().Visible(OpKind::kStore, id_, TraceValue(value), file, line);
+    step.function = function;
     step.old = TraceValue(value_);
     value_ = value;
     step.value = TraceValue(value);
   }
 
-  T exchange(T value, const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+  T exchange(T value, const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+             const char* function = __builtin_FUNCTION()) {
     Step& step = Execution::Get().Visible(OpKind::kExchange, id_, TraceValue(value), file, line);
+    step.function = function;
     T old = value_;
     value_ = value;
     step.value = step.old = TraceValue(old);
@@ -60,9 +66,10 @@ class Atomic {
 
   // Strong compare-and-swap. On failure `expected` receives the current value.
   bool compare_exchange(T& expected, T desired, const char* file = __builtin_FILE(),
-                        int line = __builtin_LINE()) {
+                        int line = __builtin_LINE(), const char* function = __builtin_FUNCTION()) {
     Step& step =
         Execution::Get().Visible(OpKind::kCompareExchange, id_, TraceValue(desired), file, line);
+    step.function = function;
     step.value = step.old = TraceValue(value_);
     step.expected = TraceValue(expected);
     if (value_ == expected) {
@@ -75,8 +82,10 @@ class Atomic {
     return false;
   }
 
-  T fetch_add(T delta, const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+  T fetch_add(T delta, const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+              const char* function = __builtin_FUNCTION()) {
     Step& step = Execution::Get().Visible(OpKind::kFetchAdd, id_, TraceValue(delta), file, line);
+    step.function = function;
     T old = value_;
     value_ = static_cast<T>(value_ + delta);
     step.value = step.old = TraceValue(old);

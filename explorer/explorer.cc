@@ -29,7 +29,7 @@ std::vector<int> PicksUpTo(const Execution& execution, const Violation& v) {
 // the same kind of violation (an invariant checked between steps may not hold in every
 // interleaving of the same trace; then `v` stays as found).
 void Minimize(absl::FunctionRef<void()> body, const ExploreOptions& options, StackPool& stacks,
-              Violation& v) {
+              const Provenance& origin, Violation& v) {
   std::optional<std::vector<int>> schedule = MinimalSchedule(v);
   if (!schedule) return;
   Execution execution(stacks, options.limits);
@@ -38,10 +38,10 @@ void Minimize(absl::FunctionRef<void()> body, const ExploreOptions& options, Sta
   execution.Run(body, replay);
   const std::optional<Violation>& again = execution.violation();
   if (!again || again->kind != v.kind || again->preemptions > v.preemptions) return;
-  const int number = v.execution;
   v = *again;
-  v.execution = number;
-  v.schedule = EncodeToken(options.scenario, PicksUpTo(execution, v));
+  v.execution = origin.execution;
+  v.found_by = origin.strategy;
+  v.schedule = EncodeToken(options.scenario, PicksUpTo(execution, v), origin);
 }
 
 }  // namespace
@@ -85,8 +85,10 @@ ExploreResult Explore(absl::FunctionRef<void()> body, Strategy& strategy,
     for (const Violation& finding : execution.findings()) {
       if (result.Find(finding.kind) == nullptr) {
         Violation v = finding;
-        v.execution = static_cast<int>(number);
-        v.schedule = EncodeToken(options.scenario, PicksUpTo(execution, v));
+        const Provenance origin = strategy.Origin(static_cast<int>(number));
+        v.execution = origin.execution;
+        v.found_by = origin.strategy;
+        v.schedule = EncodeToken(options.scenario, PicksUpTo(execution, v), origin);
         result.violations.push_back(std::move(v));
       }
       stop |= !options.find_all && (!options.target || *options.target == finding.kind);
@@ -105,9 +107,11 @@ ExploreResult Explore(absl::FunctionRef<void()> body, Strategy& strategy,
         ++result.violating_executions;
         Violation v = *execution.violation();
         if (result.Find(v.kind) == nullptr) {
-          v.execution = static_cast<int>(number);
-          v.schedule = EncodeToken(options.scenario, PicksUpTo(execution, v));
-          if (options.minimize) Minimize(body, options, stacks, v);
+          const Provenance origin = strategy.Origin(static_cast<int>(number));
+          v.execution = origin.execution;
+          v.found_by = origin.strategy;
+          v.schedule = EncodeToken(options.scenario, PicksUpTo(execution, v), origin);
+          if (options.minimize) Minimize(body, options, stacks, origin, v);
           result.violations.push_back(std::move(v));
         }
         stop |= !options.find_all &&

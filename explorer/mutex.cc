@@ -9,13 +9,13 @@ namespace mmcheck {
 LockBase::LockBase(const char* kind, const char* name, int index)
     : id_(Execution::Get().RegisterObject(kind, name, index)) {}
 
-void LockBase::Lock(const Ops& ops, const char* file, int line) {
+void LockBase::Lock(const Ops& ops, const char* file, int line, const char* function) {
   Execution& e = Execution::Get();
   if (ops.lock == OpKind::kLock) {
     e.MightSleep(absl::StrCat("mutex_lock(", e.ObjectName(id_), ")"), file, line);
   }
   e.CheckLockOrder(ops.lock, id_, file, line);
-  e.Visible(ops.lock, id_, 0, file, line);
+  e.Visible(ops.lock, id_, 0, file, line).function = function;
   if (!e.InThread()) {
     MMCHECK_CHECK(e.sync().owner(id_) < 0);  // setup code cannot wait
     return;
@@ -25,9 +25,10 @@ void LockBase::Lock(const Ops& ops, const char* file, int line) {
   e.AddHold(e.current_thread(), id_, file, line);
 }
 
-bool LockBase::TryLock(const Ops& ops, const char* file, int line) {
+bool LockBase::TryLock(const Ops& ops, const char* file, int line, const char* function) {
   Execution& e = Execution::Get();
   Step& step = e.Visible(ops.trylock, id_, 0, file, line);
+  step.function = function;
   step.old = e.sync().owner(id_) >= 0 ? 1 : 0;
   step.ok = step.old == 0;
   if (step.ok && e.InThread()) {
@@ -37,9 +38,11 @@ bool LockBase::TryLock(const Ops& ops, const char* file, int line) {
   return step.ok;
 }
 
-void LockBase::Unlock(const Ops& ops, const char* file, int line) {
+void LockBase::Unlock(const Ops& ops, const char* file, int line, const char* function) {
   Execution& e = Execution::Get();
-  e.Visible(ops.unlock, id_, 0, file, line).old = 1;
+  Step& step = e.Visible(ops.unlock, id_, 0, file, line);
+  step.old = 1;
+  step.function = function;
   if (!e.InThread()) return;
   const int self = e.current_thread();
   const int owner = e.sync().owner(id_);
@@ -65,27 +68,27 @@ void LockBase::Unlock(const Ops& ops, const char* file, int line) {
   last_unlock_line_ = line;
 }
 
-void Mutex::wait_unlocked(const char* file, int line) {
+void Mutex::wait_unlocked(const char* file, int line, const char* function) {
   Execution& e = Execution::Get();
   e.MightSleep(absl::StrCat("wait_unlocked(", e.ObjectName(id()), ")"), file, line);
-  e.Visible(OpKind::kWaitUnlocked, id(), 0, file, line);
+  e.Visible(OpKind::kWaitUnlocked, id(), 0, file, line).function = function;
 }
 
-void SpinLock::lock(const char* file, int line) {
-  Lock(kOps, file, line);
+void SpinLock::lock(const char* file, int line, const char* function) {
+  Lock(kOps, file, line, function);
   Execution& e = Execution::Get();
   if (e.InThread()) e.sync().AddSpinHeld(e.current_thread(), 1);
 }
 
-bool SpinLock::try_lock(const char* file, int line) {
-  const bool taken = TryLock(kOps, file, line);
+bool SpinLock::try_lock(const char* file, int line, const char* function) {
+  const bool taken = TryLock(kOps, file, line, function);
   Execution& e = Execution::Get();
   if (taken && e.InThread()) e.sync().AddSpinHeld(e.current_thread(), 1);
   return taken;
 }
 
-void SpinLock::unlock(const char* file, int line) {
-  Unlock(kOps, file, line);
+void SpinLock::unlock(const char* file, int line, const char* function) {
+  Unlock(kOps, file, line, function);
   Execution& e = Execution::Get();
   if (e.InThread()) e.sync().AddSpinHeld(e.current_thread(), -1);
 }

@@ -24,9 +24,9 @@ class LockBase {
     OpKind lock, trylock, unlock;
   };
   LockBase(const char* kind, const char* name, int index);
-  void Lock(const Ops& ops, const char* file, int line);
-  bool TryLock(const Ops& ops, const char* file, int line);
-  void Unlock(const Ops& ops, const char* file, int line);
+  void Lock(const Ops& ops, const char* file, int line, const char* function);
+  bool TryLock(const Ops& ops, const char* file, int line, const char* function);
+  void Unlock(const Ops& ops, const char* file, int line, const char* function);
 
  private:
   int id_;
@@ -41,19 +41,23 @@ class Mutex : public LockBase {
   explicit Mutex(const char* name = "mutex", int index = -1) : LockBase("mutex", name, index) {}
 
   // Visible, may sleep; enabled only while the mutex is free.
-  void lock(const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
-    Lock(kOps, file, line);
+  void lock(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+            const char* function = __builtin_FUNCTION()) {
+    Lock(kOps, file, line, function);
   }
   // Visible; always enabled. True when it took the lock.
-  bool try_lock(const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
-    return TryLock(kOps, file, line);
+  bool try_lock(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+                const char* function = __builtin_FUNCTION()) {
+    return TryLock(kOps, file, line, function);
   }
   // Visible. Precondition: the calling thread holds the mutex (else lock-misuse).
-  void unlock(const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
-    Unlock(kOps, file, line);
+  void unlock(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+              const char* function = __builtin_FUNCTION()) {
+    Unlock(kOps, file, line, function);
   }
   // Visible, may sleep; returns once the mutex is free, without taking it (folio_wait_locked).
-  void wait_unlocked(const char* file = __builtin_FILE(), int line = __builtin_LINE());
+  void wait_unlocked(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+                     const char* function = __builtin_FUNCTION());
 
  private:
   static constexpr Ops kOps{OpKind::kLock, OpKind::kTryLock, OpKind::kUnlock};
@@ -65,9 +69,12 @@ class SpinLock : public LockBase {
       : LockBase("spinlock", name, index) {}
 
   // Visible; enabled only while free. Holding it is atomic context.
-  void lock(const char* file = __builtin_FILE(), int line = __builtin_LINE());
-  bool try_lock(const char* file = __builtin_FILE(), int line = __builtin_LINE());
-  void unlock(const char* file = __builtin_FILE(), int line = __builtin_LINE());
+  void lock(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+            const char* function = __builtin_FUNCTION());
+  bool try_lock(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+                const char* function = __builtin_FUNCTION());
+  void unlock(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+              const char* function = __builtin_FUNCTION());
 
  private:
   static constexpr Ops kOps{OpKind::kSpinLock, OpKind::kSpinTryLock, OpKind::kSpinUnlock};

@@ -13,15 +13,15 @@ void WaitForGracePeriod(Execution& e, int grace_period, const char* file, int li
 
 }  // namespace
 
-void RcuReadLock(const char* file, int line) {
+void RcuReadLock(const char* file, int line, const char* function) {
   Execution& e = Execution::Get();
-  e.Visible(OpKind::kRcuLock, e.rcu_object(), 0, file, line);
+  e.Visible(OpKind::kRcuLock, e.rcu_object(), 0, file, line).function = function;
   if (e.InThread()) e.sync().RcuLock(e.current_thread());
 }
 
-void RcuReadUnlock(const char* file, int line) {
+void RcuReadUnlock(const char* file, int line, const char* function) {
   Execution& e = Execution::Get();
-  e.Visible(OpKind::kRcuUnlock, e.rcu_object(), 0, file, line);
+  e.Visible(OpKind::kRcuUnlock, e.rcu_object(), 0, file, line).function = function;
   if (!e.InThread()) return;
   if (e.sync().rcu_depth(e.current_thread()) == 0) {
     e.Fail(ViolationKind::kLockMisuse,
@@ -37,19 +37,22 @@ bool RcuReadLockHeld() {
   return e.InThread() && e.sync().rcu_depth(e.current_thread()) > 0;
 }
 
-void SynchronizeRcu(const char* file, int line) {
+void SynchronizeRcu(const char* file, int line, const char* function) {
   Execution& e = Execution::Get();
   e.MightSleep("synchronize_rcu()", file, line);
   Step& step = e.Visible(OpKind::kSynchronizeRcu, e.rcu_object(), 0, file, line);
+  step.function = function;
   if (!e.InThread()) return;
   const int grace_period = e.sync().StartGracePeriod();
   step.arg = grace_period;
   WaitForGracePeriod(e, grace_period, file, line);
 }
 
-void CallRcu(absl::AnyInvocable<void()> callback, const char* file, int line) {
+void CallRcu(absl::AnyInvocable<void()> callback, const char* file, int line,
+             const char* function) {
   Execution& e = Execution::Get();
   Step& step = e.Visible(OpKind::kCallRcu, e.rcu_object(), 0, file, line);
+  step.function = function;
   const int grace_period = e.sync().StartGracePeriod();
   step.arg = grace_period;
   e.Spawn(

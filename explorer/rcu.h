@@ -15,11 +15,14 @@
 
 namespace mmcheck {
 
-void RcuReadLock(const char* file = __builtin_FILE(), int line = __builtin_LINE());
-void RcuReadUnlock(const char* file = __builtin_FILE(), int line = __builtin_LINE());
-void SynchronizeRcu(const char* file = __builtin_FILE(), int line = __builtin_LINE());
+void RcuReadLock(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+                 const char* function = __builtin_FUNCTION());
+void RcuReadUnlock(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+                   const char* function = __builtin_FUNCTION());
+void SynchronizeRcu(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+                    const char* function = __builtin_FUNCTION());
 void CallRcu(absl::AnyInvocable<void()> callback, const char* file = __builtin_FILE(),
-             int line = __builtin_LINE());
+             int line = __builtin_LINE(), const char* function = __builtin_FUNCTION());
 // Whether the current thread is inside a read-side section (rcu_read_lock_held()).
 bool RcuReadLockHeld();
 

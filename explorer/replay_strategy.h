@@ -14,7 +14,8 @@ namespace mmcheck {
 
 class ReplayStrategy : public Strategy {
  public:
-  explicit ReplayStrategy(std::vector<int> schedule) : schedule_(std::move(schedule)) {}
+  explicit ReplayStrategy(std::vector<int> schedule, Provenance origin = {})
+      : schedule_(std::move(schedule)), origin_(std::move(origin)) {}
 
   absl::string_view name() const override { return "replay"; }
   bool exhaustive() const override { return false; }
@@ -22,9 +23,13 @@ class ReplayStrategy : public Strategy {
   int NextThread(const SchedulePoint& point) override;
   void EndExecution(const Execution& execution, ExecutionOutcome outcome) override;
   absl::Status status() const override { return status_; }
+  Provenance Origin(int number) const override {
+    return origin_.strategy.empty() ? Strategy::Origin(number) : origin_;
+  }
 
  private:
   std::vector<int> schedule_;
+  Provenance origin_;
   size_t next_ = 0;
   bool done_ = false;
   absl::Status status_;

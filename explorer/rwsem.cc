@@ -23,19 +23,20 @@ bool RwSemaphore::held_by_current() const {
   return std::find(held.begin(), held.end(), id_) != held.end();
 }
 
-void RwSemaphore::down_read(const char* file, int line) {
+void RwSemaphore::down_read(const char* file, int line, const char* function) {
   Execution& e = Execution::Get();
   e.MightSleep(absl::StrCat("down_read(", e.ObjectName(id_), ")"), file, line);
   e.CheckLockOrder(OpKind::kDownRead, id_, file, line);
-  e.Visible(OpKind::kDownRead, id_, 0, file, line);
+  e.Visible(OpKind::kDownRead, id_, 0, file, line).function = function;
   if (!e.InThread()) return;
   e.sync().TakeRead(id_);
   e.AddHold(e.current_thread(), id_, file, line);
 }
 
-bool RwSemaphore::down_read_trylock(const char* file, int line) {
+bool RwSemaphore::down_read_trylock(const char* file, int line, const char* function) {
   Execution& e = Execution::Get();
   Step& step = e.Visible(OpKind::kDownReadTry, id_, 0, file, line);
+  step.function = function;
   step.old = e.sync().ReadFree(id_) ? 0 : 1;
   step.ok = step.old == 0;
   if (step.ok && e.InThread()) {
@@ -58,30 +59,31 @@ void RwSemaphore::CheckHeld(bool write, absl::string_view op, const char* file, 
   }
 }
 
-void RwSemaphore::up_read(const char* file, int line) {
+void RwSemaphore::up_read(const char* file, int line, const char* function) {
   Execution& e = Execution::Get();
-  e.Visible(OpKind::kUpRead, id_, 0, file, line);
+  e.Visible(OpKind::kUpRead, id_, 0, file, line).function = function;
   if (!e.InThread()) return;
   CheckHeld(/*write=*/false, "up_read", file, line);
   e.sync().ReleaseRead(id_);
   e.DropHold(e.current_thread(), id_);
 }
 
-void RwSemaphore::down_write(const char* file, int line) {
+void RwSemaphore::down_write(const char* file, int line, const char* function) {
   Execution& e = Execution::Get();
   e.MightSleep(absl::StrCat("down_write(", e.ObjectName(id_), ")"), file, line);
   e.CheckLockOrder(OpKind::kDownWriteStart, id_, file, line);
-  e.Visible(OpKind::kDownWriteStart, id_, 0, file, line);
+  e.Visible(OpKind::kDownWriteStart, id_, 0, file, line).function = function;
   if (!e.InThread()) return;
   e.sync().QueueWriter(id_, e.current_thread());
-  e.Visible(OpKind::kDownWrite, id_, 0, file, line);
+  e.Visible(OpKind::kDownWrite, id_, 0, file, line).function = function;
   e.sync().TakeWrite(id_, e.current_thread());
   e.AddHold(e.current_thread(), id_, file, line);
 }
 
-bool RwSemaphore::down_write_trylock(const char* file, int line) {
+bool RwSemaphore::down_write_trylock(const char* file, int line, const char* function) {
   Execution& e = Execution::Get();
   Step& step = e.Visible(OpKind::kDownWriteTry, id_, 0, file, line);
+  step.function = function;
   step.old = e.sync().WriteFree(id_) && e.sync().ReadFree(id_) ? 0 : 1;
   step.ok = step.old == 0;
   if (step.ok && e.InThread()) {
@@ -91,18 +93,18 @@ bool RwSemaphore::down_write_trylock(const char* file, int line) {
   return step.ok;
 }
 
-void RwSemaphore::up_write(const char* file, int line) {
+void RwSemaphore::up_write(const char* file, int line, const char* function) {
   Execution& e = Execution::Get();
-  e.Visible(OpKind::kUpWrite, id_, 0, file, line);
+  e.Visible(OpKind::kUpWrite, id_, 0, file, line).function = function;
   if (!e.InThread()) return;
   CheckHeld(/*write=*/true, "up_write", file, line);
   e.sync().ReleaseWrite(id_);
   e.DropHold(e.current_thread(), id_);
 }
 
-void RwSemaphore::downgrade_write(const char* file, int line) {
+void RwSemaphore::downgrade_write(const char* file, int line, const char* function) {
   Execution& e = Execution::Get();
-  e.Visible(OpKind::kDowngradeWrite, id_, 0, file, line);
+  e.Visible(OpKind::kDowngradeWrite, id_, 0, file, line).function = function;
   if (!e.InThread()) return;
   CheckHeld(/*write=*/true, "downgrade_write", file, line);
   e.sync().ReleaseWrite(id_);

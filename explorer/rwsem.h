@@ -19,22 +19,31 @@ class RwSemaphore {
   RwSemaphore(RwSemaphore&&) = default;
   RwSemaphore& operator=(RwSemaphore&&) = delete;
 
-  void down_read(const char* file = __builtin_FILE(), int line = __builtin_LINE());
-  int down_read_killable(const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
-    down_read(file, line);
+  void down_read(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+                 const char* function = __builtin_FUNCTION());
+  int down_read_killable(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+                         const char* function = __builtin_FUNCTION()) {
+    down_read(file, line, function);
     return 0;
   }
-  bool down_read_trylock(const char* file = __builtin_FILE(), int line = __builtin_LINE());
-  void up_read(const char* file = __builtin_FILE(), int line = __builtin_LINE());
+  bool down_read_trylock(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+                         const char* function = __builtin_FUNCTION());
+  void up_read(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+               const char* function = __builtin_FUNCTION());
 
-  void down_write(const char* file = __builtin_FILE(), int line = __builtin_LINE());
-  int down_write_killable(const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
-    down_write(file, line);
+  void down_write(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+                  const char* function = __builtin_FUNCTION());
+  int down_write_killable(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+                          const char* function = __builtin_FUNCTION()) {
+    down_write(file, line, function);
     return 0;
   }
-  bool down_write_trylock(const char* file = __builtin_FILE(), int line = __builtin_LINE());
-  void up_write(const char* file = __builtin_FILE(), int line = __builtin_LINE());
-  void downgrade_write(const char* file = __builtin_FILE(), int line = __builtin_LINE());
+  bool down_write_trylock(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+                          const char* function = __builtin_FUNCTION());
+  void up_write(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+                const char* function = __builtin_FUNCTION());
+  void downgrade_write(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+                       const char* function = __builtin_FUNCTION());
 
   // For model assertions (mmap_assert_locked and friends); no scheduling point.
   bool held_by_current_for_write() const;

@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "explorer/execution.h"
+#include "explorer/token.h"
 
 namespace mmcheck {
 
@@ -37,6 +38,9 @@ class Strategy {
     (void)execution;
     (void)outcome;
   }
+  // Where a violation found in execution `number` comes from, for its token and report: this
+  // strategy and that number (a replay names the run that found it first).
+  virtual Provenance Origin(int number) const { return Provenance{std::string(name()), number}; }
   // An input error found while exploring (a replay token that does not fit the scenario).
   virtual absl::Status status() const { return absl::OkStatus(); }
 };

@@ -18,7 +18,8 @@ uint32_t ScenarioHash(absl::string_view scenario) {
   return hash;
 }
 
-std::string EncodeToken(absl::string_view scenario, const std::vector<int>& schedule) {
+std::string EncodeToken(absl::string_view scenario, const std::vector<int>& schedule,
+                        const Provenance& provenance) {
   std::string token = absl::StrFormat("v1:%08x:", ScenarioHash(scenario));
   for (size_t i = 0; i < schedule.size();) {
     size_t j = i;
@@ -28,6 +29,9 @@ std::string EncodeToken(absl::string_view scenario, const std::vector<int>& sche
     if (j - i > 1) absl::StrAppend(&token, "*", j - i);
     i = j;
   }
+  if (!provenance.strategy.empty()) {
+    absl::StrAppend(&token, ":", provenance.strategy, ".", provenance.execution);
+  }
   return token;
 }
 
@@ -36,9 +40,20 @@ absl::StatusOr<std::vector<int>> DecodeToken(absl::string_view scenario, absl::s
     return absl::InvalidArgumentError(absl::StrCat("malformed replay token '", token, "': ", why));
   };
   if (token.substr(0, 3) != "v1:") return bad("expected it to start with 'v1:'");
-  std::vector<absl::string_view> parts = absl::StrSplit(token.substr(3), absl::MaxSplits(':', 1));
-  if (parts.size() != 2 || parts[0].size() != 8)
-    return bad("expected v1:<8 hex digits>:<schedule>");
+  std::vector<absl::string_view> parts = absl::StrSplit(token.substr(3), ':');
+  if (parts.size() < 2 || parts.size() > 3 || parts[0].size() != 8) {
+    return bad("expected v1:<8 hex digits>:<schedule>[:<strategy>.<execution>]");
+  }
+  if (parts.size() == 3) {
+    std::vector<absl::string_view> origin = absl::StrSplit(parts[2], absl::MaxSplits('.', 1));
+    int execution = 0;
+    if (origin.size() != 2 || origin[0].empty() ||
+        origin[0].find_first_not_of("abcdefghijklmnopqrstuvwxyz") != absl::string_view::npos ||
+        origin[1].empty() || origin[1][0] == '+' || !absl::SimpleAtoi(origin[1], &execution) ||
+        execution < 1) {
+      return bad("the origin is not <strategy>.<execution>");
+    }
+  }
   uint32_t hash = 0;
   for (char c : parts[0]) {
     int digit;
@@ -73,6 +88,17 @@ absl::StatusOr<std::vector<int>> DecodeToken(absl::string_view scenario, absl::s
     schedule.insert(schedule.end(), static_cast<size_t>(count), thread);
   }
   return schedule;
+}
+
+Provenance TokenProvenance(absl::string_view token) {
+  std::vector<absl::string_view> parts = absl::StrSplit(token, ':');
+  Provenance p;
+  if (parts.size() != 4) return p;
+  std::vector<absl::string_view> origin = absl::StrSplit(parts[3], absl::MaxSplits('.', 1));
+  if (origin.size() == 2 && absl::SimpleAtoi(origin[1], &p.execution)) {
+    p.strategy = std::string(origin[0]);
+  }
+  return p;
 }
 
 }  // namespace mmcheck

@@ -32,6 +32,7 @@ struct Step {
   uint64_t wakes = 0;    // spinning threads this step's write let run again
   const char* file = "";
   int line = 0;
+  const char* function = "";  // the (model) function that performed it, for reports
 };
 
 // The step a thread announces: what it is about to do, before the outcome is known.

@@ -39,6 +39,7 @@ struct Violation {
   std::string schedule;  // replay token
   Trace trace;           // the failing execution, step by step
   int execution = 0;     // 1-based number of the execution that found it
+  std::string found_by;  // the strategy that found it
   int picks = 0;         // scheduling decisions up to the finding: the replay token's length
 };
 

@@ -18,9 +18,12 @@ class WaitQueue {
   WaitQueue(WaitQueue&&) = default;
   WaitQueue& operator=(WaitQueue&&) = delete;
 
-  void prepare_to_wait(const char* file = __builtin_FILE(), int line = __builtin_LINE());
-  void finish_wait(const char* file = __builtin_FILE(), int line = __builtin_LINE());
-  void wake_up(const char* file = __builtin_FILE(), int line = __builtin_LINE());
+  void prepare_to_wait(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+                       const char* function = __builtin_FUNCTION());
+  void finish_wait(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+                   const char* function = __builtin_FUNCTION());
+  void wake_up(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+               const char* function = __builtin_FUNCTION());
   int id() const { return id_; }
 
  private:
@@ -28,7 +31,8 @@ class WaitQueue {
 };
 
 // Sleeps until a wake_up on the queue the thread prepared to wait on.
-void Schedule(const char* file = __builtin_FILE(), int line = __builtin_LINE());
+void Schedule(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+              const char* function = __builtin_FUNCTION());
 
 }  // namespace mmcheck
 

@@ -27,9 +27,11 @@ void Set(void* obj, const std::string& name, const std::string& value) {
 // Graphviz's default ID discipline takes IDs from the addresses of interned names, so subgraph
 // and node order, and with them the layout, could change between runs. This one numbers names
 // in the order they are first seen: the same graph gives the same files, byte for byte.
+// Names are kept as cgraph reference-counted strings (agstrdup): agwrite looks before a name's
+// first byte to tell HTML-like names from plain ones.
 struct IdState {
   std::map<std::string, IDTYPE> by_name;
-  std::map<IDTYPE, std::string> names;
+  std::map<IDTYPE, char*> names;
   IDTYPE next_named = 2;  // named objects even, anonymous ones odd, as Graphviz's own
   IDTYPE next_anonymous = 1;
 };
@@ -45,7 +47,7 @@ long IdMap(void* state, int, char* name, IDTYPE* id, int) {
   }
   auto [it, inserted] = s.by_name.emplace(name, s.next_named);
   if (inserted) {
-    s.names.emplace(s.next_named, name);
+    s.names.emplace(s.next_named, agstrdup(nullptr, name));
     s.next_named += 2;
   }
   *id = it->second;
@@ -58,10 +60,14 @@ void IdFree(void*, int, IDTYPE) {}
 char* IdPrint(void* state, int, IDTYPE id) {
   IdState& s = *static_cast<IdState*>(state);
   auto it = s.names.find(id);
-  return it == s.names.end() ? nullptr : const_cast<char*>(it->second.c_str());
+  return it == s.names.end() ? nullptr : it->second;
 }
 
-void IdClose(void* state) { delete static_cast<IdState*>(state); }
+void IdClose(void* state) {
+  auto* s = static_cast<IdState*>(state);
+  for (auto& [id, name] : s->names) agstrfree(nullptr, name);
+  delete s;
+}
 void IdRegister(void*, int, void*) {}
 
 Agiddisc_t kSequentialIds = {IdOpen, IdMap, IdAlloc, IdFree, IdPrint, IdClose, IdRegister};

@@ -28,7 +28,7 @@ std::string HtmlReport(const ReportHeader& header, const Violation& v, const std
   absl::StrAppend(&out, "<h1>", Escape(title), "</h1>\n<p class=\"msg\">", Escape(v.message),
                   "</p>\n");
   absl::StrAppend(&out, "<p>Expected: ", Escape(std::string(header.expect)), ". Found by ",
-                  Escape(std::string(header.strategy)), " in execution ", v.execution,
+                  Escape(v.found_by), " in execution ", v.execution,
                   ".</p>\n<p>Replay: <code>mmcheck run ", Escape(std::string(header.scenario)),
                   " --replay=", Escape(v.schedule), "</code></p>\n");
   absl::StrAppend(&out, "<h2>Interleaving</h2>\n", inline_svg, "\n");

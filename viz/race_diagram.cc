@@ -54,18 +54,28 @@ std::string RaceDiagram(const ReportHeader& header, const Violation& v) {
         Fit(absl::StrCat("CPU ", th, " (", t.thread_names[static_cast<size_t>(th)], ")"), width);
   }
   absl::StrAppend(&out, RightTrim(head), "\n");
+  // One line per step in its thread's column, under the name of the (model) function that did
+  // it, repeated whenever the function changes: the kernel call a step belongs to.
+  std::vector<std::string> function_of(static_cast<size_t>(threads));
+  auto emit = [&](std::vector<int>::iterator col, const std::string& text) {
+    std::string line(width * static_cast<size_t>(col - order.begin()), ' ');
+    line += Fit(text, col + 1 == order.end() ? kWidth - line.size() : width - 1);
+    absl::StrAppend(&out, RightTrim(line), "\n");
+  };
   for (size_t i = 0; i < t.steps.size(); ++i) {
     const Step& s = t.steps[i];
     auto col = std::find(order.begin(), order.end(), s.thread);
     if (col == order.end()) continue;
-    std::string text = absl::StrCat(OpName(s.op), "(", t.ObjectName(s), ")");
+    std::string& current = function_of[static_cast<size_t>(s.thread)];
+    const std::string function = s.function != nullptr ? s.function : "";
+    if (!function.empty() && function != current) emit(col, absl::StrCat(function, "()"));
+    current = function;
+    std::string text =
+        absl::StrCat(function.empty() ? "" : "  ", OpName(s.op), "(", t.ObjectName(s), ")");
     const std::string effect = DescribeEffect(s);
     if (!effect.empty()) absl::StrAppend(&text, " ", effect);
-    if (static_cast<int>(i + 1) == v.step)
-      text = absl::StrCat("*", text, " <== ", KindName(v.kind));
-    std::string line(width * static_cast<size_t>(col - order.begin()), ' ');
-    line += Fit(text, col + 1 == order.end() ? kWidth - line.size() : width - 1);
-    absl::StrAppend(&out, RightTrim(line), "\n");
+    if (static_cast<int>(i + 1) == v.step) absl::StrAppend(&text, " <== ", KindName(v.kind));
+    emit(col, text);
   }
   return out;
 }

@@ -22,6 +22,9 @@ std::string DescribeEffect(const Step& step) {
       return step.ok ? absl::StrCat(step.value, " -> ", step.arg)
                      : absl::StrCat("failed, saw ", step.value);
     case OpKind::kTryLock:
+    case OpKind::kSpinTryLock:
+    case OpKind::kDownReadTry:
+    case OpKind::kDownWriteTry:
       return step.ok ? "taken" : "busy";
     default:
       return "";
@@ -34,7 +37,7 @@ std::string TextReport(const ReportHeader& header, const Violation& v) {
   absl::StrAppend(&out, "mmcheck: ", KindName(v.kind), " in ", header.scenario, "\n\n");
   absl::StrAppend(&out, v.message, "\n\n");
   absl::StrAppend(&out, "scenario:    ", header.scenario, " (expect ", header.expect, ")\n");
-  absl::StrAppend(&out, "strategy:    ", header.strategy, ", execution ", v.execution, "\n");
+  absl::StrAppend(&out, "strategy:    ", v.found_by, ", execution ", v.execution, "\n");
   const std::string who =
       v.thread >= 0 && v.thread < static_cast<int>(trace.thread_names.size())
           ? absl::StrCat("thread ", v.thread, " '", trace.thread_names[v.thread], "'")

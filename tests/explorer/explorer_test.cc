@@ -95,7 +95,7 @@ TEST(ExplorerTest, LostUpdateIsAnAssertionAndItsTokenReplays) {
   EXPECT_EQ(v.trace.steps[1].op, OpKind::kLoad);
   EXPECT_NE(v.trace.steps[0].thread, v.trace.steps[1].thread);
 
-  ReplayStrategy replay(*DecodeToken("t", v.schedule));
+  ReplayStrategy replay(*DecodeToken("t", v.schedule), TokenProvenance(v.schedule));
   const ExploreResult again = ExploreBody(TwoIncrements, replay);
   ASSERT_TRUE(again.status.ok()) << again.status;
   ASSERT_EQ(again.violations.size(), 1u);

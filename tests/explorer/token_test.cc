@@ -24,6 +24,19 @@ TEST(TokenTest, IsCompactAndVersioned) {
   EXPECT_EQ(token.find_first_of(" \t\n"), std::string::npos);
 }
 
+TEST(TokenTest, CarriesWhereItWasFound) {
+  const std::string token = EncodeToken("s", {0, 1}, Provenance{"dpor", 12});
+  EXPECT_EQ(token.substr(12), "0.1:dpor.12");
+  ASSERT_TRUE(DecodeToken("s", token).ok());
+  EXPECT_EQ(*DecodeToken("s", token), (std::vector<int>{0, 1}));
+  EXPECT_EQ(TokenProvenance(token).strategy, "dpor");
+  EXPECT_EQ(TokenProvenance(token).execution, 12);
+  EXPECT_EQ(TokenProvenance(EncodeToken("s", {0})).strategy, "");
+  for (const char* origin : {":dpor", ":dpor.", ":dpor.0", ":.3", ":DPOR.3", ":dpor.x", ":a.1:b"}) {
+    EXPECT_FALSE(DecodeToken("s", EncodeToken("s", {0}) + origin).ok()) << origin;
+  }
+}
+
 TEST(TokenTest, RejectsTokensForAnotherScenario) {
   const std::string token = EncodeToken("demo/counter", {0, 1});
   absl::StatusOr<std::vector<int>> decoded = DecodeToken("demo/lock-order", token);

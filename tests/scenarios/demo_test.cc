@@ -45,7 +45,7 @@ TEST_P(DemoTest, MeetsItsExpectationAndReplays) {
   ASSERT_NE(v, nullptr) << GetParam();
   absl::StatusOr<std::vector<int>> schedule = DecodeToken(s->name, v->schedule);
   ASSERT_TRUE(schedule.ok());
-  ReplayStrategy replay(*schedule);
+  ReplayStrategy replay(*schedule, TokenProvenance(v->schedule));
   const ExploreResult again = ExploreInstance(*s, replay);
   ASSERT_TRUE(again.status.ok()) << again.status;
   const Violation* w = again.Find(*kind);

@@ -149,7 +149,8 @@ TEST(GraphTest, TwoReplaysOfATokenWriteIdenticalFiles) {
   const Found f = Explore("vma/anon-prepare-vs-mprotect@blocking-mmap-lock", dpor);
   std::vector<std::vector<std::string>> outputs;
   for (int run = 0; run < 2; ++run) {
-    ReplayStrategy replay(*DecodeToken(f.name, f.violation.schedule));
+    ReplayStrategy replay(*DecodeToken(f.name, f.violation.schedule),
+                          TokenProvenance(f.violation.schedule));
     const Found again = Explore(f.name, replay);
     const ReportHeader header{f.name, f.expect, "replay"};
     const std::string base = ::testing::TempDir() + "/replay" + std::to_string(run);
