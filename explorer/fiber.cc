@@ -72,22 +72,25 @@ Fiber::Fiber(StackPool& pool, Entry entry, void* arg) : entry_(entry), arg_(arg)
   stack_size_ = pool.stack_size();
 }
 
+namespace {
+
+// Thrown from Suspend() into a fiber being destroyed, caught at its entry: the stack unwinds
+// through the thread's destructors by the ordinary path, switch annotations and all (Boost's own
+// forced unwind would leave the sanitizer's switch unfinished on the fiber side).
+struct FiberUnwind {};
+
+}  // namespace
+
 Fiber::~Fiber() {
-  // An unfinished fiber is unwound by Boost.Context's destructor. A fiber that never started
-  // has nothing to unwind, but Boost would still run the unwinder on its fresh stack, so start it
-  // first with entry_ cleared: Start() then returns at once.
-  if (context_ && !started_) {
-    entry_ = nullptr;
+  if (context_ && !finished_) {
+    if (started_) {
+      unwinding_ = true;  // the resumed Suspend() throws FiberUnwind
+    } else {
+      entry_ = nullptr;  // never ran: Start() returns at once
+    }
     Resume();
   }
-#ifdef MMCHECK_ASAN
-  if (context_) {
-    // The forced unwind runs on the fiber's stack and comes back here.
-    __sanitizer_start_switch_fiber(&fake_stack_, stack_bottom_, stack_size_);
-    context_ = boost::context::fiber();
-    __sanitizer_finish_switch_fiber(fake_stack_, nullptr, nullptr);
-  }
-#endif
+  MMCHECK_CHECK(!context_);
 }
 
 boost::context::fiber Fiber::Start(boost::context::fiber&& caller) {
@@ -95,7 +98,13 @@ boost::context::fiber Fiber::Start(boost::context::fiber&& caller) {
 #ifdef MMCHECK_ASAN
   __sanitizer_finish_switch_fiber(nullptr, &caller_bottom_, &caller_size_);
 #endif
-  if (entry_ != nullptr) entry_(arg_);
+  if (entry_ != nullptr) {
+    try {
+      entry_(arg_);
+    } catch (const FiberUnwind&) {
+      // destroyed while suspended: the stack is unwound
+    }
+  }
   finished_ = true;
 #ifdef MMCHECK_ASAN
   __sanitizer_start_switch_fiber(nullptr, caller_bottom_, caller_size_);
@@ -107,22 +116,23 @@ void Fiber::Resume() {
   MMCHECK_CHECK(context_ && !finished_);
   started_ = true;
 #ifdef MMCHECK_ASAN
-  __sanitizer_start_switch_fiber(&fake_stack_, stack_bottom_, stack_size_);
+  __sanitizer_start_switch_fiber(&caller_fake_stack_, stack_bottom_, stack_size_);
 #endif
   context_ = std::move(context_).resume();
 #ifdef MMCHECK_ASAN
-  __sanitizer_finish_switch_fiber(fake_stack_, nullptr, nullptr);
+  __sanitizer_finish_switch_fiber(caller_fake_stack_, nullptr, nullptr);
 #endif
 }
 
 void Fiber::Suspend() {
 #ifdef MMCHECK_ASAN
-  __sanitizer_start_switch_fiber(&fake_stack_, caller_bottom_, caller_size_);
+  __sanitizer_start_switch_fiber(&fiber_fake_stack_, caller_bottom_, caller_size_);
 #endif
   caller_ = std::move(caller_).resume();
 #ifdef MMCHECK_ASAN
-  __sanitizer_finish_switch_fiber(fake_stack_, &caller_bottom_, &caller_size_);
+  __sanitizer_finish_switch_fiber(fiber_fake_stack_, &caller_bottom_, &caller_size_);
 #endif
+  if (unwinding_) throw FiberUnwind{};
 }
 
 }  // namespace mmcheck

@@ -3,7 +3,7 @@
 // The scheduler is the only code that resumes a fiber, and a fiber only ever suspends back to
 // whoever resumed it. Stacks come from a StackPool and go back to it when the fiber is destroyed,
 // so steady-state exploration maps no memory. Destroying a fiber that has not finished unwinds its
-// stack (Boost.Context throws its forced_unwind inside the fiber), so the destructors of the
+// stack: its Suspend() throws an exception caught at the fiber's entry, so the destructors of the
 // thread's locals run; code on a fiber must never swallow that exception with catch (...).
 #ifndef MMCHECK_EXPLORER_FIBER_H_
 #define MMCHECK_EXPLORER_FIBER_H_
@@ -64,10 +64,13 @@ class Fiber {
   boost::context::fiber caller_;   // whoever resumed it, while it runs
   bool started_ = false;
   bool finished_ = false;
+  bool unwinding_ = false;
   void* stack_bottom_ = nullptr;  // for the sanitizer annotations
   size_t stack_size_ = 0;
 #ifdef MMCHECK_ASAN
-  void* fake_stack_ = nullptr;
+  // ASan's fake stacks, one per side of the switch: saved when leaving, handed back on return.
+  void* caller_fake_stack_ = nullptr;
+  void* fiber_fake_stack_ = nullptr;
   const void* caller_bottom_ = nullptr;
   size_t caller_size_ = 0;
 #endif

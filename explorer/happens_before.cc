@@ -32,10 +32,11 @@ void HappensBefore::AddThread(int thread, int parent) {
 
 void HappensBefore::OnStep(const Step& step) {
   const int t = step.thread;
+  // A spawn may grow threads_: take the reference to this thread's clock after it.
+  if (step.op == OpKind::kSpawn) AddThread(step.object, t);
   Clock& clock = threads_[static_cast<size_t>(t)];
   switch (step.op) {
     case OpKind::kSpawn:
-      AddThread(step.object, t);
       break;
     case OpKind::kJoin:
       Join(clock, threads_[static_cast<size_t>(step.object)]);
