@@ -110,8 +110,25 @@ Graph Build(const ReportHeader& header, const Violation& v) {
     headers.push_back(lane_head);
   }
 
-  // Locks each thread holds, replayed from the steps, for the failing step's label.
+  // The locks each thread holds when the violation is found, replayed from the steps: shown on
+  // each thread's last step up to the failing one.
   std::vector<std::vector<int>> held(t.thread_names.size());
+  std::vector<int> last_before_failure(t.thread_names.size(), -1);
+  for (size_t i = 0; i < t.steps.size() && static_cast<int>(i) < v.step; ++i) {
+    const Step& s = t.steps[i];
+    last_before_failure[static_cast<size_t>(s.thread)] = static_cast<int>(i);
+    const Access a = AccessOf(s);
+    std::vector<int>& mine = held[static_cast<size_t>(s.thread)];
+    if (a.acquires && s.object >= 0 && static_cast<int>(i + 1) != v.step) mine.push_back(s.object);
+    if (a.releases && s.object >= 0) {
+      for (size_t h = mine.size(); h-- > 0;) {
+        if (mine[h] == s.object) {
+          mine.erase(mine.begin() + static_cast<long>(h));
+          break;
+        }
+      }
+    }
+  }
   std::vector<Agnode_t*> nodes;
   for (size_t i = 0; i < t.steps.size(); ++i) {
     const Step& s = t.steps[i];
@@ -120,8 +137,9 @@ Graph Build(const ReportHeader& header, const Violation& v) {
     const std::string effect = DescribeEffect(s);
     if (!effect.empty()) absl::StrAppend(&label, " ", effect);
     absl::StrAppend(&label, "\\n", s.file, ":", s.line);
-    std::vector<int>& mine = held[static_cast<size_t>(s.thread)];
-    if (failing && !mine.empty()) {
+    const std::vector<int>& mine = held[static_cast<size_t>(s.thread)];
+    if (last_before_failure[static_cast<size_t>(s.thread)] == static_cast<int>(i) &&
+        !mine.empty()) {
       std::vector<std::string> names;
       for (int o : mine) names.push_back(t.ObjectName(o));
       absl::StrAppend(&label, "\\nholds: ", absl::StrJoin(names, ", "));
@@ -137,16 +155,6 @@ Graph Build(const ReportHeader& header, const Violation& v) {
       Set(n, "color", "red");
     }
     nodes.push_back(n);
-    const Access a = AccessOf(s);
-    if (a.acquires && s.object >= 0) mine.push_back(s.object);
-    if (a.releases && s.object >= 0) {
-      for (size_t h = mine.size(); h-- > 0;) {
-        if (mine[h] == s.object) {
-          mine.erase(mine.begin() + static_cast<long>(h));
-          break;
-        }
-      }
-    }
   }
 
   // Global order, invisibly: each step below the one before it.
