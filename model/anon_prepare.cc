@@ -33,8 +33,16 @@ static vm_fault_t __vmf_anon_prepare(Vma* vma, unsigned int flags) {
 
 // mm/internal.h vmf_anon_prepare, v6.10+: the callee drops the VMA lock on VM_FAULT_RETRY.
 vm_fault_t vmf_anon_prepare(Vma* vma, unsigned int flags) {
-  const vm_fault_t ret = __vmf_anon_prepare(vma, flags);
-  if (ret & VM_FAULT_RETRY) vma_end_read(vma);
+  const MmStruct* mm = vma->vm_mm;  // saved first: the VMA is not to be touched once unlocked
+  vm_fault_t ret = __vmf_anon_prepare(vma, flags);
+  if (ret & VM_FAULT_RETRY) {
+    vma_end_read(vma);
+    // Seed 002 v2 (lore 20230609005158.2421285-*): a callee that dropped the VMA lock says so
+    // with VM_FAULT_VMA_UNLOCKED, and the arch handler then skips its vma_end_read.
+    if (mm->knobs.fault_protocol == FaultProtocol::kV2 && mm->knobs.v2_callee_sets_vma_unlocked) {
+      ret |= VM_FAULT_VMA_UNLOCKED;
+    }
+  }
   return ret;
 }
 

@@ -23,6 +23,8 @@ struct Knobs {
   bool vma_end_read_rcu_bracket = true;
   // __vmf_anon_prepare() only trylocks mmap_lock under the VMA lock (S19's twin blocks).
   bool anon_prepare_trylocks_mmap = true;
+  // Under kV2, a callee that drops the VMA lock reports VM_FAULT_VMA_UNLOCKED (a twin forgets).
+  bool v2_callee_sets_vma_unlocked = true;
 };
 
 }  // namespace mmcheck::model

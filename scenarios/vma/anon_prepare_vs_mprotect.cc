@@ -9,6 +9,10 @@
 // Twin: __vmf_anon_prepare takes mmap_lock with a blocking mmap_read_lock under the VMA lock:
 // the fault waits for mprotect's write lock while mprotect waits in vma_start_write for the
 // fault's VMA read lock (I-DEAD-1, I-VMA-6).
+// Protocols (the retry path drops the VMA lock in the callee): ~v2 passes when the callee
+// reports VM_FAULT_VMA_UNLOCKED, and its twin @no-unlocked-flag forgets to; @v6.4-arch is the
+// v6.4 arch handler, which always calls vma_end_read, on this callee. Both twins release the VMA
+// lock twice: lock-misuse (I-VMA-2, I-VMA-3).
 #include "explorer/scenario.h"
 #include "model/fault.h"
 #include "model/mprotect.h"
@@ -34,6 +38,33 @@ MMCHECK_SCENARIO("vma/anon-prepare-vs-mprotect", Expect::Pass(),
                   .spec = "S19",
                   .protocol = "v6.6"}) {
   AnonPrepareVsMprotect(Knobs{});
+}
+
+MMCHECK_SCENARIO("vma/anon-prepare-vs-mprotect@v6.4-arch",
+                 Expect::Violation(ViolationKind::kLockMisuse),
+                 {.question = "Does the v6.4 arch handler release the VMA lock a callee already "
+                              "dropped?",
+                  .spec = "S19",
+                  .protocol = "v6.4"}) {
+  AnonPrepareVsMprotect(Knobs{.fault_protocol = model::FaultProtocol::kV6_4});
+}
+
+MMCHECK_SCENARIO("vma/anon-prepare-vs-mprotect~v2", Expect::Pass(),
+                 {.question = "Under seed 002 v2, does VM_FAULT_VMA_UNLOCKED keep the retry "
+                              "path balanced?",
+                  .spec = "S19",
+                  .protocol = "v2"}) {
+  AnonPrepareVsMprotect(Knobs{.fault_protocol = model::FaultProtocol::kV2});
+}
+
+MMCHECK_SCENARIO("vma/anon-prepare-vs-mprotect~v2@no-unlocked-flag",
+                 Expect::Violation(ViolationKind::kLockMisuse),
+                 {.question = "Under v2, does a callee that forgets VM_FAULT_VMA_UNLOCKED get its "
+                              "lock released twice?",
+                  .spec = "S19",
+                  .protocol = "v2"}) {
+  AnonPrepareVsMprotect(
+      Knobs{.fault_protocol = model::FaultProtocol::kV2, .v2_callee_sets_vma_unlocked = false});
 }
 
 MMCHECK_SCENARIO("vma/anon-prepare-vs-mprotect@blocking-mmap-lock",

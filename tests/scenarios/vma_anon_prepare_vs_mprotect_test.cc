@@ -68,5 +68,48 @@ TEST(AnonPrepareVsMprotectTest, ABlockingMmapLockUnderTheVmaLockDeadlocks) {
             nullptr);
 }
 
+TEST(AnonPrepareVsMprotectTest, TheV2ProtocolPassesWithItsFlag) {
+  DporStrategy dpor;
+  const ExploreResult r = ExploreScenario("vma/anon-prepare-vs-mprotect~v2", dpor);
+  EXPECT_TRUE(r.complete);
+  EXPECT_TRUE(r.violations.empty()) << r.violations[0].message;
+  EXPECT_EQ(r.executions, 30u);
+}
+
+// The v6.4 arch handler on a callee that drops the lock itself, and a v2 callee that drops it
+// without saying so: the retry path releases the VMA lock twice.
+class DoubleEndReadTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(DoubleEndReadTest, TheArchReleasesWhatTheCalleeReleased) {
+  DporStrategy dpor;
+  const ExploreResult r = ExploreScenario(GetParam(), dpor);
+  const Violation* v = r.Find(ViolationKind::kLockMisuse);
+  ASSERT_NE(v, nullptr);
+  EXPECT_NE(v->message.find("'fault' calls up_read(vm_lock) without holding it for read"),
+            std::string::npos)
+      << v->message;
+  // Key steps in order: mprotect queues for mmap_lock (a queued writer is enough: with writer
+  // preference the fault's trylock of it fails, as rwsem_read_trylock does with waiters); the
+  // callee (vmf_anon_prepare) releases the VMA lock; the arch handler releases it again.
+  const int taken = testing::FindStep(*v, 0, "mprotect", OpKind::kDownWriteStart, "mmap_lock");
+  const int busy = testing::FindStep(*v, taken, "fault", OpKind::kDownReadTry, "mmap_lock");
+  const int first = testing::FindStep(*v, busy, "fault", OpKind::kUpRead, "vm_lock");
+  const int second = testing::FindStep(*v, first + 1, "fault", OpKind::kUpRead, "vm_lock");
+  ASSERT_GE(taken, 0);
+  ASSERT_GT(busy, taken);
+  EXPECT_FALSE(v->trace.steps[static_cast<size_t>(busy)].ok);
+  ASSERT_GT(first, busy);
+  EXPECT_EQ(std::string(v->trace.steps[static_cast<size_t>(first)].function), "vma_end_read");
+  ASSERT_GT(second, first);
+  EXPECT_EQ(second + 1, v->step);
+  // A race: mprotect must take mmap_lock while the fault holds the VMA lock.
+  DfsStrategy unpreempted(0);
+  EXPECT_EQ(ExploreScenario(GetParam(), unpreempted).Find(ViolationKind::kLockMisuse), nullptr);
+}
+
+INSTANTIATE_TEST_SUITE_P(Protocols, DoubleEndReadTest,
+                         ::testing::Values("vma/anon-prepare-vs-mprotect@v6.4-arch",
+                                           "vma/anon-prepare-vs-mprotect~v2@no-unlocked-flag"));
+
 }  // namespace
 }  // namespace mmcheck
