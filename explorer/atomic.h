@@ -92,6 +92,9 @@ class Atomic {
     return old;
   }
 
+  // The value without a step: for invariants and model oracles, never for the code being modeled.
+  const T& peek() const { return value_; }
+
   int id() const { return id_; }
 
  private:

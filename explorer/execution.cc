@@ -128,7 +128,7 @@ void Execution::Fail(ViolationKind kind, std::string message, const char* file, 
 }
 
 void Execution::RecordViolation(ViolationKind kind, std::string message, const char* file, int line,
-                                int thread) {
+                                int thread, bool as_finding) {
   Violation v;
   v.kind = kind;
   v.message = std::move(message);
@@ -136,12 +136,12 @@ void Execution::RecordViolation(ViolationKind kind, std::string message, const c
   v.thread = thread >= 0 ? thread : running_;
   v.step = steps();
   v.picks = static_cast<int>(picks_.size());
-  if (!violation_) {
+  if (!violation_ && !as_finding) {
     violation_ = std::move(v);
     return;
   }
   // The execution goes on after a thread's violation; later ones of other kinds are kept too.
-  if (violation_->kind == v.kind) return;
+  if (violation_ && violation_->kind == v.kind) return;
   for (const Violation& f : findings_) {
     if (f.kind == v.kind) return;
   }

@@ -111,7 +111,8 @@ class Execution {
   // Registers plain shared data (Shared<T>) and turns on happens-before tracking.
   int RegisterShared(const char* name, int index, bool lifetime = false);
   // Checks a plain access by the current thread against happens-before; a conflicting access
-  // of another thread that is not ordered with it is a data-race violation (Fail()). Outside a
+  // of another thread that is not ordered with it is a data-race violation (a finding: the thread
+  // goes on). Outside a
   // thread (setup, invariants, end-of-run checks) accesses are not checked.
   // `what` describes the access for reports ("reads vma->vm_flags"); a Lifetime's conflicts are
   // use-after-free violations instead of data races.
@@ -205,9 +206,10 @@ class Execution {
   void AfterStep(int t, int index);
   void CheckThreadExit(Thread& thread);
   void CheckInvariants();
-  // `thread` defaults to the running thread.
+  // `thread` defaults to the running thread. A finding (as_finding) does not end the execution's
+  // search for other violations: invariants stay checked after it.
   void RecordViolation(ViolationKind kind, std::string message, const char* file, int line,
-                       int thread = -1);
+                       int thread = -1, bool as_finding = false);
   void Teardown();
 
   // The last plain write and the plain reads since, of one Shared object.
@@ -223,7 +225,7 @@ class Execution {
     std::vector<PlainAccessRecord> reads;
     bool lifetime = false;
   };
-  [[noreturn]] void ReportRace(int object, const PlainAccessRecord& first, bool first_writes,
+  void ReportRace(int object, const PlainAccessRecord& first, bool first_writes,
                                bool second_writes, absl::string_view what, const char* file,
                                int line);
 

@@ -87,13 +87,17 @@ void Execution::ReportRace(int object, const PlainAccessRecord& first, bool firs
                             "the free"),
          file, line);
   }
-  Fail(ViolationKind::kDataRace,
-       absl::StrCat("data race on ", ObjectName(object), ": thread '", threads_[first.thread]->name,
+  // A data race does not end the thread: the model's plain accesses are sequentially consistent,
+  // so the run goes on to show what the race leads to (a writable PTE in a read-only VMA, say),
+  // and a scenario that declares that consequence still finds it.
+  RecordViolation(
+      ViolationKind::kDataRace,
+      absl::StrCat("data race on ", ObjectName(object), ": thread '", threads_[first.thread]->name,
                     "' ", first_writes ? "wrote" : "read", " it at ", first.file, ":", first.line,
                     " and thread '", threads_[running_]->name, "' ",
                     second_writes ? "writes" : "reads",
                     " it with nothing ordering the two (no common lock, no release/acquire)"),
-       file, line);
+      file, line, -1, /*as_finding=*/true);
 }
 
 void Execution::CheckLockOrder(OpKind op, int object, const char* file, int line) {

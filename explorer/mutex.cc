@@ -9,6 +9,11 @@ namespace mmcheck {
 LockBase::LockBase(const char* kind, const char* name, int index)
     : id_(Execution::Get().RegisterObject(kind, name, index)) {}
 
+bool LockBase::held_by_current() const {
+  const Execution& e = Execution::Get();
+  return e.InThread() && e.sync().owner(id_) == e.current_thread();
+}
+
 void LockBase::Lock(const Ops& ops, const char* file, int line, const char* function) {
   Execution& e = Execution::Get();
   if (ops.lock == OpKind::kLock) {

@@ -18,6 +18,8 @@ class LockBase {
   LockBase(LockBase&&) = default;
   LockBase& operator=(LockBase&&) = delete;
   int id() const { return id_; }
+  // Whether the calling thread holds it (spin_is_locked by the owner; lockdep_assert_held).
+  bool held_by_current() const;
 
  protected:
   struct Ops {

@@ -1,5 +1,6 @@
 // The mmcheck command as scripts use it: exit codes, one-line errors, the JSON contract.
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -20,7 +21,9 @@ struct Result {
 };
 
 Result Mmcheck(const std::string& args) {
-  const std::string err_file = ::testing::TempDir() + "/mmcheck_stderr";
+  // ctest runs the cases of this file as parallel processes: one stderr file per process.
+  const std::string err_file =
+      ::testing::TempDir() + "/mmcheck_stderr." + std::to_string(getpid());
   const std::string command = std::string(MMCHECK_BINARY) + " " + args + " 2>" + err_file;
   FILE* pipe = popen(command.c_str(), "r");
   std::string out;
