@@ -15,9 +15,13 @@
 
 namespace mmcheck {
 
+// A value type may say how it appears in traces: `int64_t TraceValue() const` encodes it, and
+// `static std::string FormatTrace(int64_t)` reads the encoding back for reports.
 template <typename T>
 int64_t TraceValue(const T& value) {
-  if constexpr (std::is_integral_v<T> || std::is_enum_v<T>) {
+  if constexpr (requires { value.TraceValue(); }) {
+    return value.TraceValue();
+  } else if constexpr (std::is_integral_v<T> || std::is_enum_v<T>) {
     return static_cast<int64_t>(value);
   } else if constexpr (std::is_pointer_v<T>) {
     return value == nullptr ? 0 : 1;  // addresses are not deterministic
@@ -33,7 +37,7 @@ class Atomic {
  public:
   // Must be created inside an execution (scenario body or thread). `name` must outlive it.
   explicit Atomic(T initial = T{}, const char* name = "atomic", int index = -1)
-      : value_(initial), id_(Execution::Get().RegisterObject("atomic", name, index)) {}
+      : value_(initial), id_(Execution::Get().RegisterObject("atomic", name, index, Format())) {}
   Atomic(Atomic&&) = default;
   Atomic& operator=(Atomic&&) = delete;
 
@@ -98,6 +102,14 @@ class Atomic {
   int id() const { return id_; }
 
  private:
+  static constexpr auto Format() -> std::string (*)(int64_t) {
+    if constexpr (requires { T::FormatTrace(int64_t{0}); }) {
+      return &T::FormatTrace;
+    } else {
+      return nullptr;
+    }
+  }
+
   T value_;
   int id_;
 };

@@ -17,13 +17,14 @@ Execution::Execution(StackPool& stacks, ExecutionLimits limits)
 
 Execution::~Execution() { Teardown(); }
 
-int Execution::RegisterObject(const char* kind, const char* name, int index) {
+int Execution::RegisterObject(const char* kind, const char* name, int index,
+                              std::string (*format)(int64_t)) {
   const size_t creator = static_cast<size_t>(running_ + 1);
   if (objects_by_creator_.size() <= creator) objects_by_creator_.resize(creator + 1, 0);
   const int seq = objects_by_creator_[creator]++;
   MMCHECK_CHECK(seq < (1 << 20));
   trace_.objects.push_back(
-      ObjectInfo{kind, name, index, static_cast<int32_t>(creator << 20) | seq});
+      ObjectInfo{kind, name, index, static_cast<int32_t>(creator << 20) | seq, format});
   sync_.AddObject();
   last_write_.push_back(-1);
   return static_cast<int>(trace_.objects.size()) - 1;

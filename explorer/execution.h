@@ -107,7 +107,8 @@ class Execution {
 
   // --- primitive API --------------------------------------------------------------------------
   // Ids are dense, in creation order, reset for every execution.
-  int RegisterObject(const char* kind, const char* name, int index);
+  int RegisterObject(const char* kind, const char* name, int index,
+                     std::string (*format)(int64_t) = nullptr);
   // Registers plain shared data (Shared<T>) and turns on happens-before tracking.
   int RegisterShared(const char* name, int index, bool lifetime = false);
   // Checks a plain access by the current thread against happens-before; a conflicting access

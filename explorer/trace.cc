@@ -106,6 +106,14 @@ std::optional<int64_t> ValueAfter(const Step& step) {
   }
 }
 
+std::string Trace::Value(const Step& step, int64_t value) const {
+  if (step.object >= 0 && static_cast<size_t>(step.object) < objects.size() &&
+      objects[static_cast<size_t>(step.object)].format != nullptr) {
+    return objects[static_cast<size_t>(step.object)].format(value);
+  }
+  return absl::StrCat(value);
+}
+
 std::string Trace::ObjectName(int object) const {
   if (object < 0 || object >= static_cast<int>(objects.size())) return "";
   const ObjectInfo& info = objects[object];

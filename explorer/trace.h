@@ -57,6 +57,9 @@ struct ObjectInfo {
   // objects. The key (creating thread, its n-th object) does not: strategies that compare steps
   // of different executions use it.
   int32_t key;
+  // How the object's values read in reports (a page-table entry: "leaf(pfn 1, write)"), or
+  // nullptr for plain numbers.
+  std::string (*format)(int64_t value) = nullptr;
 };
 
 inline Access AccessOf(const Step& step) { return AccessOf(step.op, step.ok); }
@@ -77,6 +80,8 @@ struct Trace {
   // "x", "a[3]", or "thread 2" for spawn/join steps.
   std::string ObjectName(const Step& step) const;
   std::string ObjectName(int object) const;
+  // A value `step` read or wrote, as its object's formatter has it.
+  std::string Value(const Step& step, int64_t value) const;
 };
 
 // Steps at which a thread that could have continued was switched away from.

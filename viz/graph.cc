@@ -134,7 +134,7 @@ Graph Build(const ReportHeader& header, const Violation& v) {
     const Step& s = t.steps[i];
     const bool failing = static_cast<int>(i + 1) == v.step;
     std::string label = absl::StrCat(i + 1, ": ", OpName(s.op), " ", t.ObjectName(s));
-    const std::string effect = DescribeEffect(s);
+    const std::string effect = DescribeEffect(t, s);
     if (!effect.empty()) absl::StrAppend(&label, " ", effect);
     absl::StrAppend(&label, "\\n", s.file, ":", s.line);
     const std::vector<int>& mine = held[static_cast<size_t>(s.thread)];

@@ -72,7 +72,7 @@ std::string RaceDiagram(const ReportHeader& header, const Violation& v) {
     current = function;
     std::string text =
         absl::StrCat(function.empty() ? "" : "  ", OpName(s.op), "(", t.ObjectName(s), ")");
-    const std::string effect = DescribeEffect(s);
+    const std::string effect = DescribeEffect(t, s);
     if (!effect.empty()) absl::StrAppend(&text, " ", effect);
     if (static_cast<int>(i + 1) == v.step) absl::StrAppend(&text, " <== ", KindName(v.kind));
     emit(col, text);

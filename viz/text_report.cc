@@ -8,19 +8,20 @@
 
 namespace mmcheck {
 
-std::string DescribeEffect(const Step& step) {
+std::string DescribeEffect(const Trace& trace, const Step& step) {
+  auto v = [&](int64_t x) { return trace.Value(step, x); };
   switch (step.op) {
     case OpKind::kLoad:
-      return absl::StrCat("-> ", step.value);
+      return absl::StrCat("-> ", v(step.value));
     case OpKind::kStore:
-      return absl::StrCat("= ", step.value);
+      return absl::StrCat("= ", v(step.value));
     case OpKind::kExchange:
-      return absl::StrCat(step.value, " -> ", step.arg);
+      return absl::StrCat(v(step.value), " -> ", v(step.arg));
     case OpKind::kFetchAdd:
       return absl::StrCat(step.value, " + ", step.arg);
     case OpKind::kCompareExchange:
-      return step.ok ? absl::StrCat(step.value, " -> ", step.arg)
-                     : absl::StrCat("failed, saw ", step.value);
+      return step.ok ? absl::StrCat(v(step.value), " -> ", v(step.arg))
+                     : absl::StrCat("failed, saw ", v(step.value));
     case OpKind::kTryLock:
     case OpKind::kSpinTryLock:
     case OpKind::kDownReadTry:
@@ -61,7 +62,7 @@ std::string TextReport(const ReportHeader& header, const Violation& v) {
     const std::string& thread = trace.thread_names[s.thread];
     return absl::StrFormat("%5d  %-*s  %-16s %-12s %-14s %s:%d%s\n", i + 1,
                            static_cast<int>(name_width), thread, OpName(s.op), trace.ObjectName(s),
-                           DescribeEffect(s), s.file, s.line,
+                           DescribeEffect(trace, s), s.file, s.line,
                            static_cast<int>(i + 1) == v.step ? "   <==" : "");
   };
   absl::StrAppend(&out, "Interleaving:\n");

@@ -21,7 +21,7 @@ struct ReportHeader {
 };
 
 // What a step did to its object, e.g. "-> 0", "= 1", "0 -> 1", "failed, saw 3", "busy".
-std::string DescribeEffect(const Step& step);
+std::string DescribeEffect(const Trace& trace, const Step& step);
 
 std::string TextReport(const ReportHeader& header, const Violation& violation);
 
