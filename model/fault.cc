@@ -2,28 +2,12 @@
 #include "model/fault.h"
 
 #include "absl/strings/str_cat.h"
-#include "model/anon_prepare.h"
 #include "model/memory.h"
 #include "model/mmap_lock.h"
 #include "model/vma_lock.h"
 
 namespace mmcheck::model {
 namespace {
-
-// handle_mm_fault() (mm/memory.c, v6.12) as far as the model goes today: sanitize_fault_flags()
-// reads vma->vm_flags; an anonymous write fault (do_anonymous_page) first prepares the anon_vma
-// (vmf_anon_prepare, which may drop the VMA lock and return VM_FAULT_RETRY). Page tables, the
-// folio and the PTE install are not modeled yet: past vmf_anon_prepare the fault counts as
-// handled (0), the lock staying with the caller.
-vm_fault_t handle_mm_fault(Vma* vma, unsigned int flags) {
-  vma->lifetime.Use("reads vma->vm_flags");
-  vma->vm_flags.read();
-  if (flags & FAULT_FLAG_WRITE) {
-    const vm_fault_t ret = vmf_anon_prepare(vma, flags);
-    if (ret) return ret;
-  }
-  return 0;
-}
 
 // Whether the arch handler still has to call vma_end_read() after handle_mm_fault returned
 // `fault` under FAULT_FLAG_VMA_LOCK.
@@ -39,9 +23,22 @@ bool arch_must_end_read(const MmStruct* mm, vm_fault_t fault) {
   return true;
 }
 
+// access_error() (arch/x86/mm/fault.c): a write needs VM_WRITE, any access VM_READ|VM_WRITE.
+bool access_error(unsigned int flags, Vma* vma) {
+  vma_use(vma, "reads vma->vm_flags");
+  const unsigned long vm_flags = vma->vm_flags.read();
+  if (flags & FAULT_FLAG_WRITE) return !(vm_flags & VM_WRITE);
+  return !(vm_flags & (VM_READ | VM_WRITE));
+}
+
 }  // namespace
 
+// arch/x86/mm/fault.c do_user_addr_fault, v6.10 to v6.12 (kernel-model.md 3.1): the VMA-lock
+// block, then lock_mmap:/retry: with lock_mm_and_find_vma (no stack expansion in the model).
+// v6.10's "accelerate pagefault when badaccess": an access_error under the VMA lock ends the fault
+// (bad_area_access_error drops the VMA lock) instead of retrying under mmap_lock.
 vm_fault_t do_user_addr_fault(MmStruct* mm, unsigned long address, unsigned int flags) {
+  flags |= FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE;
   if (flags & FAULT_FLAG_USER) {
     Vma* vma = lock_vma_under_rcu(mm, address);
     if (vma != nullptr) {
@@ -52,23 +49,43 @@ vm_fault_t do_user_addr_fault(MmStruct* mm, unsigned long address, unsigned int 
                              ", which munmap has detached: the fault now works on a VMA being "
                              "torn down"));
       }
-      const vm_fault_t fault = handle_mm_fault(vma, flags | FAULT_FLAG_VMA_LOCK);
+      if (access_error(flags, vma)) {
+        vma_end_read(vma);  // bad_area_access_error(..., NULL, vma) -> __bad_area
+        return VM_FAULT_SIGSEGV;
+      }
+      const vm_fault_t fault = handle_mm_fault(vma, address, flags | FAULT_FLAG_VMA_LOCK);
       if (arch_must_end_read(mm, fault)) vma_end_read(vma);
       if (!(fault & VM_FAULT_RETRY)) return fault;
+      if (fault & VM_FAULT_MAJOR) flags |= FAULT_FLAG_TRIED;  // v6.8+ (46e714c729c8)
     }
   }
-  // lock_mmap: / retry: lock_mm_and_find_vma() (no stack expansion in the model).
-  if (!mmap_read_trylock(mm)) mmap_read_lock(mm);
-  Vma* vma = find_vma(mm, address);
-  if (vma == nullptr) {
-    mmap_read_unlock(mm);
-    return VM_FAULT_SIGSEGV;
+  for (int retries = 0;; ++retries) {
+    // lock_mmap: / retry: lock_mm_and_find_vma().
+    if (!mmap_read_trylock(mm)) mmap_read_lock(mm);  // mmap_read_lock_killable
+    Vma* vma = find_vma(mm, address);
+    if (vma == nullptr) {
+      mmap_read_unlock(mm);  // bad_area_nosemaphore
+      return VM_FAULT_SIGSEGV;
+    }
+    if (access_error(flags, vma)) {
+      mmap_read_unlock(mm);  // bad_area_access_error(..., mm, vma)
+      return VM_FAULT_SIGSEGV;
+    }
+    const vm_fault_t fault = handle_mm_fault(vma, address, flags);
+    if (fault & VM_FAULT_COMPLETED) return fault;  // the lock was released
+    if (!(fault & VM_FAULT_RETRY)) {
+      mmap_read_unlock(mm);
+      return fault;
+    }
+    // The lock was released. I-RETRY-1: a fault needs at most a few retries (VMA path -> mmap
+    // path -> TRIED); more is a retry loop without progress.
+    if (retries + 1 >= kMaxFaultRetries) {
+      Violate(ViolationKind::kLivelock,
+              absl::StrCat("I-RETRY-1: the fault at address ", address, " returned VM_FAULT_RETRY ",
+                           retries + 1, " times under mmap_lock without progress"));
+    }
+    flags |= FAULT_FLAG_TRIED;
   }
-  // One retry is all the model's handlers ever need: without FAULT_FLAG_VMA_LOCK they do not
-  // return VM_FAULT_RETRY (flags |= FAULT_FLAG_TRIED in the kernel).
-  const vm_fault_t fault = handle_mm_fault(vma, flags);
-  mmap_read_unlock(mm);
-  return fault;
 }
 
 }  // namespace mmcheck::model

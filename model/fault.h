@@ -7,18 +7,34 @@
 
 namespace mmcheck::model {
 
+// include/linux/mm_types.h enum vm_fault_reason and enum fault_flag, v6.12 values.
 using vm_fault_t = unsigned int;
+inline constexpr vm_fault_t VM_FAULT_OOM = 0x000001;
+inline constexpr vm_fault_t VM_FAULT_SIGBUS = 0x000002;
+inline constexpr vm_fault_t VM_FAULT_MAJOR = 0x000004;
 inline constexpr vm_fault_t VM_FAULT_SIGSEGV = 0x000040;
+inline constexpr vm_fault_t VM_FAULT_NOPAGE = 0x000100;
 inline constexpr vm_fault_t VM_FAULT_RETRY = 0x000400;
 inline constexpr vm_fault_t VM_FAULT_COMPLETED = 0x004000;
 inline constexpr vm_fault_t VM_FAULT_VMA_UNLOCKED = 0x008000;  // seed 002 v2 only
+inline constexpr vm_fault_t VM_FAULT_ERROR = VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV;
 
-inline constexpr unsigned int FAULT_FLAG_WRITE = 0x01;
-inline constexpr unsigned int FAULT_FLAG_USER = 0x40;
-inline constexpr unsigned int FAULT_FLAG_VMA_LOCK = 0x1000;
+inline constexpr unsigned int FAULT_FLAG_WRITE = 1 << 0;
+inline constexpr unsigned int FAULT_FLAG_ALLOW_RETRY = 1 << 2;
+inline constexpr unsigned int FAULT_FLAG_RETRY_NOWAIT = 1 << 3;
+inline constexpr unsigned int FAULT_FLAG_KILLABLE = 1 << 4;
+inline constexpr unsigned int FAULT_FLAG_TRIED = 1 << 5;
+inline constexpr unsigned int FAULT_FLAG_USER = 1 << 6;
+inline constexpr unsigned int FAULT_FLAG_ORIG_PTE_VALID = 1 << 11;
+inline constexpr unsigned int FAULT_FLAG_VMA_LOCK = 1 << 12;
 
-// A user fault at `address`: the per-VMA-lock path, then the mmap_lock path. Returns 0 when
-// handled, VM_FAULT_SIGSEGV when no VMA maps the address.
+// The arch's retry bound for I-RETRY-1: a fault that returns VM_FAULT_RETRY more often than this
+// without progress is a livelock (VMA path -> mmap path -> TRIED needs at most 3).
+inline constexpr int kMaxFaultRetries = 3;
+
+// A user fault at `address` (FAULT_FLAG_WRITE for a write): the per-VMA-lock path, then the
+// mmap_lock path with its retry loop. Returns the last handle_mm_fault result, or
+// VM_FAULT_SIGSEGV when no VMA maps the address or the access is not allowed (access_error).
 vm_fault_t do_user_addr_fault(MmStruct* mm, unsigned long address, unsigned int flags);
 
 }  // namespace mmcheck::model

@@ -1,6 +1,10 @@
-// lock_vma_under_rcu and find_vma; see memory.h.
+// lock_vma_under_rcu, handle_mm_fault and the zap path; see memory.h.
 #include "model/memory.h"
 
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "model/anon_prepare.h"
 #include "model/vma_lock.h"
 
 namespace mmcheck::model {
@@ -35,5 +39,311 @@ Vma* lock_vma_under_rcu(MmStruct* mm, unsigned long address) {
 }
 
 Vma* find_vma(MmStruct* mm, unsigned long address) { return mm->mm_mt[address].load(); }
+
+namespace {
+
+// struct vm_fault, the part the model uses.
+struct VmFault {
+  Vma* vma;
+  unsigned long address;
+  unsigned int flags;
+  PageTable* pmd = nullptr;  // the PMD table (vmf->pmd points into it)
+  PageTable* pte = nullptr;  // the PTE table while mapped (vmf->pte), else nullptr
+  Entry orig_pte;
+};
+
+unsigned long read_vm_flags(Vma* vma) {
+  vma_use(vma, "reads vma->vm_flags");
+  return vma->vm_flags.read();
+}
+
+// maybe_mkwrite() (include/linux/mm.h): the write bit only if the VMA allows writes.
+Entry maybe_mkwrite(Entry e, Vma* vma) {
+  if (read_vm_flags(vma) & VM_WRITE) e = pte_mkwrite(e);
+  return e;
+}
+
+// vmf_pte_changed() (mm/memory.c v6.12).
+bool vmf_pte_changed(VmFault* vmf) {
+  const Entry now = ptep_get(vmf->pte, vmf->address);
+  if (vmf->flags & FAULT_FLAG_ORIG_PTE_VALID) return !pte_same(now, vmf->orig_pte);
+  return !pte_none(now);
+}
+
+// do_anonymous_page() (mm/memory.c v6.12; kernel-model.md 3.4), order-0 folios, no userfaultfd
+// (the swap/userfault issue adds the userfaultfd_missing() branches).
+vm_fault_t do_anonymous_page(VmFault* vmf) {
+  Vma* vma = vmf->vma;
+  MmStruct* mm = vma->vm_mm;
+  // File mapping without ->vm_ops ?
+  if (read_vm_flags(vma) & VM_SHARED) return VM_FAULT_SIGBUS;
+  if (pte_alloc(mm, vmf->pmd, vmf->address)) return VM_FAULT_OOM;
+  Entry entry;
+  Folio* folio = nullptr;
+  vm_fault_t ret = 0;
+  if (!(vmf->flags & FAULT_FLAG_WRITE)) {
+    // Use the zero-page for reads.
+    vma_use(vma, "reads vma->vm_page_prot");
+    vma->vm_page_prot.read();
+    entry = pte_mkspecial(mk_pte(ZERO_PFN));
+    vmf->pte = pte_offset_map_lock(vmf->pmd, vmf->address);
+    if (vmf->pte == nullptr) return 0;
+    if (vmf_pte_changed(vmf)) goto unlock;  // update_mmu_tlb
+  } else {
+    // Allocate our own private page.
+    ret = vmf_anon_prepare(vma, vmf->flags);
+    if (ret) return ret;
+    folio = mm->mem_map->folio_alloc();  // alloc_anon_folio
+    // __folio_mark_uptodate(): the barrier orders the page's contents before set_pte_at.
+    vma_use(vma, "reads vma->vm_page_prot");
+    vma->vm_page_prot.read();
+    entry = pte_mkyoung(mk_pte(folio->pfn));  // mk_pte(page, vma->vm_page_prot), pte_sw_mkyoung
+    if (read_vm_flags(vma) & VM_WRITE) entry = pte_mkwrite(pte_mkdirty(entry));
+    vmf->pte = pte_offset_map_lock(vmf->pmd, vmf->address);
+    if (vmf->pte == nullptr) {
+      folio_put(folio);  // release:
+      return 0;
+    }
+    if (vmf_pte_changed(vmf)) {
+      pte_unmap_unlock(vmf->pte);  // update_mmu_tlb; release:
+      folio_put(folio);
+      return 0;
+    }
+    folio_add_new_anon_rmap(folio);  // add_mm_counter(MM_ANONPAGES) left out
+  }
+  // setpte:
+  set_entry(vmf->pte, vmf->address, entry);  // set_ptes(); no flush: it was not present
+unlock:
+  pte_unmap_unlock(vmf->pte);
+  return ret;
+}
+
+// wp_page_reuse() (v6.12): the fault's own exclusive anonymous page gets its write bit back,
+// under the PTL that do_wp_page holds.
+vm_fault_t wp_page_reuse(VmFault* vmf) {
+  Entry entry = pte_mkyoung(vmf->orig_pte);
+  entry = maybe_mkwrite(pte_mkdirty(entry), vmf->vma);
+  set_entry(vmf->pte, vmf->address, entry);  // ptep_set_access_flags
+  pte_unmap_unlock(vmf->pte);
+  return 0;
+}
+
+// wp_page_copy() (v6.12): copy the page to a new exclusive folio, then, under the PTL again, if
+// the PTE is still the one the fault saw: clear and flush it, map the copy, drop the old
+// folio's mapping. Called without the PTL, holding a reference on the old folio (knob
+// wp_copy_pins_old_folio = false drops that reference: the copy then reads a page a concurrent
+// zap may have freed).
+vm_fault_t wp_page_copy(VmFault* vmf, Folio* old_folio) {
+  Vma* vma = vmf->vma;
+  MmStruct* mm = vma->vm_mm;
+  const vm_fault_t ret = vmf_anon_prepare(vma, vmf->flags);
+  if (ret) {
+    if (old_folio != nullptr && mm->knobs.wp_copy_pins_old_folio) folio_put(old_folio);
+    return ret;
+  }
+  Folio* new_folio = mm->mem_map->folio_alloc();  // folio_prealloc
+  if (old_folio != nullptr) copy_user_highpage(new_folio, old_folio);  // __wp_page_copy_user
+  // Re-check the pte - we dropped the lock.
+  vmf->pte = pte_offset_map_lock(vmf->pmd, vmf->address);
+  bool page_copied = false;
+  if (vmf->pte != nullptr && pte_same(ptep_get(vmf->pte, vmf->address), vmf->orig_pte)) {
+    vma_use(vma, "reads vma->vm_page_prot");
+    vma->vm_page_prot.read();
+    Entry entry = pte_mkyoung(mk_pte(new_folio->pfn));
+    entry = maybe_mkwrite(pte_mkdirty(entry), vma);
+    // Clear the pte entry and flush it first, before updating the pte with the new entry.
+    ptep_get_and_clear(vmf->pte, vmf->address);  // ptep_clear_flush
+    flush_tlb_range(mm, vmf->address, vmf->address + 1);
+    folio_add_new_anon_rmap(new_folio);
+    set_entry(vmf->pte, vmf->address, entry);
+    if (old_folio != nullptr) folio_remove_rmap_pte(old_folio);
+    page_copied = true;
+    pte_unmap_unlock(vmf->pte);
+  } else if (vmf->pte != nullptr) {
+    pte_unmap_unlock(vmf->pte);  // update_mmu_tlb
+  }
+  // "new_folio = old_folio" once copied: put the reference that is not needed any more, the old
+  // page's mapping reference (copied) or the unused copy (not copied); then the pin.
+  if (page_copied) {
+    if (old_folio != nullptr) folio_put(old_folio);
+  } else {
+    folio_put(new_folio);
+  }
+  if (old_folio != nullptr && mm->knobs.wp_copy_pins_old_folio) folio_put(old_folio);
+  return 0;
+}
+
+// do_wp_page() (v6.12), private anonymous mappings: called with the PTL held. Reuse the page if
+// it is exclusive to this mapping (PageAnonExclusive, or wp_can_reuse_anon_folio: refcount 1 and
+// folio_trylock); otherwise pin it, drop the PTL and copy.
+vm_fault_t do_wp_page(VmFault* vmf) {
+  Vma* vma = vmf->vma;
+  Folio* folio = vma->vm_mm->mem_map->pfn_folio(pte_pfn(vmf->orig_pte));  // vm_normal_page
+  if (vmf->orig_pte.special) folio = nullptr;                             // the zero page
+  if (folio != nullptr && folio->anon.read()) {
+    bool reuse = folio->anon_exclusive.read();
+    if (!reuse && folio_ref_count(folio) == 1 && folio_trylock(folio)) {
+      // wp_can_reuse_anon_folio(): the only reference is the mapping's own.
+      reuse = folio_ref_count(folio) == 1;
+      if (reuse) folio->anon_exclusive.write(true);  // folio_move_anon_rmap + SetPageAnonExclusive
+      folio_unlock(folio);
+    }
+    if (reuse) return wp_page_reuse(vmf);
+  }
+  // Ok, we need to copy. Oh, well..
+  if (folio != nullptr && vma->vm_mm->knobs.wp_copy_pins_old_folio) folio_get(folio);
+  pte_unmap_unlock(vmf->pte);
+  return wp_page_copy(vmf, folio);
+}
+
+// handle_pte_fault() (v6.12).
+vm_fault_t handle_pte_fault(VmFault* vmf) {
+  if (pmd_none(ptep_get(vmf->pmd, vmf->address))) {
+    vmf->pte = nullptr;
+    vmf->flags &= ~FAULT_FLAG_ORIG_PTE_VALID;
+  } else {
+    vmf->pte = pte_offset_map(vmf->pmd, vmf->address);  // pte_offset_map_rw_nolock
+    if (vmf->pte == nullptr) return 0;
+    vmf->orig_pte = ptep_get(vmf->pte, vmf->address);  // ptep_get_lockless
+    vmf->flags |= FAULT_FLAG_ORIG_PTE_VALID;
+    if (pte_none(vmf->orig_pte)) {
+      pte_unmap();
+      vmf->pte = nullptr;
+    }
+  }
+  if (vmf->pte == nullptr) return do_anonymous_page(vmf);  // do_pte_missing, anonymous VMA
+  if (!pte_present(vmf->orig_pte)) {
+    pte_unmap();
+    // do_swap_page() arrives with the swap/userfault issue; until then no scenario has a
+    // non-present PTE.
+    MMCHECK_ASSERT_MSG(false, "do_swap_page is not modeled yet");
+  }
+  PageTable* pte = vmf->pte;
+  pte_lockptr(pte).lock();
+  Entry entry = vmf->orig_pte;
+  if (!pte_same(ptep_get(pte, vmf->address), entry)) {
+    pte_unmap_unlock(pte);  // update_mmu_tlb
+    return 0;
+  }
+  if (vmf->flags & FAULT_FLAG_WRITE) {
+    if (!pte_write(entry)) return do_wp_page(vmf);
+    entry = pte_mkdirty(entry);
+  }
+  entry = pte_mkyoung(entry);
+  if (!(entry == vmf->orig_pte)) set_entry(pte, vmf->address, entry);  // ptep_set_access_flags
+  pte_unmap_unlock(pte);
+  return 0;
+}
+
+// sanitize_fault_flags() (v6.12): a write fault needs VM_MAYWRITE; FAULT_FLAG_RETRY_NOWAIT is not
+// allowed under the VMA lock (__folio_lock_or_retry would return RETRY without dropping it).
+vm_fault_t sanitize_fault_flags(Vma* vma, unsigned int* flags) {
+  if (*flags & FAULT_FLAG_WRITE) {
+    if (!(read_vm_flags(vma) & VM_MAYWRITE)) return VM_FAULT_SIGSEGV;
+  }
+  if ((*flags & FAULT_FLAG_VMA_LOCK) && (*flags & FAULT_FLAG_RETRY_NOWAIT) &&
+      vma->vm_mm->knobs.sanitize_rejects_vma_lock_nowait) {
+    return VM_FAULT_SIGSEGV;  // WARN_ON_ONCE
+  }
+  return 0;
+}
+
+}  // namespace
+
+vm_fault_t handle_mm_fault(Vma* vma, unsigned long address, unsigned int flags) {
+  MmStruct* mm = vma->vm_mm;  // saved: the VMA is not to be touched once the lock is dropped
+  vm_fault_t ret = sanitize_fault_flags(vma, &flags);
+  if (ret) return ret;
+  // __handle_mm_fault(): pgd_offset, p4d_alloc, pud_alloc are folded (mm->pud_table). The PUD
+  // entry is read first (retry_pud: no huge PUD for anonymous memory), then pmd_alloc.
+  VmFault vmf{vma, address, flags, nullptr, nullptr, Entry{}};
+  vma_use(vma, "walks the page tables of");
+  vmf.pmd = pmd_alloc(mm, address);
+  // No PMD-order THP for anonymous memory in the model: straight to the PTE level.
+  ret = handle_pte_fault(&vmf);
+  // From here on the VMA must not be dereferenced: only mm (fault accounting, left out).
+  (void)mm;
+  return ret;
+}
+
+// zap_pte_range() (v6.12): under the PTL, clear each present PTE, note the TLB entry, drop the
+// folio's mapping and hand the folio to the mmu_gather (put after the flush).
+static void zap_pte_range(MmuGather* tlb, Vma* vma, PageTable* pmd, unsigned long addr,
+                          unsigned long end) {
+  PageTable* pte = pte_offset_map_lock(pmd, addr);
+  if (pte == nullptr) return;
+  for (; addr < end; ++addr) {
+    const Entry ptent = ptep_get(pte, addr);
+    if (pte_none(ptent)) continue;
+    if (!pte_present(ptent)) continue;  // swap entries: free_swap_and_cache, with the swap issue
+    Folio* folio = ptent.special ? nullptr : vma->vm_mm->mem_map->pfn_folio(pte_pfn(ptent));
+    ptep_get_and_clear(pte, addr);  // ptep_get_and_clear_full
+    tlb_remove_tlb_entry(tlb, addr);
+    if (folio == nullptr) continue;
+    folio_remove_rmap_pte(folio);
+    tlb_remove_folio(tlb, folio);  // __tlb_remove_folio_pages
+  }
+  pte_unmap_unlock(pte);
+}
+
+// unmap_page_range() -> zap_pud_range -> zap_pmd_range -> zap_pte_range (v6.12): the upper
+// levels are read without locks; none entries are skipped.
+static void unmap_page_range(MmuGather* tlb, Vma* vma, unsigned long addr, unsigned long end) {
+  vma_use(vma, "zaps the page tables of");
+  PageTable* pud = pud_table(vma->vm_mm);
+  while (addr < end) {
+    const unsigned long next = std::min(end, addr - addr % PMD_PAGES + PMD_PAGES);
+    const Entry pudval = ptep_get(pud, addr);
+    if (pud_none(pudval)) {
+      addr = std::min(end, addr - addr % PUD_PAGES + PUD_PAGES);
+      continue;
+    }
+    const Entry pmdval = ptep_get(entry_table(pudval), addr);
+    if (!pmd_none(pmdval)) zap_pte_range(tlb, vma, entry_table(pudval), addr, next);
+    addr = next;
+  }
+}
+
+void zap_page_range_single(Vma* vma, unsigned long start, unsigned long end) {
+  // mmu_notifier_invalidate_range_start/end: markers only, left out.
+  MmuGather tlb = tlb_gather_mmu(vma->vm_mm);
+  unmap_page_range(&tlb, vma, start, end);
+  tlb_finish_mmu(&tlb);
+}
+
+void unmap_vmas(MmuGather* tlb, Vma* vma) { unmap_page_range(tlb, vma, vma->vm_start, vma->vm_end); }
+
+void free_pgtables(MmuGather* tlb, Vma* vma, unsigned long floor, unsigned long ceiling) {
+  // free_pgd_range() -> free_pud_range -> free_pmd_range -> free_pte_range: a table is freed only
+  // if [floor, ceiling) covers all it maps. The entries are cleared without their locks: nothing
+  // can reach these tables any more (the VMA is out of the tree and detached).
+  PageTable* pud = pud_table(vma->vm_mm);
+  for (unsigned long a = vma->vm_start - vma->vm_start % PUD_PAGES; a < vma->vm_end;
+       a += PUD_PAGES) {
+    Atomic<Entry>& pud_slot = pud->slot(a);
+    pud->lifetime.Use("free_pgtables reads an entry of it");
+    const Entry pudval = pud_slot.load();
+    if (pud_none(pudval)) continue;
+    PageTable* pmd = entry_table(pudval);
+    for (unsigned long b = a; b < a + PUD_PAGES; b += PMD_PAGES) {
+      if (b < floor || b + PMD_PAGES > ceiling || b >= vma->vm_end ||
+          b + PMD_PAGES <= vma->vm_start) {
+        continue;
+      }
+      Atomic<Entry>& pmd_slot = pmd->slot(b);
+      pmd->lifetime.Use("free_pgtables reads an entry of it");
+      const Entry pmdval = pmd_slot.load();
+      if (pmd_none(pmdval)) continue;
+      pmd_slot.store(Entry{});  // pmd_clear
+      entry_table(pmdval)->unlinked = true;
+      tlb_remove_table(tlb, entry_table(pmdval));  // pte_free_tlb
+    }
+    if (a >= floor && a + PUD_PAGES <= ceiling) {
+      pud_slot.store(Entry{});  // pud_clear
+      pmd->unlinked = true;
+      tlb_remove_table(tlb, pmd);  // pmd_free_tlb
+    }
+  }
+}
 
 }  // namespace mmcheck::model

@@ -10,6 +10,7 @@ Vma::Vma(MmStruct* mm, unsigned long start, unsigned long end, unsigned long fla
       vm_start(start),
       vm_end(end),
       vm_flags(flags, "vm_flags"),
+      vm_page_prot(vm_get_page_prot(flags), "vm_page_prot"),
       anon_vma(false, "anon_vma"),
       vm_lock("vm_lock"),
       vm_lock_seq(-1, "vm_lock_seq"),
@@ -18,13 +19,41 @@ Vma::Vma(MmStruct* mm, unsigned long start, unsigned long end, unsigned long fla
       name(absl::StrCat("VMA [", start, ", ", end, ")")),
       lifetime(name.c_str()) {}
 
-MmStruct::MmStruct(Knobs k)
+unsigned long vm_get_page_prot(unsigned long vm_flags) {
+  return vm_flags & (VM_READ | VM_WRITE | VM_SHARED);
+}
+
+MmStruct::MmStruct(Knobs k, MemMap* m)
     : knobs(k),
+      mem_map(m != nullptr ? m : Make<MemMap>()),
       mmap_lock("mmap_lock"),
       mm_lock_seq(0, "mm_lock_seq"),
-      page_table_lock("page_table_lock") {
+      page_table_lock("page_table_lock"),
+      pud_table(Make<PageTable>(this, Level::kPud, 0)),
+      tlb(kPages) {
   mm_mt.reserve(kPages);
   for (int p = 0; p < kPages; ++p) mm_mt.emplace_back(nullptr, "mm_mt", p);
+  mem_map->mms.push_back(this);
+}
+
+void MmStruct::map_page(unsigned long address, Folio* folio, bool write) {
+  Entry pud = pud_table->slot(address).peek();
+  if (pud.kind != EntryKind::kTable) {
+    const unsigned long first = address - address % PUD_PAGES;
+    pud = Entry{EntryKind::kTable, false, false, false, false, static_cast<int>(first),
+                Make<PageTable>(this, Level::kPmd, first)};
+    pud_table->slot(address).store(pud);
+  }
+  Entry pmd = pud.table->slot(address).peek();
+  if (pmd.kind != EntryKind::kTable) {
+    const unsigned long first = address - address % PMD_PAGES;
+    pmd = Entry{EntryKind::kTable, false, false, false, false, static_cast<int>(first),
+                Make<PageTable>(this, Level::kPte, first)};
+    pud.table->slot(address).store(pmd);
+  }
+  Entry pte = pte_mkyoung(mk_pte(folio->pfn));
+  if (write) pte = pte_mkdirty(pte_mkwrite(pte));
+  pmd.table->slot(address).store(pte);
 }
 
 Vma* MmStruct::map(unsigned long start, unsigned long end, unsigned long flags) {

@@ -2,10 +2,12 @@
 // mmap_lock, mm_lock_seq and the VMA tree, and vm_area_struct with the per-VMA lock.
 //
 // Mirrors include/linux/mm_types.h (v6.6 to v6.12: `struct vma_lock` allocated beside the VMA,
-// an int vm_lock_seq and mm_lock_seq, a bool detached). Left out so far: page tables, anon_vma,
-// vm_ops, the rmap, counters (the kernel-model issue adds them with the fault paths). Addresses
-// are page numbers 0..7 (the small geometry of 2.3). The maple tree is one RCU-published slot per
-// page: a lookup is one atomic read, so an RCU reader sees the old or the new VMA for its page.
+// an int vm_lock_seq and mm_lock_seq, a bool detached). The page tables (pgtable.h), the folios
+// (folio.h) and the TLB record (tlb.h) hang off the mm. Left out: the anon_vma object and the
+// rmap (only "vma->anon_vma is set"), vm_ops (every VMA is anonymous until the pfnmap issue),
+// RSS counters. Addresses are page numbers 0..7 (the small geometry of 2.3). The maple tree is
+// one RCU-published slot per page: a lookup is one atomic read, so an RCU reader sees the old or
+// the new VMA for its page.
 #ifndef MMCHECK_MODEL_MM_TYPES_H_
 #define MMCHECK_MODEL_MM_TYPES_H_
 
@@ -14,7 +16,10 @@
 
 #include "explorer/api.h"
 #include "explorer/lifetime.h"
+#include "model/folio.h"
+#include "model/pgtable.h"
 #include "model/protocol.h"
+#include "model/tlb.h"
 
 namespace mmcheck::model {
 
@@ -25,6 +30,7 @@ inline constexpr unsigned long VM_READ = 0x1;
 inline constexpr unsigned long VM_WRITE = 0x2;
 inline constexpr unsigned long VM_SHARED = 0x8;
 inline constexpr unsigned long VM_MAYWRITE = 0x20;
+inline constexpr unsigned long VM_MAYSHARE = 0x80;
 
 struct MmStruct;
 
@@ -34,7 +40,8 @@ struct Vma {
   MmStruct* const vm_mm;
   const unsigned long vm_start;  // layout fields: only changed under every lock; not yet modeled
   const unsigned long vm_end;
-  Shared<unsigned long> vm_flags;
+  Shared<unsigned long> vm_flags;      // written with the VMA write-locked (vm_flags_reset)
+  Shared<unsigned long> vm_page_prot;  // derived from vm_flags (vma_set_page_prot), same locking
   // vma->anon_vma != NULL. Set once, under mmap_lock (read) and page_table_lock, by
   // __anon_vma_prepare; read locklessly first by the fault path (a word-sized read, modeled
   // atomic).
@@ -48,18 +55,28 @@ struct Vma {
 };
 
 struct MmStruct {
-  explicit MmStruct(Knobs knobs);
+  // A new mm; `mem_map` is shared with the mms it forks (nullptr: a fresh one).
+  explicit MmStruct(Knobs knobs, MemMap* mem_map = nullptr);
 
   Knobs knobs;
+  MemMap* mem_map;
   RwSemaphore mmap_lock;
   Atomic<int> mm_lock_seq;
   SpinLock page_table_lock;
   std::vector<Atomic<Vma*>> mm_mt;  // the VMA tree, a slot per page
   std::vector<Vma*> vmas;           // every VMA ever allocated (the scenario owns them)
+  PageTable* pud_table;             // pgd_offset + p4d_offset folded: always populated
+  std::vector<TlbEntry> tlb;        // by page: the stale translations not yet flushed
 
   // Setup only (no scheduling point): vm_area_alloc + insert, as mmap() would leave it.
   Vma* map(unsigned long start, unsigned long end, unsigned long flags);
+  // Setup only: page tables down to `address` and a PTE mapping `folio` there, as an earlier
+  // fault would have left them.
+  void map_page(unsigned long address, Folio* folio, bool write);
 };
+
+// vm_get_page_prot(): the model keeps the flags themselves as the protection value.
+unsigned long vm_get_page_prot(unsigned long vm_flags);
 
 }  // namespace mmcheck::model
 

@@ -7,9 +7,10 @@
 namespace mmcheck::model {
 
 // mprotect of exactly one VMA's range to `newflags` (VM_READ/VM_WRITE bits): mmap_write_lock;
-// vma_start_write (via vma_modify_flags / vm_flags_reset, which asserts it); the new vm_flags;
-// mmap_write_unlock. Left out so far: splitting and merging, vm_page_prot, change_protection (no
-// page tables yet).
+// tlb_gather_mmu; vma_start_write; vm_flags_reset (asserts the write lock); vma_set_page_prot;
+// change_protection (each PTE table under its PTL); tlb_finish_mmu (the flush);
+// mmap_write_unlock. Left out: splitting and merging VMAs, MM_CP_TRY_CHANGE_WRITABLE, NUMA
+// hinting, uffd-wp.
 void do_mprotect(MmStruct* mm, unsigned long start, unsigned long end, unsigned long newflags);
 
 }  // namespace mmcheck::model

@@ -25,6 +25,14 @@ struct Knobs {
   bool anon_prepare_trylocks_mmap = true;
   // Under kV2, a callee that drops the VMA lock reports VM_FAULT_VMA_UNLOCKED (a twin forgets).
   bool v2_callee_sets_vma_unlocked = true;
+  // mprotect_fixup() write-locks the VMA (vma_start_write) before vm_flags_reset (S11's twin
+  // assigns the flags without it).
+  bool mprotect_write_locks_vma = true;
+  // do_wp_page() takes a folio reference before dropping the PTL to copy (a twin copies
+  // unpinned).
+  bool wp_copy_pins_old_folio = true;
+  // sanitize_fault_flags() rejects FAULT_FLAG_VMA_LOCK with FAULT_FLAG_RETRY_NOWAIT (S18's twin).
+  bool sanitize_rejects_vma_lock_nowait = true;
 };
 
 }  // namespace mmcheck::model

@@ -3,6 +3,7 @@
 // vm_area_free / vm_area_free_rcu_cb.
 #include "model/vma_lock.h"
 
+#include "absl/strings/str_cat.h"
 #include "model/mmap_lock.h"
 
 namespace mmcheck::model {
@@ -57,6 +58,17 @@ void vma_mark_detached(Vma* vma, bool detached) {
   if (detached) vma_assert_write_locked(vma);
   vma->lifetime.Use("writes vma->detached");
   vma->detached.write(detached);
+}
+
+void vma_use(Vma* vma, const char* what) {
+  vma->lifetime.Use(what);
+  if (vma->vm_mm->mmap_lock.held_by_current() || vma->vm_lock.held_by_current()) return;
+  Violate(ViolationKind::kUseAfterFree,
+          absl::StrCat("I-VMA-1: thread '", CurrentExecution().thread_name(
+                                                CurrentExecution().current_thread()),
+                       "' ", what, " of ", vma->name,
+                       " without holding mmap_lock or its VMA lock: once the lock is dropped the "
+                       "VMA may be freed under it"));
 }
 
 void vm_area_free(Vma* vma) {

@@ -26,6 +26,12 @@ void vma_start_write(Vma* vma);
 void vma_assert_write_locked(Vma* vma);
 // vma_mark_detached(vma, true): asserts the VMA is write-locked, then sets detached.
 void vma_mark_detached(Vma* vma, bool detached);
+// I-VMA-1: the calling thread touches `vma` (`what`: "reads vma->vm_flags"). It must hold the
+// VMA stable: mmap_lock (read or write) or the VMA's own lock. Otherwise a use-after-free
+// violation, even if the VMA is not freed yet ("CAUTION! VMA can't be used after this"). The
+// RCU-side lookup steps of lock_vma_under_rcu and vma_start_read/vma_end_read are not uses in this
+// sense (they only check the lifetime).
+void vma_use(Vma* vma, const char* what);
 // vm_area_free(): call_rcu(vm_area_free_rcu_cb), whose callback frees the VMA after a grace
 // period. Knob vm_area_free_rcu = false frees at once (S12 twin B).
 void vm_area_free(Vma* vma);

@@ -4,8 +4,12 @@
 #define MMCHECK_TESTS_SCENARIOS_SCENARIO_TESTING_H_
 
 #include <cstdint>
+#include <map>
+#include <set>
 #include <string>
 
+#include "absl/strings/str_cat.h"
+#include "explorer/api.h"
 #include "explorer/explorer.h"
 #include "explorer/scenario.h"
 #include "gtest/gtest.h"
@@ -22,6 +26,40 @@ inline ExploreResult ExploreScenario(const std::string& name, Strategy& strategy
   options.target = s->info->expect.kind();
   options.find_all = find_all;
   return Explore([&] { s->Run(); }, strategy, options);
+}
+
+// The final state of an execution, independent of the model: the value every object was left
+// with by the last step that determines it (atomics, page-table entries, locks), by the object's
+// key (stable across executions), plus the outcome of each thread.
+inline std::string FinalState(const Execution& e) {
+  const Trace& t = e.trace();
+  std::map<int32_t, int64_t> last;
+  for (const Step& s : t.steps) {
+    if (s.object < 0) continue;
+    if (std::optional<int64_t> v = ValueAfter(s); v && AccessOf(s).writes) {
+      last[t.objects[static_cast<size_t>(s.object)].key] = *v;
+    }
+  }
+  std::string state;
+  for (const auto& [key, value] : last) absl::StrAppend(&state, key, "=", value, " ");
+  return state;
+}
+
+// The final states of every complete, violation-free execution `strategy` explores of `name`.
+inline std::set<std::string> FinalStates(const std::string& name, Strategy& strategy) {
+  absl::StatusOr<ScenarioInstance> s = FindScenario(name);
+  EXPECT_TRUE(s.ok()) << s.status();
+  std::set<std::string> states;
+  ExploreOptions options;
+  options.scenario = name;
+  options.find_all = true;
+  Explore(
+      [&] {
+        s->Run();
+        AtEnd([&states] { states.insert(FinalState(CurrentExecution())); });
+      },
+      strategy, options);
+  return states;
 }
 
 // Index of the first step after `from` by `thread` doing `op` on `object`, or -1.

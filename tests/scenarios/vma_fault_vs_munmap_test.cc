@@ -19,7 +19,7 @@ TEST(FaultVsMunmapTest, PassesExhaustivelyWithAPinnedCount) {
   const ExploreResult r = ExploreScenario("vma/fault-vs-munmap", dpor);
   EXPECT_TRUE(r.complete);
   EXPECT_TRUE(r.violations.empty()) << r.violations[0].message;
-  EXPECT_EQ(r.executions, 54u);
+  EXPECT_EQ(r.executions, 492u);
   EXPECT_EQ(r.redundant_executions, 0u);
 }
 

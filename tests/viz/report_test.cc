@@ -115,7 +115,8 @@ TEST(GraphTest, SvgHasOneClusterPerThreadAndPngIsARealImage) {
   const std::string svg = Read(base + ".svg");
   EXPECT_TRUE(WellFormed(svg));
   EXPECT_EQ(Count(svg, "class=\"cluster\""), f.violation.trace.thread_names.size());
-  EXPECT_EQ(Count(svg, "class=\"cluster\""), 3u);  // fault, munmap, rcu callback
+  // fault, munmap, and the RCU callbacks that free the VMA, the PTE table and the PMD table.
+  EXPECT_EQ(Count(svg, "class=\"cluster\""), 5u);
   const std::string png = Read(base + ".png");
   ASSERT_GT(png.size(), 24u);
   EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));

@@ -1,0 +1,65 @@
+// Folios (kernel-model.md 2.4) and the page allocator that hands them out.
+//
+// A folio is order 0 here (large folios are not modeled). Its lock is a sleeping bit lock
+// (folio_lock / folio_trylock / folio_unlock / folio_wait_locked: a Mutex); refcount and mapcount
+// are atomics (each change a scheduling point, as atomic_inc/dec are in the kernel). Freeing is
+// folio_put dropping the last reference: it checks I-MAP-1 (no mapping left, no stale TLB entry
+// still translating to it) and ends the folio's Lifetime, so any later use of the folio (a copy
+// from it, a map of it) is a use-after-free.
+#ifndef MMCHECK_MODEL_FOLIO_H_
+#define MMCHECK_MODEL_FOLIO_H_
+
+#include <string>
+#include <vector>
+
+#include "explorer/api.h"
+#include "explorer/lifetime.h"
+
+namespace mmcheck::model {
+
+struct MmStruct;
+struct MemMap;
+
+struct Folio {
+  Folio(MemMap* mem_map, int pfn);
+
+  MemMap* const mem_map;
+  const int pfn;
+  std::string name;        // "folio 1" (by pfn)
+  Mutex lock;              // PG_locked
+  Atomic<int> _refcount;   // folio_ref_count
+  Atomic<int> _mapcount;   // folio_mapcount (total PTE mappings over all mms)
+  Shared<bool> anon;       // folio_test_anon (set by folio_add_new_anon_rmap)
+  Shared<bool> anon_exclusive;  // PageAnonExclusive; changed under the PTL or the folio lock
+  Lifetime lifetime;
+};
+
+// mem_map: every folio by pfn, and the mms that may map them (for the TLB check on free).
+struct MemMap {
+  std::vector<Folio*> folios;  // by pfn; pfn 0 is the zero page, never a folio
+  std::vector<MmStruct*> mms;
+
+  // folio_alloc / vma_alloc_folio: a new folio with refcount 1 (GFP_KERNEL: may sleep).
+  Folio* folio_alloc();
+  // Setup only: a folio as the scenario's initial state has it (no steps).
+  Folio* folio_alloc_setup(int refcount, int mapcount, bool anon_exclusive);
+  Folio* pfn_folio(int pfn);
+};
+
+// folio_get(): refcount++. folio_put(): refcount--, and the last put frees the folio.
+void folio_get(Folio* folio);
+void folio_put(Folio* folio);
+int folio_ref_count(Folio* folio);
+// folio_add_new_anon_rmap(folio, vma, address, RMAP_EXCLUSIVE): mapcount = 1, anon, exclusive.
+void folio_add_new_anon_rmap(Folio* folio);
+// folio_remove_rmap_pte(): mapcount--.
+void folio_remove_rmap_pte(Folio* folio);
+// folio_trylock() / folio_unlock().
+bool folio_trylock(Folio* folio);
+void folio_unlock(Folio* folio);
+// The copy of a page's contents (copy_mc_user_highpage): a use of both folios.
+void copy_user_highpage(Folio* to, Folio* from);
+
+}  // namespace mmcheck::model
+
+#endif  // MMCHECK_MODEL_FOLIO_H_

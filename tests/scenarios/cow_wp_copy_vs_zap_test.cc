@@ -1,0 +1,49 @@
+// do_wp_page's copy vs MADV_DONTNEED in parent and child: the correct code (the copy's source
+// pinned by folio_get before the PTL is dropped) passes exhaustively; without the pin the folio
+// is freed under the copy.
+#include "explorer/dfs_strategy.h"
+#include "explorer/dpor_strategy.h"
+#include "gtest/gtest.h"
+#include "tests/scenarios/scenario_testing.h"
+
+namespace mmcheck {
+namespace {
+
+using testing::ExploreScenario;
+using testing::FindStep;
+
+TEST(WpCopyVsZapTest, PassesExhaustivelyWithAPinnedCount) {
+  DporStrategy dpor;
+  const ExploreResult r = ExploreScenario("cow/wp-copy-vs-zap", dpor);
+  EXPECT_TRUE(r.complete);
+  EXPECT_TRUE(r.violations.empty()) << r.violations[0].message;
+  EXPECT_EQ(r.executions, 30u);
+  EXPECT_EQ(r.redundant_executions, 0u);
+}
+
+TEST(WpCopyVsZapTest, AnUnpinnedCopyReadsAFreedPage) {
+  DporStrategy dpor;
+  const ExploreResult r = ExploreScenario("cow/wp-copy-vs-zap@unpinned-copy", dpor);
+  const Violation* v = r.Find(ViolationKind::kUseAfterFree);
+  ASSERT_NE(v, nullptr);
+  EXPECT_NE(v->message.find("folio 1"), std::string::npos) << v->message;
+  EXPECT_NE(v->message.find("copy_user_highpage"), std::string::npos) << v->message;
+  // The fault saw the read-only PTE and dropped the PTL (to copy); then both zaps cleared their
+  // PTEs under their PTLs and put their references, the last one freeing the folio.
+  const int fault_unlocked = FindStep(*v, 0, "fault", OpKind::kSpinUnlock, "ptl[0]");
+  const int parent_zapped = FindStep(*v, fault_unlocked, "dontneed", OpKind::kExchange, "pte[0]");
+  const int child_zapped = FindStep(*v, 0, "child", OpKind::kExchange, "pte[0]");
+  const int last_put = FindStep(*v, 0, "child", OpKind::kFetchAdd, "_refcount[1]");
+  ASSERT_GE(fault_unlocked, 0);
+  ASSERT_GE(parent_zapped, 0);
+  ASSERT_GE(child_zapped, 0);
+  ASSERT_GE(last_put, 0);
+  // A race: without a preemption the fault never copies while the zaps run.
+  DfsStrategy unpreempted(0);
+  EXPECT_EQ(ExploreScenario("cow/wp-copy-vs-zap@unpinned-copy", unpreempted)
+                .Find(ViolationKind::kUseAfterFree),
+            nullptr);
+}
+
+}  // namespace
+}  // namespace mmcheck
