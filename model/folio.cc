@@ -18,7 +18,27 @@ Folio::Folio(MemMap* m, int p)
       _mapcount(0, "_mapcount", p),
       anon(false, "folio anon", p),
       anon_exclusive(false, "PageAnonExclusive", p),
+      uptodate(true, "uptodate", p),
+      swapcache(false, "swapcache", p),
+      swap(-1, "folio->swap", p),
       lifetime(name.c_str()) {}
+
+MemMap::MemMap() {
+  swap_map.reserve(kSwapSlots);
+  swap_cache.reserve(kSwapSlots);
+  for (int i = 0; i < kSwapSlots; ++i) {
+    swap_map.emplace_back(0, "swap_map", i);
+    swap_cache.emplace_back(nullptr, "swap_cache", i);
+  }
+}
+
+void MemMap::add_to_swap_cache_setup(Folio* folio, int entry, int count) {
+  folio->swapcache.write(true);
+  folio->swap.write(entry);
+  folio->_refcount.store(folio->_refcount.peek() + 1);
+  swap_cache[static_cast<size_t>(entry)].store(folio);
+  swap_map[static_cast<size_t>(entry)].store(count);
+}
 
 Folio* MemMap::folio_alloc() {
   CurrentExecution().MightSleep("folio_alloc(GFP_HIGHUSER_MOVABLE)", __FILE__, __LINE__);
@@ -92,6 +112,16 @@ void folio_remove_rmap_pte(Folio* folio) {
 bool folio_trylock(Folio* folio) {
   folio->lifetime.Use("folio_trylock");
   return folio->lock.try_lock();
+}
+
+void folio_lock(Folio* folio) {
+  folio->lifetime.Use("folio_lock");
+  folio->lock.lock();
+}
+
+void folio_wait_locked(Folio* folio) {
+  folio->lifetime.Use("folio_wait_locked");
+  folio->lock.wait_unlocked();
 }
 
 void folio_unlock(Folio* folio) {

@@ -25,24 +25,39 @@ struct Folio {
 
   MemMap* const mem_map;
   const int pfn;
-  std::string name;        // "folio 1" (by pfn)
-  Mutex lock;              // PG_locked
-  Atomic<int> _refcount;   // folio_ref_count
-  Atomic<int> _mapcount;   // folio_mapcount (total PTE mappings over all mms)
-  Shared<bool> anon;       // folio_test_anon (set by folio_add_new_anon_rmap)
+  std::string name;             // "folio 1" (by pfn)
+  Mutex lock;                   // PG_locked
+  Atomic<int> _refcount;        // folio_ref_count
+  Atomic<int> _mapcount;        // folio_mapcount (total PTE mappings over all mms)
+  Shared<bool> anon;            // folio_test_anon (set by folio_add_new_anon_rmap)
   Shared<bool> anon_exclusive;  // PageAnonExclusive; changed under the PTL or the folio lock
+  Shared<bool> uptodate;        // folio_test_uptodate
+  // folio_test_swapcache and folio->swap: set and cleared with the folio locked.
+  Shared<bool> swapcache;
+  Shared<int> swap;
   Lifetime lifetime;
 };
 
+// Swap (kernel-model.md 2.5): swap_map counts per slot (0: free), and the swap cache, slot ->
+// folio. The swap cache holds one folio reference.
+inline constexpr int kSwapSlots = 4;
+
 // mem_map: every folio by pfn, and the mms that may map them (for the TLB check on free).
 struct MemMap {
+  MemMap();
+
   std::vector<Folio*> folios;  // by pfn; pfn 0 is the zero page, never a folio
   std::vector<MmStruct*> mms;
+  std::vector<Atomic<int>> swap_map;       // by swap offset
+  std::vector<Atomic<Folio*>> swap_cache;  // by swap offset (the swap address space's xarray)
 
   // folio_alloc / vma_alloc_folio: a new folio with refcount 1 (GFP_KERNEL: may sleep).
   Folio* folio_alloc();
   // Setup only: a folio as the scenario's initial state has it (no steps).
   Folio* folio_alloc_setup(int refcount, int mapcount, bool anon_exclusive);
+  // Setup only: `folio` is in the swap cache for slot `entry` (one more reference), and the slot
+  // has `count` users.
+  void add_to_swap_cache_setup(Folio* folio, int entry, int count);
   Folio* pfn_folio(int pfn);
 };
 
@@ -57,6 +72,10 @@ void folio_remove_rmap_pte(Folio* folio);
 // folio_trylock() / folio_unlock().
 bool folio_trylock(Folio* folio);
 void folio_unlock(Folio* folio);
+// folio_lock(): sleeps until the lock is free. folio_wait_locked(): sleeps until it is free,
+// without taking it.
+void folio_lock(Folio* folio);
+void folio_wait_locked(Folio* folio);
 // The copy of a page's contents (copy_mc_user_highpage): a use of both folios.
 void copy_user_highpage(Folio* to, Folio* from);
 

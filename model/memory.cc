@@ -141,7 +141,7 @@ vm_fault_t wp_page_copy(VmFault* vmf, Folio* old_folio) {
     if (old_folio != nullptr && mm->knobs.wp_copy_pins_old_folio) folio_put(old_folio);
     return ret;
   }
-  Folio* new_folio = mm->mem_map->folio_alloc();  // folio_prealloc
+  Folio* new_folio = mm->mem_map->folio_alloc();                       // folio_prealloc
   if (old_folio != nullptr) copy_user_highpage(new_folio, old_folio);  // __wp_page_copy_user
   // Re-check the pte - we dropped the lock.
   vmf->pte = pte_offset_map_lock(vmf->pmd, vmf->address);
@@ -196,6 +196,95 @@ vm_fault_t do_wp_page(VmFault* vmf) {
   return wp_page_copy(vmf, folio);
 }
 
+// __folio_lock_or_retry() (mm/filemap.c, v6.6+; kernel-model.md 3.6 step 5) behind
+// folio_lock_or_retry()'s trylock: on the first try of a retriable fault, drop the fault lock
+// (release_fault_lock), wait for the folio and return VM_FAULT_RETRY; the VMA is not to be touched
+// after that. With FAULT_FLAG_RETRY_NOWAIT it returns VM_FAULT_RETRY *without* dropping the lock
+// ("CAUTION! In this case, mmap_lock/per-VMA lock is not released"). On a retry (TRIED) it just
+// sleeps for the lock. Seed 002 v2 (5/6): the callee reports the drop with VM_FAULT_VMA_UNLOCKED.
+vm_fault_t folio_lock_or_retry(Folio* folio, VmFault* vmf) {
+  CurrentExecution().MightSleep("folio_lock_or_retry", __FILE__, __LINE__);
+  if (folio_trylock(folio)) return 0;
+  const unsigned int flags = vmf->flags;
+  if ((flags & FAULT_FLAG_ALLOW_RETRY) && !(flags & FAULT_FLAG_TRIED)) {
+    if (flags & FAULT_FLAG_RETRY_NOWAIT) return VM_FAULT_RETRY;
+    const Knobs& knobs = vmf->vma->vm_mm->knobs;
+    vm_fault_t ret = VM_FAULT_RETRY;
+    if ((flags & FAULT_FLAG_VMA_LOCK) && knobs.fault_protocol == FaultProtocol::kV2 &&
+        knobs.v2_callee_sets_vma_unlocked) {
+      ret |= VM_FAULT_VMA_UNLOCKED;
+    }
+    release_fault_lock(vmf->vma, flags);
+    folio_wait_locked(folio);  // folio_wait_locked_killable
+    return ret;
+  }
+  folio_lock(folio);  // __folio_lock_killable: no fatal signals in the model
+  return 0;
+}
+
+// do_swap_page() (mm/memory.c, v6.6 as read in full; kernel-model.md 3.6), for a swap entry whose
+// folio is in the swap cache. pte_unmap_same() only unmaps on 64-bit. Left out: swapin_readahead
+// and the skip-swapcache path (no scenario swaps a page in from the device yet), device entries,
+// KSM, large folios, exclusive-swap-entry write mapping (a write fault goes on to do_wp_page, as
+// the kernel does when it cannot map the page writable at once).
+vm_fault_t do_swap_page(VmFault* vmf) {
+  Vma* vma = vmf->vma;
+  MmStruct* mm = vma->vm_mm;
+  vm_fault_t ret = 0;
+  pte_unmap();  // pte_unmap_same()
+  const Entry orig = vmf->orig_pte;
+  MMCHECK_ASSERT_MSG(orig.kind == EntryKind::kSwap, "only swap entries are modeled so far");
+  const int entry = orig.val;
+  // get_swap_device() (a reference against swapoff: no swapoff in the model), then
+  // swap_cache_get_folio(): an RCU lookup and folio_try_get.
+  Folio* folio = mm->mem_map->swap_cache[static_cast<size_t>(entry)].load();
+  MMCHECK_ASSERT_MSG(folio != nullptr, "swapin_readahead is not modeled");
+  folio_get(folio);
+  ret |= folio_lock_or_retry(folio, vmf);
+  if (ret & VM_FAULT_RETRY) {
+    // The fault lock is gone: only the folio and the saved mm may be touched (out_release).
+    if (!mm->knobs.swap_retry_leaves_vma_alone) vma_use(vma, "reads vma->vm_mm");
+    folio_put(folio);
+    return ret;
+  }
+  // Make sure folio_free_swap() or swapoff did not release the swapcache from under us.
+  if (!folio->swapcache.read() || folio->swap.read() != entry) {
+    folio_unlock(folio);  // out_page
+    folio_put(folio);
+    return ret;
+  }
+  // Back out if somebody else already faulted in this pte.
+  vmf->pte = pte_offset_map_lock(vmf->pmd, vmf->address);
+  if (vmf->pte == nullptr || !pte_same(ptep_get(vmf->pte, vmf->address), orig)) goto out_nomap;
+  if (!folio->uptodate.read()) {
+    ret = VM_FAULT_SIGBUS;
+    goto out_nomap;
+  }
+  {
+    mm->mem_map->swap_map[static_cast<size_t>(entry)].fetch_add(-1);  // swap_free()
+    // page_add_anon_rmap(): the lookup's reference becomes the mapping's.
+    folio->lifetime.Use("page_add_anon_rmap");
+    folio->_mapcount.fetch_add(1);
+    vma_use(vma, "reads vma->vm_page_prot");
+    vma->vm_page_prot.read();
+    const Entry pte = pte_mkyoung(mk_pte(folio->pfn));
+    set_entry(vmf->pte, vmf->address, pte);
+    folio_unlock(folio);
+    if (vmf->flags & FAULT_FLAG_WRITE) {
+      // do_wp_page() with the PTL still held; it releases it.
+      vmf->orig_pte = pte;
+      return ret | do_wp_page(vmf);
+    }
+    pte_unmap_unlock(vmf->pte);
+    return ret;
+  }
+out_nomap:
+  if (vmf->pte != nullptr) pte_unmap_unlock(vmf->pte);
+  folio_unlock(folio);  // out_page
+  folio_put(folio);
+  return ret;
+}
+
 // handle_pte_fault() (v6.12).
 vm_fault_t handle_pte_fault(VmFault* vmf) {
   if (pmd_none(ptep_get(vmf->pmd, vmf->address))) {
@@ -212,12 +301,7 @@ vm_fault_t handle_pte_fault(VmFault* vmf) {
     }
   }
   if (vmf->pte == nullptr) return do_anonymous_page(vmf);  // do_pte_missing, anonymous VMA
-  if (!pte_present(vmf->orig_pte)) {
-    pte_unmap();
-    // do_swap_page() arrives with the swap/userfault issue; until then no scenario has a
-    // non-present PTE.
-    MMCHECK_ASSERT_MSG(false, "do_swap_page is not modeled yet");
-  }
+  if (!pte_present(vmf->orig_pte)) return do_swap_page(vmf);
   PageTable* pte = vmf->pte;
   pte_lockptr(pte).lock();
   Entry entry = vmf->orig_pte;
@@ -266,6 +350,27 @@ vm_fault_t handle_mm_fault(Vma* vma, unsigned long address, unsigned int flags) 
   return ret;
 }
 
+// free_swap_and_cache() (mm/swapfile.c, v6.6 to v6.12): drop the slot's count; if that was the
+// last user and the slot's folio sits in the swap cache, __try_to_reclaim_swap(): folio_trylock,
+// delete it from the swap cache (its reference goes), unlock. A locked folio stays for reclaim.
+static void free_swap_and_cache(MemMap* mem_map, int entry) {
+  if (mem_map->swap_map[static_cast<size_t>(entry)].fetch_add(-1) != 1) return;
+  Folio* folio = mem_map->swap_cache[static_cast<size_t>(entry)].load();
+  if (folio == nullptr) return;
+  folio_get(folio);  // filemap_get_folio
+  if (folio_trylock(folio)) {
+    if (folio->swapcache.read() && folio->swap.read() == entry) {
+      // folio_free_swap() -> delete_from_swap_cache(): the cache's reference is put.
+      mem_map->swap_cache[static_cast<size_t>(entry)].store(nullptr);
+      folio->swapcache.write(false);
+      folio->swap.write(-1);
+      folio_put(folio);
+    }
+    folio_unlock(folio);
+  }
+  folio_put(folio);
+}
+
 // zap_pte_range() (v6.12): under the PTL, clear each present PTE, note the TLB entry, drop the
 // folio's mapping and hand the folio to the mmu_gather (put after the flush).
 static void zap_pte_range(MmuGather* tlb, Vma* vma, PageTable* pmd, unsigned long addr,
@@ -275,7 +380,12 @@ static void zap_pte_range(MmuGather* tlb, Vma* vma, PageTable* pmd, unsigned lon
   for (; addr < end; ++addr) {
     const Entry ptent = ptep_get(pte, addr);
     if (pte_none(ptent)) continue;
-    if (!pte_present(ptent)) continue;  // swap entries: free_swap_and_cache, with the swap issue
+    if (!pte_present(ptent)) {
+      // A swap entry: clear it and free_swap_and_cache(); a migration entry is only cleared.
+      ptep_get_and_clear(pte, addr);
+      if (ptent.kind == EntryKind::kSwap) free_swap_and_cache(vma->vm_mm->mem_map, ptent.val);
+      continue;
+    }
     Folio* folio = ptent.special ? nullptr : vma->vm_mm->mem_map->pfn_folio(pte_pfn(ptent));
     ptep_get_and_clear(pte, addr);  // ptep_get_and_clear_full
     tlb_remove_tlb_entry(tlb, addr);
@@ -311,7 +421,9 @@ void zap_page_range_single(Vma* vma, unsigned long start, unsigned long end) {
   tlb_finish_mmu(&tlb);
 }
 
-void unmap_vmas(MmuGather* tlb, Vma* vma) { unmap_page_range(tlb, vma, vma->vm_start, vma->vm_end); }
+void unmap_vmas(MmuGather* tlb, Vma* vma) {
+  unmap_page_range(tlb, vma, vma->vm_start, vma->vm_end);
+}
 
 void free_pgtables(MmuGather* tlb, Vma* vma, unsigned long floor, unsigned long ceiling) {
   // free_pgd_range() -> free_pud_range -> free_pmd_range -> free_pte_range: a table is freed only

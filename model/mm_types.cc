@@ -37,22 +37,36 @@ MmStruct::MmStruct(Knobs k, MemMap* m)
 }
 
 void MmStruct::map_page(unsigned long address, Folio* folio, bool write) {
+  Entry pte = pte_mkyoung(mk_pte(folio->pfn));
+  if (write) pte = pte_mkdirty(pte_mkwrite(pte));
+  set_pte_setup(address, pte);
+}
+
+void MmStruct::set_pte_setup(unsigned long address, Entry pte) {
   Entry pud = pud_table->slot(address).peek();
   if (pud.kind != EntryKind::kTable) {
     const unsigned long first = address - address % PUD_PAGES;
-    pud = Entry{EntryKind::kTable, false, false, false, false, static_cast<int>(first),
+    pud = Entry{EntryKind::kTable,
+                false,
+                false,
+                false,
+                false,
+                static_cast<int>(first),
                 Make<PageTable>(this, Level::kPmd, first)};
     pud_table->slot(address).store(pud);
   }
   Entry pmd = pud.table->slot(address).peek();
   if (pmd.kind != EntryKind::kTable) {
     const unsigned long first = address - address % PMD_PAGES;
-    pmd = Entry{EntryKind::kTable, false, false, false, false, static_cast<int>(first),
+    pmd = Entry{EntryKind::kTable,
+                false,
+                false,
+                false,
+                false,
+                static_cast<int>(first),
                 Make<PageTable>(this, Level::kPte, first)};
     pud.table->slot(address).store(pmd);
   }
-  Entry pte = pte_mkyoung(mk_pte(folio->pfn));
-  if (write) pte = pte_mkdirty(pte_mkwrite(pte));
   pmd.table->slot(address).store(pte);
 }
 

@@ -73,6 +73,8 @@ struct MmStruct {
   // Setup only: page tables down to `address` and a PTE mapping `folio` there, as an earlier
   // fault would have left them.
   void map_page(unsigned long address, Folio* folio, bool write);
+  // Setup only: page tables down to `address` and `pte` there (a swap or migration entry).
+  void set_pte_setup(unsigned long address, Entry pte);
 };
 
 // vm_get_page_prot(): the model keeps the flags themselves as the protection value.

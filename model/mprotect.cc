@@ -22,7 +22,7 @@ bool change_pte_range(MmuGather* tlb, Vma* vma, PageTable* pmd, unsigned long ad
   if (pte == nullptr) return false;
   for (; addr < end; ++addr) {
     const Entry oldpte = ptep_get(pte, addr);
-    if (!pte_present(oldpte)) continue;  // swap entries: with the swap issue
+    if (!pte_present(oldpte)) continue;               // swap entries: with the swap issue
     const Entry old = ptep_get_and_clear(pte, addr);  // ptep_modify_prot_start
     Entry ptent = old;                                // pte_modify(oldpte, newprot)
     if (!(newflags & VM_WRITE)) ptent = pte_wrprotect(ptent);

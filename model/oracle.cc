@@ -25,6 +25,7 @@ std::string check_mem_map(MemMap* mem_map) {
   for (Folio* folio : mem_map->folios) {
     if (folio == nullptr || folio->lifetime.freed()) continue;
     const int want = mapped[static_cast<size_t>(folio->pfn)];
+    const int refs = want + (folio->swapcache.peek() ? 1 : 0);  // the swap cache's reference
     if (folio->_mapcount.peek() != want) {
       return absl::StrCat("I-MAP-1: ", folio->name, " has mapcount ", folio->_mapcount.peek(),
                           " but ", want, " PTE(s) map it");
@@ -33,10 +34,11 @@ std::string check_mem_map(MemMap* mem_map) {
       return absl::StrCat("I-MAP-1: ", folio->name, " has refcount ", folio->_refcount.peek(),
                           " below its ", want, " mapping(s)");
     }
-    if (folio->_refcount.peek() > want) {
+    if (folio->_refcount.peek() > refs) {
       return absl::StrCat("I-MAP-1: ", folio->name, " is leaked: refcount ",
-                          folio->_refcount.peek(), " with ", want,
-                          " mapping(s) and nobody else holding it at the end");
+                          folio->_refcount.peek(), " with ", want, " mapping(s)",
+                          folio->swapcache.peek() ? " and the swap cache" : "",
+                          " and nobody else holding it at the end");
     }
   }
   return "";

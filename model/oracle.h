@@ -10,7 +10,8 @@
 namespace mmcheck::model {
 
 // I-MAP-1: every live folio's mapcount equals the PTEs mapping it over all mms of `mem_map`, its
-// refcount is at least that, and no present PTE maps a freed folio. Returns "" when it holds,
+// refcount is that plus the swap cache's reference (nothing else may hold one once every thread
+// has finished), and no present PTE maps a freed folio. Returns "" when it holds,
 // else what is wrong.
 std::string check_mem_map(MemMap* mem_map);
 

@@ -43,8 +43,8 @@ struct Entry {
   bool write = false;
   bool dirty = false;
   bool young = false;
-  bool special = false;      // pte_special: no struct page behind it (zero page, pfnmap)
-  int val = -1;              // kLeaf/kMigration: pfn; kSwap: swap offset; kTable: first page
+  bool special = false;        // pte_special: no struct page behind it (zero page, pfnmap)
+  int val = -1;                // kLeaf/kMigration: pfn; kSwap: swap offset; kTable: first page
   PageTable* table = nullptr;  // kTable: the table it points to
 
   bool operator==(const Entry& o) const {
@@ -77,6 +77,22 @@ inline Entry pte_mkdirty(Entry e) { return e.dirty = true, e; }
 inline Entry pte_mkyoung(Entry e) { return e.young = true, e; }
 inline Entry pte_mkspecial(Entry e) { return e.special = true, e; }
 
+// Non-present entries: swp_entry_to_pte() for a swap slot, make_migration_entry() for a folio
+// under migration (pfn_swap_entry).
+inline Entry swp_entry_to_pte(int offset) {
+  Entry e;
+  e.kind = EntryKind::kSwap;
+  e.val = offset;
+  return e;
+}
+inline Entry make_migration_entry(int pfn, bool writable) {
+  Entry e;
+  e.kind = EntryKind::kMigration;
+  e.val = pfn;
+  e.write = writable;
+  return e;
+}
+
 // The pfn of the shared zero page (my_zero_pfn): mapped special, never freed.
 inline constexpr int ZERO_PFN = 0;
 
@@ -93,12 +109,14 @@ struct PageTable {
   // The split ptlock in the table's ptdesc (ptlock_ptr). The PUD table's entries are under
   // mm->page_table_lock instead (pud_lockptr), so its own is unused.
   SpinLock ptlock;
-  Lifetime lifetime;  // pte_alloc_one .. the RCU callback of pte_free_tlb / pmd_free_tlb
+  Lifetime lifetime;      // pte_alloc_one .. the RCU callback of pte_free_tlb / pmd_free_tlb
   bool unlinked = false;  // the parent entry was cleared (free_pgtables); bookkeeping only
 
   unsigned long pages_per_entry() const;
   int index(unsigned long address) const;
-  Atomic<Entry>& slot(unsigned long address) { return entries[static_cast<size_t>(index(address))]; }
+  Atomic<Entry>& slot(unsigned long address) {
+    return entries[static_cast<size_t>(index(address))];
+  }
   // The lock that guards this table's entries.
   SpinLock& lock();
 };

@@ -33,6 +33,9 @@ struct Knobs {
   bool wp_copy_pins_old_folio = true;
   // sanitize_fault_flags() rejects FAULT_FLAG_VMA_LOCK with FAULT_FLAG_RETRY_NOWAIT (S18's twin).
   bool sanitize_rejects_vma_lock_nowait = true;
+  // do_swap_page() touches nothing of the VMA after folio_lock_or_retry() dropped its lock (S1
+  // twin B reads vma->vm_mm there, as the v2 series' migration path did).
+  bool swap_retry_leaves_vma_alone = true;
 };
 
 }  // namespace mmcheck::model

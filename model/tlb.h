@@ -34,8 +34,8 @@ void tlb_mark_stale(MmStruct* mm, unsigned long address, const Entry& old);
 
 struct MmuGather {
   MmStruct* mm;
-  std::vector<Folio*> folios;       // __tlb_remove_folio_pages: put after the flush
-  std::vector<PageTable*> tables;   // pte_free_tlb / pmd_free_tlb: freed after RCU
+  std::vector<Folio*> folios;           // __tlb_remove_folio_pages: put after the flush
+  std::vector<PageTable*> tables;       // pte_free_tlb / pmd_free_tlb: freed after RCU
   unsigned long start = ~0ul, end = 0;  // the range to flush
 };
 

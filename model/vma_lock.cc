@@ -4,6 +4,7 @@
 #include "model/vma_lock.h"
 
 #include "absl/strings/str_cat.h"
+#include "model/fault.h"
 #include "model/mmap_lock.h"
 
 namespace mmcheck::model {
@@ -64,11 +65,20 @@ void vma_use(Vma* vma, const char* what) {
   vma->lifetime.Use(what);
   if (vma->vm_mm->mmap_lock.held_by_current() || vma->vm_lock.held_by_current()) return;
   Violate(ViolationKind::kUseAfterFree,
-          absl::StrCat("I-VMA-1: thread '", CurrentExecution().thread_name(
-                                                CurrentExecution().current_thread()),
-                       "' ", what, " of ", vma->name,
+          absl::StrCat("I-VMA-1: thread '",
+                       CurrentExecution().thread_name(CurrentExecution().current_thread()), "' ",
+                       what, " of ", vma->name,
                        " without holding mmap_lock or its VMA lock: once the lock is dropped the "
                        "VMA may be freed under it"));
+}
+
+void release_fault_lock(Vma* vma, unsigned int fault_flags) {
+  if (fault_flags & FAULT_FLAG_VMA_LOCK) {
+    vma_end_read(vma);
+  } else {
+    vma_use(vma, "reads vma->vm_mm");
+    mmap_read_unlock(vma->vm_mm);
+  }
 }
 
 void vm_area_free(Vma* vma) {

@@ -32,6 +32,9 @@ void vma_mark_detached(Vma* vma, bool detached);
 // RCU-side lookup steps of lock_vma_under_rcu and vma_start_read/vma_end_read are not uses in this
 // sense (they only check the lifetime).
 void vma_use(Vma* vma, const char* what);
+// release_fault_lock() (include/linux/mm.h, v6.6+): vma_end_read under FAULT_FLAG_VMA_LOCK, else
+// mmap_read_unlock.
+void release_fault_lock(Vma* vma, unsigned int fault_flags);
 // vm_area_free(): call_rcu(vm_area_free_rcu_cb), whose callback frees the VMA after a grace
 // period. Knob vm_area_free_rcu = false frees at once (S12 twin B).
 void vm_area_free(Vma* vma);

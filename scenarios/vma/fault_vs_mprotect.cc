@@ -44,7 +44,8 @@ void FaultVsMprotect(Knobs knobs) {
   Invariant("I-PT-7", [mm, mprotect_returned] {
     if (!*mprotect_returned) return true;
     const std::string why = model::check_no_writable_pte(mm, 0, 2);
-    if (!why.empty()) Violate(ViolationKind::kInvariant, why + " after mprotect(PROT_READ) returned");
+    if (!why.empty())
+      Violate(ViolationKind::kInvariant, why + " after mprotect(PROT_READ) returned");
     return true;
   });
   AtEnd([mm] {

@@ -39,7 +39,8 @@ INSTANTIATE_TEST_SUITE_P(
     Scenarios, KernelOracleTest,
     ::testing::Values(Case{"vma/fault-vs-munmap", 2}, Case{"vma/fault-vs-mprotect", 3},
                       Case{"vma/anon-prepare-vs-mprotect", 3},
-                      Case{"vma/anon-prepare-vs-mprotect~v2", 3}, Case{"cow/wp-copy-vs-zap", 2}),
+                      Case{"vma/anon-prepare-vs-mprotect~v2", 3}, Case{"cow/wp-copy-vs-zap", 2},
+                      Case{"swap/fault-vs-munmap", 2}, Case{"swap/retry-nowait-vs-munmap", 2}),
     [](const ::testing::TestParamInfo<Case>& param) {
       std::string name = param.param.name;
       for (char& c : name) {
@@ -53,7 +54,9 @@ TEST(KernelOracleTest, BoundedDfsAgreesWithDporOnEveryTwin) {
        {"vma/fault-vs-munmap@no-detached-check", "vma/fault-vs-munmap@free-without-rcu",
         "vma/fault-vs-munmap@end-read-without-rcu", "vma/fault-vs-mprotect@no-vma-write-lock",
         "vma/anon-prepare-vs-mprotect@blocking-mmap-lock", "vma/anon-prepare-vs-mprotect@v6.4-arch",
-        "vma/anon-prepare-vs-mprotect~v2@no-unlocked-flag", "cow/wp-copy-vs-zap@unpinned-copy"}) {
+        "vma/anon-prepare-vs-mprotect~v2@no-unlocked-flag", "cow/wp-copy-vs-zap@unpinned-copy",
+        "swap/fault-vs-munmap@v6.4-arch", "swap/fault-vs-munmap@vma-after-retry",
+        "swap/fault-vs-munmap~v2@no-unlocked-flag", "swap/retry-nowait-vs-munmap@allowed"}) {
     absl::StatusOr<ScenarioInstance> s = FindScenario(name);
     ASSERT_TRUE(s.ok()) << name;
     const ViolationKind kind = *s->info->expect.kind();

@@ -1,0 +1,99 @@
+// S1 and S18 (kernel-model.md): swap faults under the per-VMA lock against munmap. The correct
+// scenarios pass exhaustively under the merged protocol and under seed 002 v2; each twin fails
+// with its kind for the reason it names.
+#include "explorer/dfs_strategy.h"
+#include "explorer/dpor_strategy.h"
+#include "gtest/gtest.h"
+#include "tests/scenarios/scenario_testing.h"
+
+namespace mmcheck {
+namespace {
+
+using testing::ExploreScenario;
+using testing::FindStep;
+
+TEST(SwapTest, CorrectScenariosPassExhaustivelyWithPinnedCounts) {
+  for (const auto& [name, executions] :
+       {std::pair<const char*, uint64_t>{"swap/fault-vs-munmap", 11769},
+        {"swap/fault-vs-munmap~v2", 11769},
+        {"swap/retry-nowait-vs-munmap", 10104}}) {
+    DporStrategy dpor;
+    const ExploreResult r = ExploreScenario(name, dpor);
+    EXPECT_TRUE(r.complete) << name;
+    EXPECT_TRUE(r.violations.empty()) << name << ": " << r.violations[0].message;
+    EXPECT_EQ(r.executions, executions) << name;
+    EXPECT_EQ(r.redundant_executions, 0u) << name;
+  }
+}
+
+// The retry path of do_swap_page as the counterexamples show it: the fault read-locked the VMA,
+// found the folio locked by reclaim, and dropped the VMA lock in folio_lock_or_retry.
+void ExpectRetryPath(const Violation& v, int* released) {
+  const int vma_locked = FindStep(v, 0, "fault", OpKind::kDownReadTry, "vm_lock");
+  const int reclaim_locked = FindStep(v, 0, "reclaim", OpKind::kLock, "folio_lock[1]");
+  const int busy = FindStep(v, vma_locked, "fault", OpKind::kTryLock, "folio_lock[1]");
+  *released = FindStep(v, busy, "fault", OpKind::kUpRead, "vm_lock");
+  ASSERT_GE(vma_locked, 0);
+  ASSERT_GE(reclaim_locked, 0);
+  ASSERT_GT(busy, reclaim_locked);
+  EXPECT_FALSE(v.trace.steps[static_cast<size_t>(busy)].ok);
+  ASSERT_GT(*released, busy);
+}
+
+TEST(SwapTest, TheV64ArchHandlerReleasesTheVmaLockASecondTime) {
+  for (const char* name :
+       {"swap/fault-vs-munmap@v6.4-arch", "swap/fault-vs-munmap~v2@no-unlocked-flag"}) {
+    DporStrategy dpor;
+    const ExploreResult r = ExploreScenario(name, dpor);
+    const Violation* v = r.Find(ViolationKind::kLockMisuse);
+    ASSERT_NE(v, nullptr) << name;
+    EXPECT_NE(v->message.find("thread 'fault' calls up_read(vm_lock) without holding it"),
+              std::string::npos)
+        << v->message;
+    int released = -1;
+    ExpectRetryPath(*v, &released);
+    // The callee's release, then the arch handler's second one: the failing step.
+    EXPECT_EQ(FindStep(*v, released + 1, "fault", OpKind::kUpRead, "vm_lock"), v->step - 1) << name;
+  }
+}
+
+TEST(SwapTest, ReadingTheVmaAfterTheRetryIsUseAfterUnlock) {
+  DporStrategy dpor;
+  const ExploreResult r = ExploreScenario("swap/fault-vs-munmap@vma-after-retry", dpor);
+  const Violation* v = r.Find(ViolationKind::kUseAfterFree);
+  ASSERT_NE(v, nullptr);
+  EXPECT_NE(v->message.find("I-VMA-1: thread 'fault' reads vma->vm_mm"), std::string::npos)
+      << v->message;
+  int released = -1;
+  ExpectRetryPath(*v, &released);
+  // The retry path needs reclaim to be preempted while it holds the folio lock: without a
+  // preemption reclaim locks and unlocks in one go and the fault never waits.
+  DfsStrategy unpreempted(0);
+  EXPECT_EQ(ExploreScenario("swap/fault-vs-munmap@vma-after-retry", unpreempted)
+                .Find(ViolationKind::kUseAfterFree),
+            nullptr);
+}
+
+TEST(SwapTest, RetryNowaitLeaksTheVmaLockAndMunmapWaitsForever) {
+  DporStrategy dpor;
+  const ExploreResult r = ExploreScenario("swap/retry-nowait-vs-munmap@allowed", dpor);
+  const Violation* v = r.Find(ViolationKind::kDeadlock);
+  ASSERT_NE(v, nullptr);
+  // The cycle: the fault, still holding the VMA lock it never released, waits for mmap_lock on
+  // the mmap path; munmap holds mmap_lock and waits in vma_start_write for the fault's VMA lock.
+  EXPECT_NE(v->message.find("'fault' waits in down_read for mmap_lock held by 'munmap'"),
+            std::string::npos)
+      << v->message;
+  EXPECT_NE(v->message.find("'munmap' waits in down_write:acquire on vm_lock"), std::string::npos)
+      << v->message;
+  const int vma_locked = FindStep(*v, 0, "fault", OpKind::kDownReadTry, "vm_lock");
+  const int busy = FindStep(*v, vma_locked, "fault", OpKind::kTryLock, "folio_lock[1]");
+  ASSERT_GE(busy, 0);
+  // No up_read of vm_lock by the fault anywhere: the lock leaked.
+  EXPECT_EQ(FindStep(*v, 0, "fault", OpKind::kUpRead, "vm_lock"), -1);
+  const Violation* order = r.Find(ViolationKind::kLockOrder);
+  EXPECT_NE(order, nullptr);  // and lockdep's view of the same inversion
+}
+
+}  // namespace
+}  // namespace mmcheck
