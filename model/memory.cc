@@ -222,6 +222,24 @@ vm_fault_t folio_lock_or_retry(Folio* folio, VmFault* vmf) {
   return 0;
 }
 
+// migration_entry_wait() (mm/migrate.c, v6.5+): under the PTL, if the PTE is still a migration
+// entry, migration_entry_wait_on_locked(entry, ptl): queue on the folio's (hashed) wait queue,
+// drop the PTL, sleep until the folio is unlocked. No folio reference is taken: the wait queue is
+// not in the folio, so the wait itself is not a use of it; the PTL keeps the folio locked (and
+// alive) until the thread is queued.
+static void migration_entry_wait(PageTable* pmd, unsigned long address) {
+  PageTable* pte = pte_offset_map_lock(pmd, address);
+  if (pte == nullptr) return;
+  const Entry entry = ptep_get(pte, address);
+  if (entry.kind != EntryKind::kMigration) {
+    pte_unmap_unlock(pte);
+    return;
+  }
+  Folio* folio = pte->mm->mem_map->pfn_folio(entry.val);  // pfn_swap_entry_folio
+  pte_unmap_unlock(pte);
+  folio->lock.wait_unlocked();  // io_schedule() until folio_unlock wakes the queue
+}
+
 // do_swap_page() (mm/memory.c, v6.6 as read in full; kernel-model.md 3.6), for a swap entry whose
 // folio is in the swap cache. pte_unmap_same() only unmaps on 64-bit. Left out: swapin_readahead
 // and the skip-swapcache path (no scenario swaps a page in from the device yet), device entries,
@@ -233,7 +251,23 @@ vm_fault_t do_swap_page(VmFault* vmf) {
   vm_fault_t ret = 0;
   pte_unmap();  // pte_unmap_same()
   const Entry orig = vmf->orig_pte;
-  MMCHECK_ASSERT_MSG(orig.kind == EntryKind::kSwap, "only swap entries are modeled so far");
+  if (orig.kind == EntryKind::kMigration) {
+    // Merged v6.6: migration_entry_wait(vma->vm_mm, vmf->pmd, vmf->address) with the VMA lock
+    // still held (the migrator needs no mm lock). Seed 002 v2 4/6 dropped the VMA lock first:
+    // "mm = vma->vm_mm; vma_end_read(vma); ret |= VM_FAULT_VMA_UNLOCKED" ("WARNING: VMA can't be
+    // used after this") and then still passed vmf->pmd, a pointer into a PMD table nothing keeps
+    // alive any more; knob swap_retry_leaves_vma_alone = false also reads vma->vm_mm after the
+    // drop instead of the saved mm (S16 twin A).
+    if ((vmf->flags & FAULT_FLAG_VMA_LOCK) && mm->knobs.fault_protocol == FaultProtocol::kV2 &&
+        mm->knobs.v2_migration_drops_vma_lock) {
+      vma_end_read(vma);
+      if (mm->knobs.v2_callee_sets_vma_unlocked) ret |= VM_FAULT_VMA_UNLOCKED;
+      if (!mm->knobs.swap_retry_leaves_vma_alone) vma_use(vma, "reads vma->vm_mm");
+    }
+    migration_entry_wait(vmf->pmd, vmf->address);
+    return ret;
+  }
+  MMCHECK_ASSERT_MSG(orig.kind == EntryKind::kSwap, "device and marker entries are not modeled");
   const int entry = orig.val;
   // get_swap_device() (a reference against swapoff: no swapoff in the model), then
   // swap_cache_get_folio(): an RCU lookup and folio_try_get.

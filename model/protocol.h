@@ -36,6 +36,13 @@ struct Knobs {
   // do_swap_page() touches nothing of the VMA after folio_lock_or_retry() dropped its lock (S1
   // twin B reads vma->vm_mm there, as the v2 series' migration path did).
   bool swap_retry_leaves_vma_alone = true;
+  // The migrator needs no mm lock to finish a migration (S16 twin B makes it take mmap_lock for
+  // read, as a device's migrate_to_ram path would, while a fault waits with the VMA lock held).
+  bool migrator_takes_mmap_lock = false;
+  // Seed 002 v2 4/6 ("mm: drop VMA lock before waiting for migration", lore
+  // 20230609005158.2421285-5, not merged): under kV2, do_swap_page drops the VMA lock before
+  // migration_entry_wait(mm, vmf->pmd, ...). Off: the wait keeps the lock, as v6.6 merged.
+  bool v2_migration_drops_vma_lock = false;
 };
 
 }  // namespace mmcheck::model

@@ -40,7 +40,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(Case{"vma/fault-vs-munmap", 2}, Case{"vma/fault-vs-mprotect", 3},
                       Case{"vma/anon-prepare-vs-mprotect", 3},
                       Case{"vma/anon-prepare-vs-mprotect~v2", 3}, Case{"cow/wp-copy-vs-zap", 2},
-                      Case{"swap/fault-vs-munmap", 2}, Case{"swap/retry-nowait-vs-munmap", 2}),
+                      Case{"swap/fault-vs-munmap", 2}, Case{"swap/retry-nowait-vs-munmap", 2},
+                      Case{"swap/migration-wait-vs-munmap", 1}),
     [](const ::testing::TestParamInfo<Case>& param) {
       std::string name = param.param.name;
       for (char& c : name) {
@@ -56,7 +57,10 @@ TEST(KernelOracleTest, BoundedDfsAgreesWithDporOnEveryTwin) {
         "vma/anon-prepare-vs-mprotect@blocking-mmap-lock", "vma/anon-prepare-vs-mprotect@v6.4-arch",
         "vma/anon-prepare-vs-mprotect~v2@no-unlocked-flag", "cow/wp-copy-vs-zap@unpinned-copy",
         "swap/fault-vs-munmap@v6.4-arch", "swap/fault-vs-munmap@vma-after-retry",
-        "swap/fault-vs-munmap~v2@no-unlocked-flag", "swap/retry-nowait-vs-munmap@allowed"}) {
+        "swap/fault-vs-munmap~v2@no-unlocked-flag", "swap/retry-nowait-vs-munmap@allowed",
+        "swap/migration-wait-vs-munmap@migrator-needs-mmap-lock",
+        "swap/migration-wait-vs-munmap~v2@seed-4of6",
+        "swap/migration-wait-vs-munmap~v2@vma-after-unlock"}) {
     absl::StatusOr<ScenarioInstance> s = FindScenario(name);
     ASSERT_TRUE(s.ok()) << name;
     const ViolationKind kind = *s->info->expect.kind();

@@ -16,7 +16,9 @@ TEST(SwapTest, CorrectScenariosPassExhaustivelyWithPinnedCounts) {
   for (const auto& [name, executions] :
        {std::pair<const char*, uint64_t>{"swap/fault-vs-munmap", 11769},
         {"swap/fault-vs-munmap~v2", 11769},
-        {"swap/retry-nowait-vs-munmap", 10104}}) {
+        {"swap/retry-nowait-vs-munmap", 10104},
+        {"swap/migration-wait-vs-munmap", 94750},
+        {"swap/migration-wait-vs-munmap~v2", 94750}}) {
     DporStrategy dpor;
     const ExploreResult r = ExploreScenario(name, dpor);
     EXPECT_TRUE(r.complete) << name;
@@ -93,6 +95,60 @@ TEST(SwapTest, RetryNowaitLeaksTheVmaLockAndMunmapWaitsForever) {
   EXPECT_EQ(FindStep(*v, 0, "fault", OpKind::kUpRead, "vm_lock"), -1);
   const Violation* order = r.Find(ViolationKind::kLockOrder);
   EXPECT_NE(order, nullptr);  // and lockdep's view of the same inversion
+}
+
+TEST(SwapTest, AMigratorThatNeedsMmapLockDeadlocksWithTheWaitingFault) {
+  DporStrategy dpor;
+  const ExploreResult r =
+      ExploreScenario("swap/migration-wait-vs-munmap@migrator-needs-mmap-lock", dpor);
+  const Violation* v = r.Find(ViolationKind::kDeadlock);
+  ASSERT_NE(v, nullptr);
+  // The three-party cycle of S16 twin B, each named.
+  for (const char* part : {"'fault' waits in wait_unlocked for folio_lock[1] held by 'migrator'",
+                           "'munmap' waits in down_write:acquire on vm_lock",
+                           "'migrator' waits in down_read for mmap_lock held by 'munmap'"}) {
+    EXPECT_NE(v->message.find(part), std::string::npos) << part << " in " << v->message;
+  }
+}
+
+TEST(SwapTest, TheSeedsMigrationPatchReadsAPmdTableMunmapFreed) {
+  DporStrategy dpor;
+  const ExploreResult r = ExploreScenario("swap/migration-wait-vs-munmap~v2@seed-4of6", dpor);
+  const Violation* v = r.Find(ViolationKind::kUseAfterFree);
+  ASSERT_NE(v, nullptr);
+  EXPECT_NE(v->message.find("frees PMD table [0, 4) (tlb_remove_table_rcu) while thread 'fault' "
+                            "reads an entry of it"),
+            std::string::npos)
+      << v->message;
+  // The fault drops the VMA lock; only then can munmap write-lock the VMA, zap and free the
+  // tables; the fault's read of the PMD entry through vmf->pmd comes after it all.
+  const int dropped = FindStep(*v, 0, "fault", OpKind::kUpRead, "vm_lock");
+  const int write_locked = FindStep(*v, dropped, "munmap", OpKind::kUpWrite, "vm_lock");
+  const int unlinked = FindStep(*v, write_locked, "munmap", OpKind::kStore, "pud[0]");
+  ASSERT_GE(dropped, 0);
+  ASSERT_GE(write_locked, 0);
+  ASSERT_GE(unlinked, 0);
+  // After the PMD table was unlinked (and its free queued behind RCU), the fault, in an RCU
+  // section that began after the unlink, still reads the entry vmf->pmd points to: nothing
+  // orders that read before the callback's free, so the report names the two.
+  EXPECT_GE(FindStep(*v, unlinked, "fault", OpKind::kLoad, "pmd[0]"), 0);
+  // A race: the fault must be preempted between dropping the lock and waiting.
+  DfsStrategy unpreempted(0);
+  EXPECT_EQ(ExploreScenario("swap/migration-wait-vs-munmap~v2@seed-4of6", unpreempted)
+                .Find(ViolationKind::kUseAfterFree),
+            nullptr);
+}
+
+TEST(SwapTest, ReadingVmMmAfterTheV2DropIsUseAfterUnlock) {
+  DporStrategy dpor;
+  const ExploreResult r =
+      ExploreScenario("swap/migration-wait-vs-munmap~v2@vma-after-unlock", dpor);
+  const Violation* v = r.Find(ViolationKind::kUseAfterFree);
+  ASSERT_NE(v, nullptr);
+  EXPECT_NE(v->message.find("I-VMA-1: thread 'fault' reads vma->vm_mm"), std::string::npos)
+      << v->message;
+  const int dropped = FindStep(*v, 0, "fault", OpKind::kUpRead, "vm_lock");
+  ASSERT_GE(dropped, 0);
 }
 
 }  // namespace
