@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "model/anon_prepare.h"
+#include "model/userfaultfd.h"
 #include "model/vma_lock.h"
 
 namespace mmcheck::model {
@@ -89,6 +90,11 @@ vm_fault_t do_anonymous_page(VmFault* vmf) {
     vmf->pte = pte_offset_map_lock(vmf->pmd, vmf->address);
     if (vmf->pte == nullptr) return 0;
     if (vmf_pte_changed(vmf)) goto unlock;  // update_mmu_tlb
+    // Deliver the page fault to userland, check inside PT lock.
+    if (userfaultfd_missing(vma)) {
+      pte_unmap_unlock(vmf->pte);
+      return handle_userfault(vma, vmf->address, vmf->flags, vmf->pmd);
+    }
   } else {
     // Allocate our own private page.
     ret = vmf_anon_prepare(vma, vmf->flags);
@@ -108,6 +114,12 @@ vm_fault_t do_anonymous_page(VmFault* vmf) {
       pte_unmap_unlock(vmf->pte);  // update_mmu_tlb; release:
       folio_put(folio);
       return 0;
+    }
+    // Deliver the page fault to userland, check inside PT lock.
+    if (userfaultfd_missing(vma)) {
+      pte_unmap_unlock(vmf->pte);
+      folio_put(folio);
+      return handle_userfault(vma, vmf->address, vmf->flags, vmf->pmd);
     }
     folio_add_new_anon_rmap(folio);  // add_mm_counter(MM_ANONPAGES) left out
   }

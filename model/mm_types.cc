@@ -11,6 +11,7 @@ Vma::Vma(MmStruct* mm, unsigned long start, unsigned long end, unsigned long fla
       vm_end(end),
       vm_flags(flags, "vm_flags"),
       vm_page_prot(vm_get_page_prot(flags), "vm_page_prot"),
+      vm_userfaultfd_ctx(nullptr, "vm_userfaultfd_ctx"),
       anon_vma(false, "anon_vma"),
       vm_lock("vm_lock"),
       vm_lock_seq(-1, "vm_lock_seq"),

@@ -31,6 +31,9 @@ inline constexpr unsigned long VM_WRITE = 0x2;
 inline constexpr unsigned long VM_SHARED = 0x8;
 inline constexpr unsigned long VM_MAYWRITE = 0x20;
 inline constexpr unsigned long VM_MAYSHARE = 0x80;
+inline constexpr unsigned long VM_UFFD_MISSING = 0x200;
+
+struct UserfaultfdCtx;
 
 struct MmStruct;
 
@@ -42,6 +45,8 @@ struct Vma {
   const unsigned long vm_end;
   Shared<unsigned long> vm_flags;      // written with the VMA write-locked (vm_flags_reset)
   Shared<unsigned long> vm_page_prot;  // derived from vm_flags (vma_set_page_prot), same locking
+  // vma->vm_userfaultfd_ctx.ctx: changed with the VMA write-locked (registration, release).
+  Shared<UserfaultfdCtx*> vm_userfaultfd_ctx;
   // vma->anon_vma != NULL. Set once, under mmap_lock (read) and page_table_lock, by
   // __anon_vma_prepare; read locklessly first by the fault path (a word-sized read, modeled
   // atomic).

@@ -43,6 +43,12 @@ struct Knobs {
   // 20230609005158.2421285-5, not merged): under kV2, do_swap_page drops the VMA lock before
   // migration_entry_wait(mm, vmf->pmd, ...). Off: the wait keeps the lock, as v6.6 merged.
   bool v2_migration_drops_vma_lock = false;
+  // handle_userfault() releases the fault lock before it sleeps (29a22b9e08d7; S2's twin sleeps
+  // with the VMA lock held).
+  bool userfault_releases_fault_lock = true;
+  // handle_userfault() queues itself before it computes must_wait (S3 twin A checks first: a
+  // wake between the check and the enqueue is lost).
+  bool userfault_enqueues_before_must_wait = true;
 };
 
 }  // namespace mmcheck::model

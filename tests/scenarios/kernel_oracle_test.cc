@@ -41,7 +41,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"vma/anon-prepare-vs-mprotect", 3},
                       Case{"vma/anon-prepare-vs-mprotect~v2", 3}, Case{"cow/wp-copy-vs-zap", 2},
                       Case{"swap/fault-vs-munmap", 2}, Case{"swap/retry-nowait-vs-munmap", 2},
-                      Case{"swap/migration-wait-vs-munmap", 1}),
+                      Case{"swap/migration-wait-vs-munmap", 1}, Case{"uffd/fault-vs-copy", 3}),
     [](const ::testing::TestParamInfo<Case>& param) {
       std::string name = param.param.name;
       for (char& c : name) {
@@ -60,7 +60,9 @@ TEST(KernelOracleTest, BoundedDfsAgreesWithDporOnEveryTwin) {
         "swap/fault-vs-munmap~v2@no-unlocked-flag", "swap/retry-nowait-vs-munmap@allowed",
         "swap/migration-wait-vs-munmap@migrator-needs-mmap-lock",
         "swap/migration-wait-vs-munmap~v2@seed-4of6",
-        "swap/migration-wait-vs-munmap~v2@vma-after-unlock"}) {
+        "swap/migration-wait-vs-munmap~v2@vma-after-unlock", "uffd/fault-vs-copy@must-wait-first",
+        "uffd/fault-vs-munmap@sleeps-with-vma-lock", "uffd/fault-vs-copy~v2@no-unlocked-flag",
+        "uffd/fault-vs-munmap~v2@no-unlocked-flag"}) {
     absl::StatusOr<ScenarioInstance> s = FindScenario(name);
     ASSERT_TRUE(s.ok()) << name;
     const ViolationKind kind = *s->info->expect.kind();

@@ -1,0 +1,139 @@
+// userfaultfd; see userfaultfd.h. Mirrors fs/userfaultfd.c handle_userfault,
+// userfaultfd_must_wait, wake_userfault, userfaultfd_release (v6.6) and mm/userfaultfd.c
+// mfill_atomic -> mfill_atomic_pte_copy -> mfill_atomic_install_pte (v6.6 to v6.8: under
+// mmap_read_lock; v6.9+ uffd_mfill_lock is not modeled).
+#include "model/userfaultfd.h"
+
+#include <cerrno>
+
+#include "model/anon_prepare.h"
+#include "model/memory.h"
+#include "model/mmap_lock.h"
+#include "model/vma_lock.h"
+
+namespace mmcheck::model {
+namespace {
+
+// userfaultfd_must_wait() (v6.6 to v6.12): a lockless walk; wait if the page tables down to the
+// PTE are not populated or the PTE is none (pte_none_mostly: markers count as none).
+bool userfaultfd_must_wait(PageTable* pmd, unsigned long address) {
+  PageTable* pte = pte_offset_map(pmd, address);
+  if (pte == nullptr) return true;
+  const Entry ptent = ptep_get(pte, address);
+  pte_unmap();
+  return pte_none(ptent) || ptent.kind == EntryKind::kMarker;
+}
+
+}  // namespace
+
+UserfaultfdCtx::UserfaultfdCtx()
+    : fault_pending_wqh("fault_pending_wqh"),
+      released(false, "ctx->released"),
+      mmap_changing(0, "ctx->mmap_changing") {}
+
+void userfaultfd_register_setup(Vma* vma, UserfaultfdCtx* ctx) {
+  vma->vm_flags.write(vma->vm_flags.peek() | VM_UFFD_MISSING);
+  vma->vm_userfaultfd_ctx.write(ctx);
+}
+
+bool userfaultfd_missing(Vma* vma) {
+  vma_use(vma, "reads vma->vm_flags");
+  return vma->vm_flags.read() & VM_UFFD_MISSING;
+}
+
+vm_fault_t handle_userfault(Vma* vma, unsigned long address, unsigned int flags, PageTable* pmd) {
+  MmStruct* mm = vma->vm_mm;
+  vma_use(vma, "reads vma->vm_userfaultfd_ctx");
+  UserfaultfdCtx* ctx = vma->vm_userfaultfd_ctx.read();
+  if (ctx == nullptr) return VM_FAULT_SIGBUS;
+  // If it's already released don't get it.
+  if (ctx->released.load()) return VM_FAULT_NOPAGE;
+  if (!(flags & FAULT_FLAG_ALLOW_RETRY)) return VM_FAULT_SIGBUS;
+  vm_fault_t ret = VM_FAULT_RETRY;
+  // Handle nowait, not much to do other than tell it to retry and wait (the lock stays held).
+  if (flags & FAULT_FLAG_RETRY_NOWAIT) return ret;
+  const Knobs& knobs = mm->knobs;
+  bool must_wait = false;
+  if (!knobs.userfault_enqueues_before_must_wait) must_wait = userfaultfd_must_wait(pmd, address);
+  // spin_lock_irq(&ctx->fault_pending_wqh.lock); __add_wait_queue; set_current_state;
+  // spin_unlock_irq: "The smp_mb() after __set_current_state prevents the reads following the
+  // spin_unlock to happen before the list_add."
+  ctx->fault_pending_wqh.prepare_to_wait();
+  if (knobs.userfault_enqueues_before_must_wait) must_wait = userfaultfd_must_wait(pmd, address);
+  if (knobs.userfault_releases_fault_lock) {
+    if ((flags & FAULT_FLAG_VMA_LOCK) && knobs.fault_protocol == FaultProtocol::kV2 &&
+        knobs.v2_callee_sets_vma_unlocked) {
+      ret |= VM_FAULT_VMA_UNLOCKED;  // seed 002 v2 6/6
+    }
+    release_fault_lock(vma, flags);
+  }
+  if (must_wait && !ctx->released.load()) Schedule();  // wake_up_poll(&ctx->fd_wqh); schedule()
+  ctx->fault_pending_wqh.finish_wait();  // __set_current_state(TASK_RUNNING); dequeue if queued
+  return ret;
+}
+
+int uffdio_copy(MmStruct* mm, UserfaultfdCtx* ctx, unsigned long address) {
+  mmap_read_lock(mm);
+  int err = -EAGAIN;
+  Vma* vma = nullptr;
+  PageTable* pmd = nullptr;
+  PageTable* pte = nullptr;
+  Folio* folio = nullptr;
+  if (ctx->mmap_changing.load()) goto out_unlock;
+  // validate_dst_vma(): a VMA registered with this ctx covers the address.
+  err = -ENOENT;
+  vma = find_vma(mm, address);
+  if (vma == nullptr) goto out_unlock;
+  vma_use(vma, "reads vma->vm_userfaultfd_ctx");
+  if (vma->vm_userfaultfd_ctx.read() != ctx) goto out_unlock;
+  vma_use(vma, "reads vma->anon_vma");
+  if (!vma->anon_vma.load()) __anon_vma_prepare(vma);
+  folio = mm->mem_map->folio_alloc();  // copy_from_user into it: contents not modeled
+  // mm_alloc_pmd() / pte_alloc()
+  pmd = pmd_alloc(mm, address);
+  pte_alloc(mm, pmd, address);
+  // mfill_atomic_install_pte(): under the PTL, the slot must still be none.
+  err = -EAGAIN;
+  pte = pte_offset_map_lock(pmd, address);
+  if (pte == nullptr) goto out_put;
+  err = -EEXIST;
+  if (!pte_none(ptep_get(pte, address))) {
+    pte_unmap_unlock(pte);
+    goto out_put;
+  }
+  {
+    Entry entry = pte_mkdirty(pte_mkyoung(mk_pte(folio->pfn)));
+    vma_use(vma, "reads vma->vm_flags");
+    if (vma->vm_flags.read() & VM_WRITE) entry = pte_mkwrite(entry);
+    folio_add_new_anon_rmap(folio);
+    set_entry(pte, address, entry);
+    pte_unmap_unlock(pte);
+    err = 0;
+    goto out_unlock;
+  }
+out_put:
+  folio_put(folio);
+out_unlock:
+  mmap_read_unlock(mm);
+  // userfaultfd_copy(): unless UFFDIO_COPY_MODE_DONTWAKE, wake_userfault(): smp_mb(), then, if a
+  // queue is active, __wake_userfault (SC memory: the seqcount retry loop reduces to this).
+  if (err == 0) ctx->fault_pending_wqh.wake_up();
+  return err;
+}
+
+void userfaultfd_release(MmStruct* mm, UserfaultfdCtx* ctx) {
+  ctx->released.store(true);
+  mmap_write_lock(mm);
+  for (Vma* vma : mm->vmas) {
+    if (mm->mm_mt[vma->vm_start].peek() != vma) continue;  // for_each_vma: the mapped ones
+    vma_use(vma, "reads vma->vm_userfaultfd_ctx");
+    if (vma->vm_userfaultfd_ctx.read() != ctx) continue;
+    vma_start_write(vma);
+    vma->vm_flags.write(vma->vm_flags.read() & ~VM_UFFD_MISSING);
+    vma->vm_userfaultfd_ctx.write(nullptr);
+  }
+  mmap_write_unlock(mm);
+  ctx->fault_pending_wqh.wake_up();  // __wake_up_locked_key(&ctx->fault_pending_wqh, ...)
+}
+
+}  // namespace mmcheck::model

@@ -1,0 +1,44 @@
+// userfaultfd (kernel-model.md 2.6 and 3.7): the faulting side, handle_userfault (fs/userfaultfd.c
+// v6.6+), and the monitor's side: UFFDIO_COPY (mm/userfaultfd.c mfill_atomic, the v6.6 to v6.8
+// form under mmap_read_lock), wake_userfault, and closing the uffd (userfaultfd_release).
+#ifndef MMCHECK_MODEL_USERFAULTFD_H_
+#define MMCHECK_MODEL_USERFAULTFD_H_
+
+#include "model/fault.h"
+#include "model/mm_types.h"
+
+namespace mmcheck::model {
+
+struct UserfaultfdCtx {
+  UserfaultfdCtx();
+
+  // fault_pending_wqh (its spinlock folded into the queue's steps). The monitor's read() and the
+  // refile to fault_wqh are not modeled: the monitor acts on the address it was told.
+  WaitQueue fault_pending_wqh;
+  Atomic<bool> released;      // set when the uffd is closed
+  Atomic<int> mmap_changing;  // non-zero during fork/mremap/unmap events (EVENT_* features)
+};
+
+// Setup only: register [start, end) of `vma`'s range for MISSING faults with `ctx`.
+void userfaultfd_register_setup(Vma* vma, UserfaultfdCtx* ctx);
+
+// userfaultfd_missing(vma): the VMA is registered for MISSING faults.
+bool userfaultfd_missing(Vma* vma);
+
+// handle_userfault(vmf, VM_UFFD_MISSING) for the fault at `address`, with the fault lock held and
+// the PTL released (3.7): enqueue and set_current_state, must_wait (a lockless page-table walk),
+// release_fault_lock, then sleep if it must; returns VM_FAULT_RETRY (VM_FAULT_NOPAGE if the uffd
+// was closed). Under seed 002 v2 (6/6) it reports the drop with VM_FAULT_VMA_UNLOCKED.
+vm_fault_t handle_userfault(Vma* vma, unsigned long address, unsigned int flags, PageTable* pmd);
+
+// UFFDIO_COPY of one page at `address` into `mm`, then (unless it failed) wake_userfault. Returns
+// 0, -EAGAIN (mmap_changing), -ENOENT (no registered VMA there) or -EEXIST (already mapped).
+int uffdio_copy(MmStruct* mm, UserfaultfdCtx* ctx, unsigned long address);
+
+// Closing the uffd (userfaultfd_release, v6.6): released = true; under mmap_write_lock every
+// registered VMA is write-locked and unregistered; then every waiter is woken.
+void userfaultfd_release(MmStruct* mm, UserfaultfdCtx* ctx);
+
+}  // namespace mmcheck::model
+
+#endif  // MMCHECK_MODEL_USERFAULTFD_H_
