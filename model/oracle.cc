@@ -44,6 +44,13 @@ std::string check_mem_map(MemMap* mem_map) {
   return "";
 }
 
+void check_mem_map_at_end(MemMap* mem_map) {
+  AtEnd([mem_map] {
+    const std::string why = check_mem_map(mem_map);
+    if (!why.empty()) Violate(ViolationKind::kInvariant, why);
+  });
+}
+
 std::string check_no_writable_pte(MmStruct* mm, unsigned long start, unsigned long end) {
   for (unsigned long a = start; a < end; ++a) {
     Vma* vma = mm->mm_mt[a].peek();

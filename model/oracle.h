@@ -15,6 +15,9 @@ namespace mmcheck::model {
 // else what is wrong.
 std::string check_mem_map(MemMap* mem_map);
 
+// Registers the end-of-run check of I-MAP-1 for `mem_map` (an invariant violation if it fails).
+void check_mem_map_at_end(MemMap* mem_map);
+
 // I-PT-7 for mprotect: no present PTE in [start, end) is writable while the VMA there lacks
 // VM_WRITE. Returns "" when it holds.
 std::string check_no_writable_pte(MmStruct* mm, unsigned long start, unsigned long end);

@@ -40,10 +40,7 @@ void WpCopyVsZap(Knobs knobs) {
   });
   Spawn("dontneed", [parent] { model::madvise_dontneed(parent, 0, 1); });
   Spawn("child", [child] { model::madvise_dontneed(child, 0, 1); });
-  AtEnd([parent] {
-    const std::string why = model::check_mem_map(parent->mem_map);
-    if (!why.empty()) Violate(ViolationKind::kInvariant, why);
-  });
+  model::check_mem_map_at_end(parent->mem_map);
 }
 
 MMCHECK_SCENARIO("cow/wp-copy-vs-zap", Expect::Pass(),

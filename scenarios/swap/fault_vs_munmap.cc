@@ -45,10 +45,7 @@ void SwapFaultVsMunmap(Knobs knobs, unsigned int extra_fault_flags) {
     model::folio_unlock(folio);
     model::folio_put(folio);  // folio_putback_lru
   });
-  AtEnd([mm] {
-    const std::string why = model::check_mem_map(mm->mem_map);
-    if (!why.empty()) Violate(ViolationKind::kInvariant, why);
-  });
+  model::check_mem_map_at_end(mm->mem_map);
 }
 
 MMCHECK_SCENARIO("swap/fault-vs-munmap", Expect::Pass(),

@@ -55,10 +55,7 @@ void MigrationWaitVsMunmap(Knobs knobs) {
     model::remove_migration_ptes_and_unlock(mm, 0, src, dst);
     if (mm->knobs.migrator_takes_mmap_lock) model::mmap_read_unlock(mm);
   });
-  AtEnd([mm] {
-    const std::string why = model::check_mem_map(mm->mem_map);
-    if (!why.empty()) Violate(ViolationKind::kInvariant, why);
-  });
+  model::check_mem_map_at_end(mm->mem_map);
 }
 
 MMCHECK_SCENARIO("swap/migration-wait-vs-munmap", Expect::Pass(),

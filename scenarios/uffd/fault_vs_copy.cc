@@ -35,10 +35,7 @@ void FaultVsCopy(Knobs knobs) {
     model::do_user_addr_fault(mm, 0, model::FAULT_FLAG_USER | model::FAULT_FLAG_WRITE);
   });
   Spawn("monitor", [mm, ctx] { model::uffdio_copy(mm, ctx, 0); });
-  AtEnd([mm] {
-    const std::string why = model::check_mem_map(mm->mem_map);
-    if (!why.empty()) Violate(ViolationKind::kInvariant, why);
-  });
+  model::check_mem_map_at_end(mm->mem_map);
 }
 
 MMCHECK_SCENARIO("uffd/fault-vs-copy", Expect::Pass(),

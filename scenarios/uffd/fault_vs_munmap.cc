@@ -42,10 +42,7 @@ void UserfaultVsMunmap(Knobs knobs) {
     model::uffdio_copy(mm, ctx, 0);
     model::userfaultfd_release(mm, ctx);
   });
-  AtEnd([mm] {
-    const std::string why = model::check_mem_map(mm->mem_map);
-    if (!why.empty()) Violate(ViolationKind::kInvariant, why);
-  });
+  model::check_mem_map_at_end(mm->mem_map);
 }
 
 MMCHECK_SCENARIO("uffd/fault-vs-munmap", Expect::Pass(),

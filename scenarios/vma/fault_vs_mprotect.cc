@@ -48,10 +48,7 @@ void FaultVsMprotect(Knobs knobs) {
       Violate(ViolationKind::kInvariant, why + " after mprotect(PROT_READ) returned");
     return true;
   });
-  AtEnd([mm] {
-    const std::string why = model::check_mem_map(mm->mem_map);
-    if (!why.empty()) Violate(ViolationKind::kInvariant, why);
-  });
+  model::check_mem_map_at_end(mm->mem_map);
 }
 
 MMCHECK_SCENARIO("vma/fault-vs-mprotect", Expect::Pass(),

@@ -13,12 +13,7 @@ using testing::ExploreScenario;
 using testing::FindStep;
 
 TEST(WpCopyVsZapTest, PassesExhaustivelyWithAPinnedCount) {
-  DporStrategy dpor;
-  const ExploreResult r = ExploreScenario("cow/wp-copy-vs-zap", dpor);
-  EXPECT_TRUE(r.complete);
-  EXPECT_TRUE(r.violations.empty()) << r.violations[0].message;
-  EXPECT_EQ(r.executions, 30u);
-  EXPECT_EQ(r.redundant_executions, 0u);
+  testing::ExpectExhaustivePass("cow/wp-copy-vs-zap", 30);
 }
 
 TEST(WpCopyVsZapTest, AnUnpinnedCopyReadsAFreedPage) {

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "explorer/api.h"
+#include "explorer/dpor_strategy.h"
 #include "explorer/explorer.h"
 #include "explorer/scenario.h"
 #include "gtest/gtest.h"
@@ -26,6 +27,17 @@ inline ExploreResult ExploreScenario(const std::string& name, Strategy& strategy
   options.target = s->info->expect.kind();
   options.find_all = find_all;
   return Explore([&] { s->Run(); }, strategy, options);
+}
+
+// `name` passes exhaustively under dpor with exactly `executions` complete executions and no
+// redundant one.
+inline void ExpectExhaustivePass(const std::string& name, uint64_t executions) {
+  DporStrategy dpor;
+  const ExploreResult r = ExploreScenario(name, dpor);
+  EXPECT_TRUE(r.complete) << name;
+  EXPECT_TRUE(r.violations.empty()) << name << ": " << r.violations[0].message;
+  EXPECT_EQ(r.executions, executions) << name;
+  EXPECT_EQ(r.redundant_executions, 0u) << name;
 }
 
 // The final state of an execution, independent of the model: the value every object was left

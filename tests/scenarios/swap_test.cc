@@ -19,12 +19,7 @@ TEST(SwapTest, CorrectScenariosPassExhaustivelyWithPinnedCounts) {
         {"swap/retry-nowait-vs-munmap", 10104},
         {"swap/migration-wait-vs-munmap", 94750},
         {"swap/migration-wait-vs-munmap~v2", 94750}}) {
-    DporStrategy dpor;
-    const ExploreResult r = ExploreScenario(name, dpor);
-    EXPECT_TRUE(r.complete) << name;
-    EXPECT_TRUE(r.violations.empty()) << name << ": " << r.violations[0].message;
-    EXPECT_EQ(r.executions, executions) << name;
-    EXPECT_EQ(r.redundant_executions, 0u) << name;
+    testing::ExpectExhaustivePass(name, executions);
   }
 }
 

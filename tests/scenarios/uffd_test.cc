@@ -18,12 +18,7 @@ TEST(UffdTest, CorrectScenariosPassExhaustivelyWithPinnedCounts) {
        {std::pair<const char*, uint64_t>{"uffd/fault-vs-copy", 104},
         {"uffd/fault-vs-copy~v2", 104},
         {"uffd/fault-vs-munmap", 754608}}) {
-    DporStrategy dpor;
-    const ExploreResult r = ExploreScenario(name, dpor);
-    EXPECT_TRUE(r.complete) << name;
-    EXPECT_TRUE(r.violations.empty()) << name << ": " << r.violations[0].message;
-    EXPECT_EQ(r.executions, executions) << name;
-    EXPECT_EQ(r.redundant_executions, 0u) << name;
+    testing::ExpectExhaustivePass(name, executions);
   }
 }
 

@@ -14,12 +14,7 @@ namespace {
 using testing::ExploreScenario;
 
 TEST(AnonPrepareVsMprotectTest, PassesExhaustivelyWithAPinnedCount) {
-  DporStrategy dpor;
-  const ExploreResult r = ExploreScenario("vma/anon-prepare-vs-mprotect", dpor);
-  EXPECT_TRUE(r.complete);
-  EXPECT_TRUE(r.violations.empty()) << r.violations[0].message;
-  EXPECT_EQ(r.executions, 24u);
-  EXPECT_EQ(r.redundant_executions, 0u);
+  testing::ExpectExhaustivePass("vma/anon-prepare-vs-mprotect", 24);
   DfsStrategy bounded(2);  // exhaustive dfs is out of reach; within two preemptions it agrees
   EXPECT_TRUE(ExploreScenario("vma/anon-prepare-vs-mprotect", bounded).violations.empty());
 }

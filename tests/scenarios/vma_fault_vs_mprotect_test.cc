@@ -14,12 +14,7 @@ using testing::ExploreScenario;
 using testing::FindStep;
 
 TEST(FaultVsMprotectTest, PassesExhaustivelyWithAPinnedCount) {
-  DporStrategy dpor;
-  const ExploreResult r = ExploreScenario("vma/fault-vs-mprotect", dpor);
-  EXPECT_TRUE(r.complete);
-  EXPECT_TRUE(r.violations.empty()) << r.violations[0].message;
-  EXPECT_EQ(r.executions, 13u);
-  EXPECT_EQ(r.redundant_executions, 0u);
+  testing::ExpectExhaustivePass("vma/fault-vs-mprotect", 13);
 }
 
 TEST(FaultVsMprotectTest, WithoutTheVmaWriteLockAWritablePteSurvivesMprotect) {

@@ -15,12 +15,7 @@ using testing::ExploreScenario;
 using testing::FindStep;
 
 TEST(FaultVsMunmapTest, PassesExhaustivelyWithAPinnedCount) {
-  DporStrategy dpor;
-  const ExploreResult r = ExploreScenario("vma/fault-vs-munmap", dpor);
-  EXPECT_TRUE(r.complete);
-  EXPECT_TRUE(r.violations.empty()) << r.violations[0].message;
-  EXPECT_EQ(r.executions, 492u);
-  EXPECT_EQ(r.redundant_executions, 0u);
+  testing::ExpectExhaustivePass("vma/fault-vs-munmap", 492);
 }
 
 TEST(FaultVsMunmapTest, BoundedDfsAgreesOnEveryVerdict) {
