@@ -23,7 +23,8 @@ Folio::Folio(MemMap* m, int p)
       swap(-1, "folio->swap", p),
       lifetime(name.c_str()) {}
 
-MemMap::MemMap() {
+MemMap::MemMap() : next_pfn(1, "next_pfn") {
+  folios.push_back(nullptr);  // pfn 0: the zero page
   swap_map.reserve(kSwapSlots);
   swap_cache.reserve(kSwapSlots);
   for (int i = 0; i < kSwapSlots; ++i) {
@@ -42,15 +43,17 @@ void MemMap::add_to_swap_cache_setup(Folio* folio, int entry, int count) {
 
 Folio* MemMap::folio_alloc() {
   CurrentExecution().MightSleep("folio_alloc(GFP_HIGHUSER_MOVABLE)", __FILE__, __LINE__);
-  if (folios.empty()) folios.push_back(nullptr);  // pfn 0: the zero page
-  Folio* folio = Make<Folio>(this, static_cast<int>(folios.size()));
-  folios.push_back(folio);
+  const int pfn = next_pfn.fetch_add(1);
+  Folio* folio = Make<Folio>(this, pfn);
+  if (folios.size() <= static_cast<size_t>(pfn)) folios.resize(static_cast<size_t>(pfn) + 1);
+  folios[static_cast<size_t>(pfn)] = folio;
   return folio;
 }
 
 Folio* MemMap::folio_alloc_setup(int refcount, int mapcount, bool anon_exclusive) {
-  if (folios.empty()) folios.push_back(nullptr);
-  Folio* folio = Make<Folio>(this, static_cast<int>(folios.size()));
+  const int pfn = next_pfn.peek();
+  next_pfn.store(pfn + 1);  // setup: no step
+  Folio* folio = Make<Folio>(this, pfn);
   folios.push_back(folio);
   folio->_refcount.store(refcount);
   folio->_mapcount.store(mapcount);

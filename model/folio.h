@@ -47,6 +47,10 @@ struct MemMap {
   MemMap();
 
   std::vector<Folio*> folios;  // by pfn; pfn 0 is the zero page, never a folio
+  // The page allocator's choice of pfn is shared state: taking the next pfn is a visible step, so
+  // two allocations in different threads are dependent and the explorer sees both orders (the
+  // final-state oracle caught the allocator as hidden shared state when it was a plain vector).
+  Atomic<int> next_pfn;
   std::vector<MmStruct*> mms;
   std::vector<Atomic<int>> swap_map;       // by swap offset
   std::vector<Atomic<Folio*>> swap_cache;  // by swap offset (the swap address space's xarray)

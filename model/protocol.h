@@ -49,6 +49,9 @@ struct Knobs {
   // handle_userfault() queues itself before it computes must_wait (S3 twin A checks first: a
   // wake between the check and the enqueue is lost).
   bool userfault_enqueues_before_must_wait = true;
+  // mfill_atomic_install_pte() re-checks under the PTL that the slot is still none (-EEXIST) (S3
+  // twin B installs over whatever is there).
+  bool uffd_copy_checks_pte_none = true;
 };
 
 }  // namespace mmcheck::model

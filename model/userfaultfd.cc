@@ -24,6 +24,8 @@ bool userfaultfd_must_wait(PageTable* pmd, unsigned long address) {
   return pte_none(ptent) || ptent.kind == EntryKind::kMarker;
 }
 
+const Knobs& knobs_of(const MmStruct* mm) { return mm->knobs; }
+
 }  // namespace
 
 UserfaultfdCtx::UserfaultfdCtx()
@@ -97,7 +99,7 @@ int uffdio_copy(MmStruct* mm, UserfaultfdCtx* ctx, unsigned long address) {
   pte = pte_offset_map_lock(pmd, address);
   if (pte == nullptr) goto out_put;
   err = -EEXIST;
-  if (!pte_none(ptep_get(pte, address))) {
+  if (!pte_none(ptep_get(pte, address)) && knobs_of(mm).uffd_copy_checks_pte_none) {
     pte_unmap_unlock(pte);
     goto out_put;
   }

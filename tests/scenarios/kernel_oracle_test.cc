@@ -41,7 +41,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"vma/anon-prepare-vs-mprotect", 3},
                       Case{"vma/anon-prepare-vs-mprotect~v2", 3}, Case{"cow/wp-copy-vs-zap", 2},
                       Case{"swap/fault-vs-munmap", 2}, Case{"swap/retry-nowait-vs-munmap", 2},
-                      Case{"swap/migration-wait-vs-munmap", 1}, Case{"uffd/fault-vs-copy", 3}),
+                      Case{"swap/migration-wait-vs-munmap", 1}, Case{"uffd/fault-vs-copy", 3},
+                      Case{"uffd/copy-vs-copy", 3}),
     [](const ::testing::TestParamInfo<Case>& param) {
       std::string name = param.param.name;
       for (char& c : name) {
@@ -51,18 +52,26 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST(KernelOracleTest, BoundedDfsAgreesWithDporOnEveryTwin) {
-  for (const char* name :
-       {"vma/fault-vs-munmap@no-detached-check", "vma/fault-vs-munmap@free-without-rcu",
-        "vma/fault-vs-munmap@end-read-without-rcu", "vma/fault-vs-mprotect@no-vma-write-lock",
-        "vma/anon-prepare-vs-mprotect@blocking-mmap-lock", "vma/anon-prepare-vs-mprotect@v6.4-arch",
-        "vma/anon-prepare-vs-mprotect~v2@no-unlocked-flag", "cow/wp-copy-vs-zap@unpinned-copy",
-        "swap/fault-vs-munmap@v6.4-arch", "swap/fault-vs-munmap@vma-after-retry",
-        "swap/fault-vs-munmap~v2@no-unlocked-flag", "swap/retry-nowait-vs-munmap@allowed",
-        "swap/migration-wait-vs-munmap@migrator-needs-mmap-lock",
-        "swap/migration-wait-vs-munmap~v2@seed-4of6",
-        "swap/migration-wait-vs-munmap~v2@vma-after-unlock", "uffd/fault-vs-copy@must-wait-first",
-        "uffd/fault-vs-munmap@sleeps-with-vma-lock", "uffd/fault-vs-copy~v2@no-unlocked-flag",
-        "uffd/fault-vs-munmap~v2@no-unlocked-flag"}) {
+  for (const char* name : {"vma/fault-vs-munmap@no-detached-check",
+                           "vma/fault-vs-munmap@free-without-rcu",
+                           "vma/fault-vs-munmap@end-read-without-rcu",
+                           "vma/fault-vs-mprotect@no-vma-write-lock",
+                           "vma/anon-prepare-vs-mprotect@blocking-mmap-lock",
+                           "vma/anon-prepare-vs-mprotect@v6.4-arch",
+                           "vma/anon-prepare-vs-mprotect~v2@no-unlocked-flag",
+                           "cow/wp-copy-vs-zap@unpinned-copy",
+                           "swap/fault-vs-munmap@v6.4-arch",
+                           "swap/fault-vs-munmap@vma-after-retry",
+                           "swap/fault-vs-munmap~v2@no-unlocked-flag",
+                           "swap/retry-nowait-vs-munmap@allowed",
+                           "swap/migration-wait-vs-munmap@migrator-needs-mmap-lock",
+                           "swap/migration-wait-vs-munmap~v2@seed-4of6",
+                           "swap/migration-wait-vs-munmap~v2@vma-after-unlock",
+                           "uffd/fault-vs-copy@must-wait-first",
+                           "uffd/fault-vs-munmap@sleeps-with-vma-lock",
+                           "uffd/fault-vs-copy~v2@no-unlocked-flag",
+                           "uffd/fault-vs-munmap~v2@no-unlocked-flag",
+                           "uffd/copy-vs-copy@no-pte-none-check"}) {
     absl::StatusOr<ScenarioInstance> s = FindScenario(name);
     ASSERT_TRUE(s.ok()) << name;
     const ViolationKind kind = *s->info->expect.kind();
