@@ -37,11 +37,7 @@ vm_fault_t vmf_anon_prepare(Vma* vma, unsigned int flags) {
   vm_fault_t ret = __vmf_anon_prepare(vma, flags);
   if (ret & VM_FAULT_RETRY) {
     vma_end_read(vma);
-    // Seed 002 v2 (lore 20230609005158.2421285-*): a callee that dropped the VMA lock says so
-    // with VM_FAULT_VMA_UNLOCKED, and the arch handler then skips its vma_end_read.
-    if (mm->knobs.fault_protocol == FaultProtocol::kV2 && mm->knobs.v2_callee_sets_vma_unlocked) {
-      ret |= VM_FAULT_VMA_UNLOCKED;
-    }
+    ret |= vma_unlocked_flag(mm, flags);
   }
   return ret;
 }

@@ -33,6 +33,13 @@ bool access_error(unsigned int flags, Vma* vma) {
 
 }  // namespace
 
+vm_fault_t vma_unlocked_flag(const MmStruct* mm, unsigned int flags) {
+  const bool v2 = mm->knobs.fault_protocol == FaultProtocol::kV2;
+  return (flags & FAULT_FLAG_VMA_LOCK) && v2 && mm->knobs.v2_callee_sets_vma_unlocked
+             ? VM_FAULT_VMA_UNLOCKED
+             : 0;
+}
+
 // arch/x86/mm/fault.c do_user_addr_fault, v6.10 to v6.12 (kernel-model.md 3.1): the VMA-lock
 // block, then lock_mmap:/retry: with lock_mm_and_find_vma (no stack expansion in the model).
 // v6.10's "accelerate pagefault when badaccess": an access_error under the VMA lock ends the fault

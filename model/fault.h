@@ -32,6 +32,12 @@ inline constexpr unsigned int FAULT_FLAG_VMA_LOCK = 1 << 12;
 // without progress is a livelock (VMA path -> mmap path -> TRIED needs at most 3).
 inline constexpr int kMaxFaultRetries = 3;
 
+// What a callee that has just dropped the VMA lock adds to its result: VM_FAULT_VMA_UNLOCKED
+// under seed 002 v2 (lore 20230609005158.2421285-*) for a FAULT_FLAG_VMA_LOCK fault, so that the
+// arch handler skips its vma_end_read; 0 under the other protocols, and 0 when knob
+// v2_callee_sets_vma_unlocked is off (the twins whose callee forgets).
+vm_fault_t vma_unlocked_flag(const MmStruct* mm, unsigned int flags);
+
 // A user fault at `address` (FAULT_FLAG_WRITE for a write): the per-VMA-lock path, then the
 // mmap_lock path with its retry loop. Returns the last handle_mm_fault result, or
 // VM_FAULT_SIGSEGV when no VMA maps the address or the access is not allowed (access_error).

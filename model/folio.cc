@@ -41,20 +41,23 @@ void MemMap::add_to_swap_cache_setup(Folio* folio, int entry, int count) {
   swap_map[static_cast<size_t>(entry)].store(count);
 }
 
-Folio* MemMap::folio_alloc() {
-  CurrentExecution().MightSleep("folio_alloc(GFP_HIGHUSER_MOVABLE)", __FILE__, __LINE__);
-  const int pfn = next_pfn.fetch_add(1);
-  Folio* folio = Make<Folio>(this, pfn);
+// A folio at the next pfn (a step in a thread, none in setup).
+static Folio* new_folio(MemMap* mem_map) {
+  const int pfn = mem_map->next_pfn.fetch_add(1);
+  Folio* folio = Make<Folio>(mem_map, pfn);
+  std::vector<Folio*>& folios = mem_map->folios;
   if (folios.size() <= static_cast<size_t>(pfn)) folios.resize(static_cast<size_t>(pfn) + 1);
   folios[static_cast<size_t>(pfn)] = folio;
   return folio;
 }
 
+Folio* MemMap::folio_alloc() {
+  CurrentExecution().MightSleep("folio_alloc(GFP_HIGHUSER_MOVABLE)", __FILE__, __LINE__);
+  return new_folio(this);
+}
+
 Folio* MemMap::folio_alloc_setup(int refcount, int mapcount, bool anon_exclusive) {
-  const int pfn = next_pfn.peek();
-  next_pfn.store(pfn + 1);  // setup: no step
-  Folio* folio = Make<Folio>(this, pfn);
-  folios.push_back(folio);
+  Folio* folio = new_folio(this);
   folio->_refcount.store(refcount);
   folio->_mapcount.store(mapcount);
   folio->anon.write(true);

@@ -220,12 +220,7 @@ vm_fault_t folio_lock_or_retry(Folio* folio, VmFault* vmf) {
   const unsigned int flags = vmf->flags;
   if ((flags & FAULT_FLAG_ALLOW_RETRY) && !(flags & FAULT_FLAG_TRIED)) {
     if (flags & FAULT_FLAG_RETRY_NOWAIT) return VM_FAULT_RETRY;
-    const Knobs& knobs = vmf->vma->vm_mm->knobs;
-    vm_fault_t ret = VM_FAULT_RETRY;
-    if ((flags & FAULT_FLAG_VMA_LOCK) && knobs.fault_protocol == FaultProtocol::kV2 &&
-        knobs.v2_callee_sets_vma_unlocked) {
-      ret |= VM_FAULT_VMA_UNLOCKED;
-    }
+    const vm_fault_t ret = VM_FAULT_RETRY | vma_unlocked_flag(vmf->vma->vm_mm, flags);
     release_fault_lock(vmf->vma, flags);
     folio_wait_locked(folio);  // folio_wait_locked_killable
     return ret;
@@ -273,7 +268,7 @@ vm_fault_t do_swap_page(VmFault* vmf) {
     if ((vmf->flags & FAULT_FLAG_VMA_LOCK) && mm->knobs.fault_protocol == FaultProtocol::kV2 &&
         mm->knobs.v2_migration_drops_vma_lock) {
       vma_end_read(vma);
-      if (mm->knobs.v2_callee_sets_vma_unlocked) ret |= VM_FAULT_VMA_UNLOCKED;
+      ret |= vma_unlocked_flag(mm, vmf->flags);
       if (!mm->knobs.swap_retry_leaves_vma_alone) vma_use(vma, "reads vma->vm_mm");
     }
     migration_entry_wait(vmf->pmd, vmf->address);
@@ -392,7 +387,6 @@ vm_fault_t handle_mm_fault(Vma* vma, unsigned long address, unsigned int flags) 
   // No PMD-order THP for anonymous memory in the model: straight to the PTE level.
   ret = handle_pte_fault(&vmf);
   // From here on the VMA must not be dereferenced: only mm (fault accounting, left out).
-  (void)mm;
   return ret;
 }
 
@@ -478,9 +472,7 @@ void free_pgtables(MmuGather* tlb, Vma* vma, unsigned long floor, unsigned long 
   PageTable* pud = pud_table(vma->vm_mm);
   for (unsigned long a = vma->vm_start - vma->vm_start % PUD_PAGES; a < vma->vm_end;
        a += PUD_PAGES) {
-    Atomic<Entry>& pud_slot = pud->slot(a);
-    pud->lifetime.Use("free_pgtables reads an entry of it");
-    const Entry pudval = pud_slot.load();
+    const Entry pudval = ptep_get(pud, a);
     if (pud_none(pudval)) continue;
     PageTable* pmd = entry_table(pudval);
     for (unsigned long b = a; b < a + PUD_PAGES; b += PMD_PAGES) {
@@ -488,16 +480,14 @@ void free_pgtables(MmuGather* tlb, Vma* vma, unsigned long floor, unsigned long 
           b + PMD_PAGES <= vma->vm_start) {
         continue;
       }
-      Atomic<Entry>& pmd_slot = pmd->slot(b);
-      pmd->lifetime.Use("free_pgtables reads an entry of it");
-      const Entry pmdval = pmd_slot.load();
+      const Entry pmdval = ptep_get(pmd, b);
       if (pmd_none(pmdval)) continue;
-      pmd_slot.store(Entry{});  // pmd_clear
+      pmd->slot(b).store(Entry{});  // pmd_clear
       entry_table(pmdval)->unlinked = true;
       tlb_remove_table(tlb, entry_table(pmdval));  // pte_free_tlb
     }
     if (a >= floor && a + PUD_PAGES <= ceiling) {
-      pud_slot.store(Entry{});  // pud_clear
+      pud->slot(a).store(Entry{});  // pud_clear
       pmd->unlinked = true;
       tlb_remove_table(tlb, pmd);  // pmd_free_tlb
     }

@@ -47,25 +47,13 @@ void MmStruct::set_pte_setup(unsigned long address, Entry pte) {
   Entry pud = pud_table->slot(address).peek();
   if (pud.kind != EntryKind::kTable) {
     const unsigned long first = address - address % PUD_PAGES;
-    pud = Entry{EntryKind::kTable,
-                false,
-                false,
-                false,
-                false,
-                static_cast<int>(first),
-                Make<PageTable>(this, Level::kPmd, first)};
+    pud = mk_table_entry(Make<PageTable>(this, Level::kPmd, first));
     pud_table->slot(address).store(pud);
   }
   Entry pmd = pud.table->slot(address).peek();
   if (pmd.kind != EntryKind::kTable) {
     const unsigned long first = address - address % PMD_PAGES;
-    pmd = Entry{EntryKind::kTable,
-                false,
-                false,
-                false,
-                false,
-                static_cast<int>(first),
-                Make<PageTable>(this, Level::kPte, first)};
+    pmd = mk_table_entry(Make<PageTable>(this, Level::kPte, first));
     pud.table->slot(address).store(pmd);
   }
   pmd.table->slot(address).store(pte);

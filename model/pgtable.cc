@@ -106,6 +106,14 @@ int PageTable::index(unsigned long address) const {
   return static_cast<int>(i);
 }
 
+Entry mk_table_entry(PageTable* table) {
+  Entry e;
+  e.kind = EntryKind::kTable;
+  e.val = static_cast<int>(table->first_page);
+  e.table = table;
+  return e;
+}
+
 SpinLock& PageTable::lock() { return level == Level::kPud ? mm->page_table_lock : ptlock; }
 
 PageTable* pud_table(MmStruct* mm) { return mm->pud_table; }
@@ -118,23 +126,25 @@ Entry ptep_get(PageTable* table, unsigned long address) {
   return table->slot(address).load();
 }
 
-void set_entry(PageTable* table, unsigned long address, Entry value) {
-  table->lifetime.Use("writes an entry of it");
+// An entry is changed only in a live table (I-PT-3) and under its level's lock (I-PT-2). `use`
+// says it for the table's lifetime ("writes an entry of it"), `how` for the report ("written").
+static void check_entry_write(PageTable* table, unsigned long address, const char* use,
+                              const char* how) {
+  table->lifetime.Use(use);
   if (!table->lock().held_by_current()) {
     Violate(ViolationKind::kInvariant,
-            absl::StrCat("I-PT-2: an entry of ", table->name, " (address ", address,
-                         ") is written without holding its lock"));
+            absl::StrCat("I-PT-2: an entry of ", table->name, " (address ", address, ") is ", how,
+                         " without holding its lock"));
   }
+}
+
+void set_entry(PageTable* table, unsigned long address, Entry value) {
+  check_entry_write(table, address, "writes an entry of it", "written");
   table->slot(address).store(value);
 }
 
 Entry ptep_get_and_clear(PageTable* table, unsigned long address) {
-  table->lifetime.Use("clears an entry of it");
-  if (!table->lock().held_by_current()) {
-    Violate(ViolationKind::kInvariant,
-            absl::StrCat("I-PT-2: an entry of ", table->name, " (address ", address,
-                         ") is cleared without holding its lock"));
-  }
+  check_entry_write(table, address, "clears an entry of it", "cleared");
   const Entry old = table->slot(address).exchange(Entry{});
   if (table->level == Level::kPte && pte_present(old)) tlb_mark_stale(table->mm, address, old);
   return old;
@@ -153,12 +163,8 @@ PageTable* pmd_alloc(MmStruct* mm, unsigned long address) {
   ptl.lock();
   pudval = ptep_get(pud, address);
   if (pud_none(pudval)) {
-    Entry e;
-    e.kind = EntryKind::kTable;
-    e.val = static_cast<int>(first);
-    e.table = fresh;
-    set_entry(pud, address, e);  // pud_populate
-    pudval = e;
+    pudval = mk_table_entry(fresh);
+    set_entry(pud, address, pudval);  // pud_populate
   } else {
     fresh->lifetime.Free("pmd_free");
   }
@@ -176,11 +182,7 @@ bool pte_alloc(MmStruct* mm, PageTable* pmd_table, unsigned long address) {
   SpinLock& ptl = pmd_lockptr(pmd_table);
   ptl.lock();
   if (pmd_none(ptep_get(pmd_table, address))) {
-    Entry e;
-    e.kind = EntryKind::kTable;
-    e.val = static_cast<int>(first);
-    e.table = fresh;
-    set_entry(pmd_table, address, e);
+    set_entry(pmd_table, address, mk_table_entry(fresh));  // pmd_populate
     fresh = nullptr;
   }
   ptl.unlock();

@@ -121,6 +121,9 @@ struct PageTable {
   SpinLock& lock();
 };
 
+// The entry that points to `table` (what pud_populate / pmd_populate write).
+Entry mk_table_entry(PageTable* table);
+
 // pud_offset(): the PUD table of the mm (PGD and P4D folded away).
 PageTable* pud_table(MmStruct* mm);
 // The table an entry points to: pmd_offset(pud, addr) / pte_offset(pmd, addr) take the table

@@ -24,8 +24,6 @@ bool userfaultfd_must_wait(PageTable* pmd, unsigned long address) {
   return pte_none(ptent) || ptent.kind == EntryKind::kMarker;
 }
 
-const Knobs& knobs_of(const MmStruct* mm) { return mm->knobs; }
-
 }  // namespace
 
 UserfaultfdCtx::UserfaultfdCtx()
@@ -63,10 +61,7 @@ vm_fault_t handle_userfault(Vma* vma, unsigned long address, unsigned int flags,
   ctx->fault_pending_wqh.prepare_to_wait();
   if (knobs.userfault_enqueues_before_must_wait) must_wait = userfaultfd_must_wait(pmd, address);
   if (knobs.userfault_releases_fault_lock) {
-    if ((flags & FAULT_FLAG_VMA_LOCK) && knobs.fault_protocol == FaultProtocol::kV2 &&
-        knobs.v2_callee_sets_vma_unlocked) {
-      ret |= VM_FAULT_VMA_UNLOCKED;  // seed 002 v2 6/6
-    }
+    ret |= vma_unlocked_flag(mm, flags);  // seed 002 v2 6/6
     release_fault_lock(vma, flags);
   }
   if (must_wait && !ctx->released.load()) Schedule();  // wake_up_poll(&ctx->fd_wqh); schedule()
@@ -99,7 +94,7 @@ int uffdio_copy(MmStruct* mm, UserfaultfdCtx* ctx, unsigned long address) {
   pte = pte_offset_map_lock(pmd, address);
   if (pte == nullptr) goto out_put;
   err = -EEXIST;
-  if (!pte_none(ptep_get(pte, address)) && knobs_of(mm).uffd_copy_checks_pte_none) {
+  if (!pte_none(ptep_get(pte, address)) && mm->knobs.uffd_copy_checks_pte_none) {
     pte_unmap_unlock(pte);
     goto out_put;
   }
