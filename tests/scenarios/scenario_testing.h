@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "explorer/api.h"
+#include "explorer/dfs_strategy.h"
 #include "explorer/dpor_strategy.h"
 #include "explorer/explorer.h"
 #include "explorer/scenario.h"
@@ -72,6 +73,13 @@ inline std::set<std::string> FinalStates(const std::string& name, Strategy& stra
       },
       strategy, options);
   return states;
+}
+
+// Whether a run that never preempts a thread (dfs, bound 0) finds a violation of `kind` in `name`:
+// false for a twin whose bug needs a race.
+inline bool FoundWithoutPreemption(const std::string& name, ViolationKind kind) {
+  DfsStrategy unpreempted(0);
+  return ExploreScenario(name, unpreempted).Find(kind) != nullptr;
 }
 
 // Index of the first step after `from` by `thread` doing `op` on `object`, or -1.

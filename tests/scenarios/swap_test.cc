@@ -65,10 +65,8 @@ TEST(SwapTest, ReadingTheVmaAfterTheRetryIsUseAfterUnlock) {
   ExpectRetryPath(*v, &released);
   // The retry path needs reclaim to be preempted while it holds the folio lock: without a
   // preemption reclaim locks and unlocks in one go and the fault never waits.
-  DfsStrategy unpreempted(0);
-  EXPECT_EQ(ExploreScenario("swap/fault-vs-munmap@vma-after-retry", unpreempted)
-                .Find(ViolationKind::kUseAfterFree),
-            nullptr);
+  EXPECT_FALSE(testing::FoundWithoutPreemption("swap/fault-vs-munmap@vma-after-retry",
+                                               ViolationKind::kUseAfterFree));
 }
 
 TEST(SwapTest, RetryNowaitLeaksTheVmaLockAndMunmapWaitsForever) {
@@ -128,10 +126,8 @@ TEST(SwapTest, TheSeedsMigrationPatchReadsAPmdTableMunmapFreed) {
   // orders that read before the callback's free, so the report names the two.
   EXPECT_GE(FindStep(*v, unlinked, "fault", OpKind::kLoad, "pmd[0]"), 0);
   // A race: the fault must be preempted between dropping the lock and waiting.
-  DfsStrategy unpreempted(0);
-  EXPECT_EQ(ExploreScenario("swap/migration-wait-vs-munmap~v2@seed-4of6", unpreempted)
-                .Find(ViolationKind::kUseAfterFree),
-            nullptr);
+  EXPECT_FALSE(testing::FoundWithoutPreemption("swap/migration-wait-vs-munmap~v2@seed-4of6",
+                                               ViolationKind::kUseAfterFree));
 }
 
 TEST(SwapTest, ReadingVmMmAfterTheV2DropIsUseAfterUnlock) {

@@ -57,10 +57,8 @@ TEST(AnonPrepareVsMprotectTest, ABlockingMmapLockUnderTheVmaLockDeadlocks) {
   // Lockdep sees the inversion too.
   ASSERT_NE(r.Find(ViolationKind::kLockOrder), nullptr);
   // A race: without a preemption one thread finishes its locking before the other starts.
-  DfsStrategy unpreempted(0);
-  EXPECT_EQ(ExploreScenario("vma/anon-prepare-vs-mprotect@blocking-mmap-lock", unpreempted)
-                .Find(ViolationKind::kDeadlock),
-            nullptr);
+  EXPECT_FALSE(testing::FoundWithoutPreemption("vma/anon-prepare-vs-mprotect@blocking-mmap-lock",
+                                               ViolationKind::kDeadlock));
 }
 
 TEST(AnonPrepareVsMprotectTest, TheV2ProtocolPassesWithItsFlag) {
@@ -98,8 +96,7 @@ TEST_P(DoubleEndReadTest, TheArchReleasesWhatTheCalleeReleased) {
   ASSERT_GT(second, first);
   EXPECT_EQ(second + 1, v->step);
   // A race: mprotect must take mmap_lock while the fault holds the VMA lock.
-  DfsStrategy unpreempted(0);
-  EXPECT_EQ(ExploreScenario(GetParam(), unpreempted).Find(ViolationKind::kLockMisuse), nullptr);
+  EXPECT_FALSE(testing::FoundWithoutPreemption(GetParam(), ViolationKind::kLockMisuse));
 }
 
 INSTANTIATE_TEST_SUITE_P(Protocols, DoubleEndReadTest,
