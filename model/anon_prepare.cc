@@ -15,7 +15,7 @@ void __anon_vma_prepare(Vma* vma) {
 }
 
 // mm/memory.c __vmf_anon_prepare, v6.12.
-static vm_fault_t __vmf_anon_prepare(Vma* vma, unsigned int flags) {
+vm_fault_t __vmf_anon_prepare(Vma* vma, unsigned int flags) {
   vma->lifetime.Use("reads vma->anon_vma");
   if (vma->anon_vma.load()) return 0;
   MmStruct* mm = vma->vm_mm;

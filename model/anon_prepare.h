@@ -13,6 +13,10 @@ namespace mmcheck::model {
 // anon_vma_chain are not modeled: only the pointer becoming set.
 void __anon_vma_prepare(Vma* vma);
 
+// __vmf_anon_prepare() (2a058ab3286d, v6.12): the same, but on VM_FAULT_RETRY the VMA lock is
+// still held; the caller drops it (hugetlb, which must first drop its hugetlb VMA lock).
+vm_fault_t __vmf_anon_prepare(Vma* vma, unsigned int flags);
+
 // vmf_anon_prepare(): nothing to do if the VMA has an anon_vma. Under the VMA lock, mmap_lock may
 // only be trylocked (a blocking mmap_read_lock there deadlocks against a writer waiting in
 // vma_start_write for this fault's VMA lock); on failure the VMA lock is dropped and

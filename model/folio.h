@@ -54,6 +54,9 @@ struct MemMap {
   std::vector<MmStruct*> mms;
   std::vector<Atomic<int>> swap_map;       // by swap offset
   std::vector<Atomic<Folio*>> swap_cache;  // by swap offset (the swap address space's xarray)
+  // hugetlb_fault_mutex_table[hash(mapping, index)] (mm/hugetlb.c): global, one in the model (one
+  // hugetlbfs file, one huge page index).
+  Mutex hugetlb_fault_mutex{"hugetlb_fault_mutex"};
 
   // folio_alloc / vma_alloc_folio: a new folio with refcount 1 (GFP_KERNEL: may sleep).
   Folio* folio_alloc();

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "model/anon_prepare.h"
+#include "model/hugetlb.h"
 #include "model/userfaultfd.h"
 #include "model/vma_lock.h"
 
@@ -381,6 +382,7 @@ vm_fault_t handle_mm_fault(Vma* vma, unsigned long address, unsigned int flags) 
   if (ret) return ret;
   // __handle_mm_fault(): pgd_offset, p4d_alloc, pud_alloc are folded (mm->pud_table). The PUD
   // entry is read first (retry_pud: no huge PUD for anonymous memory), then pmd_alloc.
+  if (is_vm_hugetlb_page(vma)) return hugetlb_fault(mm, vma, address, flags);
   VmFault vmf{vma, address, flags, nullptr, nullptr, Entry{}};
   vma_use(vma, "walks the page tables of");
   vmf.pmd = pmd_alloc(mm, address);
@@ -462,6 +464,8 @@ void zap_page_range_single(Vma* vma, unsigned long start, unsigned long end) {
 }
 
 void unmap_vmas(MmuGather* tlb, Vma* vma) {
+  // hugetlb_zap_begin / unmap_single_vma -> __unmap_hugepage_range / hugetlb_zap_end (v6.12).
+  if (is_vm_hugetlb_page(vma)) return unmap_hugepage_vma(tlb, vma);
   unmap_page_range(tlb, vma, vma->vm_start, vma->vm_end);
 }
 
@@ -481,7 +485,7 @@ void free_pgtables(MmuGather* tlb, Vma* vma, unsigned long floor, unsigned long 
         continue;
       }
       const Entry pmdval = ptep_get(pmd, b);
-      if (pmd_none(pmdval)) continue;
+      if (pmdval.kind != EntryKind::kTable) continue;  // pmd_none_or_clear_bad
       pmd->slot(b).store(Entry{});  // pmd_clear
       entry_table(pmdval)->unlinked = true;
       tlb_remove_table(tlb, entry_table(pmdval));  // pte_free_tlb

@@ -32,8 +32,11 @@ inline constexpr unsigned long VM_SHARED = 0x8;
 inline constexpr unsigned long VM_MAYWRITE = 0x20;
 inline constexpr unsigned long VM_MAYSHARE = 0x80;
 inline constexpr unsigned long VM_UFFD_MISSING = 0x200;
+inline constexpr unsigned long VM_NORESERVE = 0x00200000;
+inline constexpr unsigned long VM_HUGETLB = 0x00400000;
 
 struct UserfaultfdCtx;
+struct ResvMap;
 
 struct MmStruct;
 
@@ -47,6 +50,9 @@ struct Vma {
   Shared<unsigned long> vm_page_prot;  // derived from vm_flags (vma_set_page_prot), same locking
   // vma->vm_userfaultfd_ctx.ctx: changed with the VMA write-locked (registration, release).
   Shared<UserfaultfdCtx*> vm_userfaultfd_ctx;
+  // vma->vm_private_data of a hugetlb VMA: the resv_map of a private mapping that owns its
+  // reservation (HPAGE_RESV_OWNER), else nullptr. Set up at mmap time, never changed here.
+  ResvMap* vm_private_data = nullptr;
   // vma->anon_vma != NULL. Set once, under mmap_lock (read) and page_table_lock, by
   // __anon_vma_prepare; read locklessly first by the fault path (a word-sized read, modeled
   // atomic).

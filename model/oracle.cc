@@ -11,8 +11,9 @@ std::string check_mem_map(MemMap* mem_map) {
   std::vector<int> mapped(mem_map->folios.size(), 0);
   for (MmStruct* mm : mem_map->mms) {
     for (unsigned long a = 0; a < static_cast<unsigned long>(kPages); ++a) {
-      const Entry pte = peek_pte(mm, a);
-      if (!pte_present(pte) || pte.special) continue;
+      unsigned long first = a;
+      const Entry pte = peek_pte(mm, a, &first);
+      if (!pte_present(pte) || pte.special || first != a) continue;  // a huge leaf counts once
       Folio* folio = mem_map->pfn_folio(pte_pfn(pte));
       if (folio == nullptr) continue;
       if (folio->lifetime.freed()) {

@@ -146,7 +146,13 @@ void set_entry(PageTable* table, unsigned long address, Entry value) {
 Entry ptep_get_and_clear(PageTable* table, unsigned long address) {
   check_entry_write(table, address, "clears an entry of it", "cleared");
   const Entry old = table->slot(address).exchange(Entry{});
-  if (table->level == Level::kPte && pte_present(old)) tlb_mark_stale(table->mm, address, old);
+  if (pte_present(old)) {
+    // A huge leaf (PMD or PUD level) leaves a stale translation for every page it mapped.
+    const unsigned long first = address - address % table->pages_per_entry();
+    for (unsigned long p = first; p < first + table->pages_per_entry(); ++p) {
+      tlb_mark_stale(table->mm, p, old);
+    }
+  }
   return old;
 }
 
@@ -221,12 +227,17 @@ void pte_unmap_unlock(PageTable* pte_table) {
   pte_unmap();
 }
 
-Entry peek_pte(MmStruct* mm, unsigned long address) {
-  const Entry pud = mm->pud_table->slot(address).peek();
-  if (pud.kind != EntryKind::kTable || pud.table->lifetime.freed()) return Entry{};
-  const Entry pmd = pud.table->slot(address).peek();
-  if (pmd.kind != EntryKind::kTable || pmd.table->lifetime.freed()) return Entry{};
-  return pmd.table->slot(address).peek();
+Entry peek_pte(MmStruct* mm, unsigned long address, unsigned long* first) {
+  PageTable* table = mm->pud_table;
+  while (true) {
+    const Entry e = table->slot(address).peek();
+    if (e.kind != EntryKind::kTable) {
+      if (first != nullptr) *first = address - address % table->pages_per_entry();
+      return e;
+    }
+    if (e.table->lifetime.freed()) return Entry{};
+    table = e.table;
+  }
 }
 
 }  // namespace mmcheck::model

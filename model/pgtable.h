@@ -14,8 +14,9 @@
 // allocation to the RCU callback that frees it (MMU_GATHER_RCU_TABLE_FREE); a use after that is
 // use-after-free (I-PT-3).
 //
-// Not modeled: huge (PMD/PUD leaf) entries of anonymous memory (THP is off in the model), the
-// TLB's per-CPU detail (one stale record per mm page stands for all CPUs, see tlb.h), hugetlb.
+// Huge leaves: a kLeaf entry in a PMD or PUD table maps all the pages of the entry (hugetlb; the
+// pfnmaps of issue 6). Not modeled: THP of anonymous memory (off in the model), the TLB's
+// per-CPU detail (one stale record per mm page stands for all CPUs, see tlb.h).
 #ifndef MMCHECK_MODEL_PGTABLE_H_
 #define MMCHECK_MODEL_PGTABLE_H_
 
@@ -166,8 +167,10 @@ void pte_unmap();
 PageTable* pte_offset_map_lock(PageTable* pmd_table, unsigned long address);
 void pte_unmap_unlock(PageTable* pte_table);
 
-// Oracle (no steps): the PTE that maps `address` now, or a none entry.
-Entry peek_pte(MmStruct* mm, unsigned long address);
+// Oracle (no steps): the entry that maps `address` now, at whichever level the walk ends (a PTE,
+// or a huge PMD/PUD leaf), or a none entry. `first` (optional) gets the first address that entry
+// maps, so that a huge leaf can be counted once.
+Entry peek_pte(MmStruct* mm, unsigned long address, unsigned long* first = nullptr);
 
 }  // namespace mmcheck::model
 

@@ -52,6 +52,10 @@ struct Knobs {
   // mfill_atomic_install_pte() re-checks under the PTL that the slot is still none (-EEXIST) (S3
   // twin B installs over whatever is there).
   bool uffd_copy_checks_pte_none = true;
+  // hugetlb_no_page() calls __vmf_anon_prepare(), which keeps the VMA lock on VM_FAULT_RETRY, and
+  // drops it only after hugetlb_vma_unlock_read() (98b74bb4d7e9, v6.12). Off: vmf_anon_prepare()
+  // drops it first, as 9acad7ba3e25 did (S15's twin: the syzbot use-after-free).
+  bool hugetlb_keeps_vma_lock_on_retry = true;
 };
 
 }  // namespace mmcheck::model
