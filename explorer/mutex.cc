@@ -73,6 +73,14 @@ void LockBase::Unlock(const Ops& ops, const char* file, int line, const char* fu
   last_unlock_line_ = line;
 }
 
+void Mutex::hand_over(int thread, const char* file, int line) {
+  Execution& e = Execution::Get();
+  MMCHECK_CHECK(e.InThread() && e.sync().owner(id()) == e.current_thread());
+  e.sync().set_owner(id(), thread);
+  e.DropHold(e.current_thread(), id());
+  e.AddHold(thread, id(), file, line);
+}
+
 void Mutex::wait_unlocked(const char* file, int line, const char* function) {
   Execution& e = Execution::Get();
   e.MightSleep(absl::StrCat("wait_unlocked(", e.ObjectName(id()), ")"), file, line);

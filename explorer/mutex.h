@@ -57,6 +57,11 @@ class Mutex : public LockBase {
               const char* function = __builtin_FUNCTION()) {
     Unlock(kOps, file, line, function);
   }
+  // Not a scheduling point. The calling thread, which holds the mutex, makes `thread` its owner:
+  // a bit lock such as PG_locked has no owner, and the folio lock taken for a read is released by
+  // the I/O completion (folio_unlock in end_swap_bio_read), which the model runs as a thread.
+  // From then on `thread` must unlock it; the caller may exit.
+  void hand_over(int thread, const char* file = __builtin_FILE(), int line = __builtin_LINE());
   // Visible, may sleep; returns once the mutex is free, without taking it (folio_wait_locked).
   void wait_unlocked(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
                      const char* function = __builtin_FUNCTION());

@@ -38,7 +38,7 @@ void MemMap::add_to_swap_cache_setup(Folio* folio, int entry, int count) {
   folio->swap.write(entry);
   folio->_refcount.store(folio->_refcount.peek() + 1);
   swap_cache[static_cast<size_t>(entry)].store(folio);
-  swap_map[static_cast<size_t>(entry)].store(count);
+  swap_map[static_cast<size_t>(entry)].store(count | SWAP_HAS_CACHE);
 }
 
 // A folio at the next pfn (a step in a thread, none in setup).

@@ -41,6 +41,8 @@ struct Folio {
 // Swap (kernel-model.md 2.5): swap_map counts per slot (0: free), and the swap cache, slot ->
 // folio. The swap cache holds one folio reference.
 inline constexpr int kSwapSlots = 4;
+// The swap_map bit that says a swap-cache folio holds the slot (include/linux/swap.h).
+inline constexpr int SWAP_HAS_CACHE = 0x40;
 
 // mem_map: every folio by pfn, and the mms that may map them (for the TLB check on free).
 struct MemMap {

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "model/anon_prepare.h"
 #include "model/hugetlb.h"
+#include "model/swap_state.h"
 #include "model/userfaultfd.h"
 #include "model/vma_lock.h"
 
@@ -248,9 +249,9 @@ static void migration_entry_wait(PageTable* pmd, unsigned long address) {
   folio->lock.wait_unlocked();  // io_schedule() until folio_unlock wakes the queue
 }
 
-// do_swap_page() (mm/memory.c, v6.6 as read in full; kernel-model.md 3.6), for a swap entry whose
-// folio is in the swap cache. pte_unmap_same() only unmaps on 64-bit. Left out: swapin_readahead
-// and the skip-swapcache path (no scenario swaps a page in from the device yet), device entries,
+// do_swap_page() (mm/memory.c, v6.6 as read in full; kernel-model.md 3.6): the swap-cache folio,
+// or one swapin_readahead() reads in (swap_state.h). pte_unmap_same() only unmaps on 64-bit. Left
+// out: the skip-swapcache path (SWP_SYNCHRONOUS_IO devices), device entries,
 // KSM, large folios, exclusive-swap-entry write mapping (a write fault goes on to do_wp_page, as
 // the kernel does when it cannot map the page writable at once).
 vm_fault_t do_swap_page(VmFault* vmf) {
@@ -280,8 +281,24 @@ vm_fault_t do_swap_page(VmFault* vmf) {
   // get_swap_device() (a reference against swapoff: no swapoff in the model), then
   // swap_cache_get_folio(): an RCU lookup and folio_try_get.
   Folio* folio = mm->mem_map->swap_cache[static_cast<size_t>(entry)].load();
-  MMCHECK_ASSERT_MSG(folio != nullptr, "swapin_readahead is not modeled");
-  folio_get(folio);
+  if (folio != nullptr) {
+    folio_get(folio);
+  } else {
+    // Not in the swap cache: read it in (swapin_readahead; may sleep on I/O with the fault lock
+    // held, which is allowed). The new folio comes back locked until its read completes.
+    vma_use(vma, "swapin_readahead() reads the mempolicy of");
+    folio = swapin_readahead(mm->mem_map, entry);
+    if (folio == nullptr) {
+      // Back out if somebody else faulted in this pte while we released the pte lock.
+      vmf->pte = pte_offset_map_lock(vmf->pmd, vmf->address);
+      if (vmf->pte != nullptr) {
+        if (pte_same(ptep_get(vmf->pte, vmf->address), orig)) ret = VM_FAULT_OOM;
+        pte_unmap_unlock(vmf->pte);
+      }
+      return ret;
+    }
+    ret = VM_FAULT_MAJOR;  // Had to read the page from swap area: Major fault
+  }
   ret |= folio_lock_or_retry(folio, vmf);
   if (ret & VM_FAULT_RETRY) {
     // The fault lock is gone: only the folio and the saved mm may be touched (out_release).
@@ -396,17 +413,14 @@ vm_fault_t handle_mm_fault(Vma* vma, unsigned long address, unsigned int flags) 
 // last user and the slot's folio sits in the swap cache, __try_to_reclaim_swap(): folio_trylock,
 // delete it from the swap cache (its reference goes), unlock. A locked folio stays for reclaim.
 static void free_swap_and_cache(MemMap* mem_map, int entry) {
-  if (mem_map->swap_map[static_cast<size_t>(entry)].fetch_add(-1) != 1) return;
+  // __swap_entry_free(): the count left; only SWAP_HAS_CACHE means the cache is the last user.
+  if (mem_map->swap_map[static_cast<size_t>(entry)].fetch_add(-1) - 1 != SWAP_HAS_CACHE) return;
   Folio* folio = mem_map->swap_cache[static_cast<size_t>(entry)].load();
   if (folio == nullptr) return;
   folio_get(folio);  // filemap_get_folio
   if (folio_trylock(folio)) {
     if (folio->swapcache.read() && folio->swap.read() == entry) {
-      // folio_free_swap() -> delete_from_swap_cache(): the cache's reference is put.
-      mem_map->swap_cache[static_cast<size_t>(entry)].store(nullptr);
-      folio->swapcache.write(false);
-      folio->swap.write(-1);
-      folio_put(folio);
+      delete_from_swap_cache(mem_map, folio, entry);  // folio_free_swap()
     }
     folio_unlock(folio);
   }
@@ -486,7 +500,7 @@ void free_pgtables(MmuGather* tlb, Vma* vma, unsigned long floor, unsigned long 
       }
       const Entry pmdval = ptep_get(pmd, b);
       if (pmdval.kind != EntryKind::kTable) continue;  // pmd_none_or_clear_bad
-      pmd->slot(b).store(Entry{});  // pmd_clear
+      pmd->slot(b).store(Entry{});                     // pmd_clear
       entry_table(pmdval)->unlinked = true;
       tlb_remove_table(tlb, entry_table(pmdval));  // pte_free_tlb
     }

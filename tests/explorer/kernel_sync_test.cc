@@ -291,5 +291,40 @@ TEST(MutexTest, WaitUnlockedReturnsOnceFreeWithoutTakingIt) {
   EXPECT_TRUE(vs.empty()) << vs[0].message;
 }
 
+// A lock handed to an I/O-completion thread: the locker may exit, the completion unlocks, and what
+// the completion wrote before unlocking is ordered before the next locker's read.
+TEST(MutexTest, AHandedOverLockIsTheReceiversToRelease) {
+  const auto vs = Check([] {
+    auto* folio = Make<Mutex>("folio");
+    auto* data = Make<Shared<int>>(0, "data");
+    Spawn("reader", [folio, data] {
+      folio->lock();
+      const ThreadHandle io = Spawn("io", [folio, data] {
+        data->write(1);  // the read's data lands
+        folio->unlock();
+      });
+      folio->hand_over(io.index);
+    });
+    Spawn("user", [folio, data] {
+      folio->lock();
+      data->read();
+      folio->unlock();
+    });
+  });
+  EXPECT_TRUE(vs.empty()) << vs[0].message;
+  // Without the unlock, the receiver exits holding it: lock-misuse names it, not the locker.
+  const auto leaked = Check([] {
+    auto* folio = Make<Mutex>("folio");
+    Spawn("reader", [folio] {
+      folio->lock();
+      const ThreadHandle io = Spawn("io", [] {});
+      folio->hand_over(io.index);
+    });
+  });
+  const Violation* v = Find(leaked, ViolationKind::kLockMisuse);
+  ASSERT_NE(v, nullptr);
+  EXPECT_NE(v->message.find("'io'"), std::string::npos) << v->message;
+}
+
 }  // namespace
 }  // namespace mmcheck

@@ -42,7 +42,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"vma/anon-prepare-vs-mprotect~v2", 3}, Case{"cow/wp-copy-vs-zap", 2},
                       Case{"swap/fault-vs-munmap", 2}, Case{"swap/retry-nowait-vs-munmap", 2},
                       Case{"swap/migration-wait-vs-munmap", 1}, Case{"uffd/fault-vs-copy", 3},
-                      Case{"uffd/copy-vs-copy", 3}, Case{"hugetlb/anon-prepare-vs-munmap", 3}),
+                      Case{"uffd/copy-vs-copy", 3}, Case{"hugetlb/anon-prepare-vs-munmap", 3},
+                      Case{"swap/readahead-vs-munmap", 2}),
     [](const ::testing::TestParamInfo<Case>& param) {
       std::string name = param.param.name;
       for (char& c : name) {
@@ -72,7 +73,8 @@ TEST(KernelOracleTest, BoundedDfsAgreesWithDporOnEveryTwin) {
                            "uffd/fault-vs-copy~v2@no-unlocked-flag",
                            "uffd/fault-vs-munmap~v2@no-unlocked-flag",
                            "uffd/copy-vs-copy@no-pte-none-check",
-                           "hugetlb/anon-prepare-vs-munmap@pre-fix"}) {
+                           "hugetlb/anon-prepare-vs-munmap@pre-fix",
+                           "swap/readahead-vs-munmap@v6.4-arch"}) {
     absl::StatusOr<ScenarioInstance> s = FindScenario(name);
     ASSERT_TRUE(s.ok()) << name;
     const ViolationKind kind = *s->info->expect.kind();

@@ -18,7 +18,9 @@ TEST(SwapTest, CorrectScenariosPassExhaustivelyWithPinnedCounts) {
         {"swap/fault-vs-munmap~v2", 11769},
         {"swap/retry-nowait-vs-munmap", 10104},
         {"swap/migration-wait-vs-munmap", 94750},
-        {"swap/migration-wait-vs-munmap~v2", 94750}}) {
+        {"swap/migration-wait-vs-munmap~v2", 94750},
+        {"swap/readahead-vs-munmap", 1710},
+        {"swap/readahead-vs-munmap~v2", 1710}}) {
     testing::ExpectExhaustivePass(name, executions);
   }
 }
@@ -140,6 +142,62 @@ TEST(SwapTest, ReadingVmMmAfterTheV2DropIsUseAfterUnlock) {
       << v->message;
   const int dropped = FindStep(*v, 0, "fault", OpKind::kUpRead, "vm_lock");
   ASSERT_GE(dropped, 0);
+}
+
+// Swap-in from the device: the fault reserves the slot (SWAP_HAS_CACHE), publishes the new folio
+// locked, submits the read (the I/O thread), finds its own folio locked and retries; the v6.4 arch
+// handler then releases the VMA lock a second time. No race is needed: the read is still in
+// flight when the fault gets to folio_lock_or_retry unless something preempts the fault.
+TEST(SwapTest, ASwapInFromTheDeviceRetriesAndTheV64ArchHandlerReleasesTwice) {
+  for (const char* name :
+       {"swap/readahead-vs-munmap@v6.4-arch", "swap/readahead-vs-munmap~v2@no-unlocked-flag"}) {
+    DporStrategy dpor;
+    const ExploreResult r = ExploreScenario(name, dpor);
+    const Violation* v = r.Find(ViolationKind::kLockMisuse);
+    ASSERT_NE(v, nullptr) << name;
+    const int reserved = FindStep(*v, 0, "fault", OpKind::kCompareExchange, "swap_map[0]");
+    const int published = FindStep(*v, reserved, "fault", OpKind::kStore, "swap_cache[0]");
+    const int busy = FindStep(*v, published, "fault", OpKind::kTryLock, "folio_lock[1]");
+    const int released = FindStep(*v, busy, "fault", OpKind::kUpRead, "vm_lock");
+    ASSERT_GE(reserved, 0) << name;
+    ASSERT_GT(published, reserved) << name;
+    ASSERT_GT(busy, published) << name;
+    EXPECT_FALSE(v->trace.steps[static_cast<size_t>(busy)].ok);
+    ASSERT_GT(released, busy) << name;
+    EXPECT_EQ(FindStep(*v, released + 1, "fault", OpKind::kUpRead, "vm_lock"), v->step - 1) << name;
+    EXPECT_TRUE(testing::FoundWithoutPreemption(name, ViolationKind::kLockMisuse)) << name;
+  }
+}
+
+// The correct swap-in reaches both ends: the fault maps the folio it read (after the I/O thread
+// unlocked it), and munmap leaves the read-in folio to the swap cache alone.
+TEST(SwapTest, ASwapInFromTheDeviceEndsMappedOrInTheSwapCache) {
+  absl::StatusOr<ScenarioInstance> s = FindScenario("swap/readahead-vs-munmap");
+  ASSERT_TRUE(s.ok()) << s.status();
+  int mapped = 0, cached = 0;
+  DporStrategy dpor;
+  ExploreOptions options;
+  options.find_all = true;
+  Explore(
+      [&] {
+        s->Run();
+        AtEnd([&] {
+          const Trace& t = CurrentExecution().trace();
+          for (const Step& step : t.steps) {
+            if (t.thread_names[step.thread] == "fault" && step.op == OpKind::kStore &&
+                t.ObjectName(step) == "pte[0]") {
+              ++mapped;
+            }
+            if (t.thread_names[step.thread] == "munmap" && step.op == OpKind::kTryLock &&
+                t.ObjectName(step) == "folio_lock[1]" && !step.ok) {
+              ++cached;
+            }
+          }
+        });
+      },
+      dpor, options);
+  EXPECT_GT(mapped, 0);
+  EXPECT_GT(cached, 0);
 }
 
 }  // namespace
