@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "model/anon_prepare.h"
 #include "model/hugetlb.h"
+#include "model/migrate_device.h"
 #include "model/swap_state.h"
 #include "model/userfaultfd.h"
 #include "model/vma_lock.h"
@@ -251,7 +252,7 @@ static void migration_entry_wait(PageTable* pmd, unsigned long address) {
 
 // do_swap_page() (mm/memory.c, v6.6 as read in full; kernel-model.md 3.6): the swap-cache folio,
 // or one swapin_readahead() reads in (swap_state.h). pte_unmap_same() only unmaps on 64-bit. Left
-// out: the skip-swapcache path (SWP_SYNCHRONOUS_IO devices), device entries,
+// out: the skip-swapcache path (SWP_SYNCHRONOUS_IO devices), device-exclusive entries,
 // KSM, large folios, exclusive-swap-entry write mapping (a write fault goes on to do_wp_page, as
 // the kernel does when it cannot map the page writable at once).
 vm_fault_t do_swap_page(VmFault* vmf) {
@@ -276,7 +277,28 @@ vm_fault_t do_swap_page(VmFault* vmf) {
     migration_entry_wait(vmf->pmd, vmf->address);
     return ret;
   }
-  MMCHECK_ASSERT_MSG(orig.kind == EntryKind::kSwap, "device and marker entries are not modeled");
+  if (orig.kind == EntryKind::kDevicePrivate) {
+    if ((vmf->flags & FAULT_FLAG_VMA_LOCK) && mm->knobs.device_private_falls_back) {
+      // migrate_to_ram is not yet ready to operate under VMA lock. (1235ccd05b6d, v6.6)
+      vma_end_read(vma);
+      return VM_FAULT_RETRY | vma_unlocked_flag(mm, vmf->flags);
+    }
+    Folio* page = mm->mem_map->pfn_folio(orig.val);  // pfn_swap_entry_to_page
+    vmf->pte = pte_offset_map_lock(vmf->pmd, vmf->address);
+    if (vmf->pte == nullptr) return ret;
+    if (!pte_same(ptep_get(vmf->pte, vmf->address), orig)) {
+      pte_unmap_unlock(vmf->pte);
+      return ret;
+    }
+    // Get a page reference while we know the page can't be freed.
+    folio_get(page);
+    pte_unmap_unlock(vmf->pte);
+    ret = migrate_to_ram(vma, vmf->address, vmf->pmd, page);  // pgmap->ops->migrate_to_ram
+    folio_put(page);
+    return ret;
+  }
+  MMCHECK_ASSERT_MSG(orig.kind == EntryKind::kSwap,
+                     "device-exclusive and marker entries are not modeled");
   const int entry = orig.val;
   // get_swap_device() (a reference against swapoff: no swapoff in the model), then
   // swap_cache_get_folio(): an RCU lookup and folio_try_get.
@@ -437,9 +459,15 @@ static void zap_pte_range(MmuGather* tlb, Vma* vma, PageTable* pmd, unsigned lon
     const Entry ptent = ptep_get(pte, addr);
     if (pte_none(ptent)) continue;
     if (!pte_present(ptent)) {
-      // A swap entry: clear it and free_swap_and_cache(); a migration entry is only cleared.
+      // A swap entry: clear it and free_swap_and_cache(); a device-private entry: drop its
+      // page's mapping and reference (zap_nonpresent_ptes); a migration entry is only cleared.
       ptep_get_and_clear(pte, addr);
       if (ptent.kind == EntryKind::kSwap) free_swap_and_cache(vma->vm_mm->mem_map, ptent.val);
+      if (ptent.kind == EntryKind::kDevicePrivate) {
+        Folio* folio = vma->vm_mm->mem_map->pfn_folio(ptent.val);
+        folio_remove_rmap_pte(folio);
+        folio_put(folio);
+      }
       continue;
     }
     Folio* folio = ptent.special ? nullptr : vma->vm_mm->mem_map->pfn_folio(pte_pfn(ptent));

@@ -13,7 +13,9 @@ std::string check_mem_map(MemMap* mem_map) {
     for (unsigned long a = 0; a < static_cast<unsigned long>(kPages); ++a) {
       unsigned long first = a;
       const Entry pte = peek_pte(mm, a, &first);
-      if (!pte_present(pte) || pte.special || first != a) continue;  // a huge leaf counts once
+      // A device-private entry maps its page too (it holds a mapcount and a reference).
+      const bool maps = pte_present(pte) || pte.kind == EntryKind::kDevicePrivate;
+      if (!maps || pte.special || first != a) continue;  // a huge leaf counts once
       Folio* folio = mem_map->pfn_folio(pte_pfn(pte));
       if (folio == nullptr) continue;
       if (folio->lifetime.freed()) {

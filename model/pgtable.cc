@@ -60,6 +60,8 @@ std::string Entry::FormatTrace(int64_t encoded) {
       return absl::StrCat("migration(pfn ", val, flags, ")");
     case EntryKind::kMarker:
       return "marker";
+    case EntryKind::kDevicePrivate:
+      return absl::StrCat("device_private(pfn ", val, flags, ")");
   }
   return "?";
 }

@@ -36,7 +36,15 @@ inline constexpr unsigned long PTRS_PER_TABLE = 2;
 inline constexpr unsigned long PMD_PAGES = 2;  // pages one PMD entry maps
 inline constexpr unsigned long PUD_PAGES = 4;  // pages one PUD entry maps
 
-enum class EntryKind : uint8_t { kNone, kTable, kLeaf, kSwap, kMigration, kMarker };
+enum class EntryKind : uint8_t {
+  kNone,
+  kTable,
+  kLeaf,
+  kSwap,
+  kMigration,
+  kMarker,
+  kDevicePrivate,  // a device-private swap entry: the page lives in device memory (val: its pfn)
+};
 
 // pte_t, pmd_t and pud_t: one representation for every level.
 struct Entry {
@@ -44,8 +52,8 @@ struct Entry {
   bool write = false;
   bool dirty = false;
   bool young = false;
-  bool special = false;        // pte_special: no struct page behind it (zero page, pfnmap)
-  int val = -1;                // kLeaf/kMigration: pfn; kSwap: swap offset; kTable: first page
+  bool special = false;  // pte_special: no struct page behind it (zero page, pfnmap)
+  int val = -1;  // kLeaf/kMigration/kDevicePrivate: pfn; kSwap: swap offset; kTable: first page
   PageTable* table = nullptr;  // kTable: the table it points to
 
   bool operator==(const Entry& o) const {
@@ -89,6 +97,15 @@ inline Entry swp_entry_to_pte(int offset) {
 inline Entry make_migration_entry(int pfn, bool writable) {
   Entry e;
   e.kind = EntryKind::kMigration;
+  e.val = pfn;
+  e.write = writable;
+  return e;
+}
+
+// make_writable_device_private_entry(): the PTE of a page migrated to device memory.
+inline Entry make_device_private_entry(int pfn, bool writable) {
+  Entry e;
+  e.kind = EntryKind::kDevicePrivate;
   e.val = pfn;
   e.write = writable;
   return e;

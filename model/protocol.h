@@ -56,6 +56,10 @@ struct Knobs {
   // drops it only after hugetlb_vma_unlock_read() (98b74bb4d7e9, v6.12). Off: vmf_anon_prepare()
   // drops it first, as 9acad7ba3e25 did (S15's twin: the syzbot use-after-free).
   bool hugetlb_keeps_vma_lock_on_retry = true;
+  // do_swap_page() drops the VMA lock and returns VM_FAULT_RETRY for a device-private entry, so
+  // that migrate_to_ram runs under mmap_lock (1235ccd05b6d, v6.6). Off: it calls migrate_to_ram
+  // under the VMA lock.
+  bool device_private_falls_back = true;
 };
 
 }  // namespace mmcheck::model

@@ -22,30 +22,17 @@ TEST(HugetlbTest, CorrectScenarioPassesExhaustivelyWithPinnedCount) {
 // fails under the VMA lock, so hugetlb_no_page returns VM_FAULT_RETRY), and others install the
 // huge page (the trylock succeeds, or the fault runs before munmap).
 TEST(HugetlbTest, TheCorrectScenarioReachesTheRetryAndTheMappedPage) {
-  absl::StatusOr<ScenarioInstance> s = FindScenario(kCorrect);
-  ASSERT_TRUE(s.ok()) << s.status();
-  int retried = 0, mapped = 0;
-  DporStrategy dpor;
-  ExploreOptions options;
-  options.scenario = kCorrect;
-  options.find_all = true;
-  Explore(
-      [&] {
-        s->Run();
-        AtEnd([&] {
-          const Trace& t = CurrentExecution().trace();
-          for (const Step& step : t.steps) {
-            if (t.thread_names[step.thread] != "fault") continue;
-            if (step.op == OpKind::kDownReadTry && t.ObjectName(step) == "mmap_lock" && !step.ok) {
-              ++retried;
-            }
-            if (step.op == OpKind::kStore && t.ObjectName(step) == "pmd[0]") ++mapped;
-          }
-        });
-      },
-      dpor, options);
-  EXPECT_GT(retried, 0);
-  EXPECT_GT(mapped, 0);
+  EXPECT_GT(testing::ExecutionsWhere(kCorrect,
+                                     [](const Trace& t) {
+                                       return testing::HasStep(t, "fault", OpKind::kDownReadTry,
+                                                               "mmap_lock", /*ok=*/0);
+                                     }),
+            0);
+  EXPECT_GT(
+      testing::ExecutionsWhere(
+          kCorrect,
+          [](const Trace& t) { return testing::HasStep(t, "fault", OpKind::kStore, "pmd[0]"); }),
+      0);
 }
 
 TEST(HugetlbTest, PreFixHugetlbVmaUnlockReadTouchesTheUnlockedVma) {

@@ -43,7 +43,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"swap/fault-vs-munmap", 2}, Case{"swap/retry-nowait-vs-munmap", 2},
                       Case{"swap/migration-wait-vs-munmap", 1}, Case{"uffd/fault-vs-copy", 3},
                       Case{"uffd/copy-vs-copy", 3}, Case{"hugetlb/anon-prepare-vs-munmap", 3},
-                      Case{"swap/readahead-vs-munmap", 2}),
+                      Case{"swap/readahead-vs-munmap", 2}, Case{"swap/device-private-vs-munmap", 2},
+                      Case{"uffd/two-faults-vs-copy", 1}),
     [](const ::testing::TestParamInfo<Case>& param) {
       std::string name = param.param.name;
       for (char& c : name) {
@@ -74,7 +75,10 @@ TEST(KernelOracleTest, BoundedDfsAgreesWithDporOnEveryTwin) {
                            "uffd/fault-vs-munmap~v2@no-unlocked-flag",
                            "uffd/copy-vs-copy@no-pte-none-check",
                            "hugetlb/anon-prepare-vs-munmap@pre-fix",
-                           "swap/readahead-vs-munmap@v6.4-arch"}) {
+                           "swap/readahead-vs-munmap@v6.4-arch",
+                           "swap/device-private-vs-munmap@v6.4-arch",
+                           "swap/device-private-vs-munmap@migrate-under-vma-lock",
+                           "uffd/two-faults-vs-copy@must-wait-first"}) {
     absl::StatusOr<ScenarioInstance> s = FindScenario(name);
     ASSERT_TRUE(s.ok()) << name;
     const ViolationKind kind = *s->info->expect.kind();

@@ -75,6 +75,38 @@ inline std::set<std::string> FinalStates(const std::string& name, Strategy& stra
   return states;
 }
 
+// How many of the executions dpor explores of `name` (all of them: find_all) `pred` holds for, by
+// their traces: to show that a passing scenario does reach the path it is about.
+template <typename Pred>
+int ExecutionsWhere(const std::string& name, Pred pred) {
+  absl::StatusOr<ScenarioInstance> s = FindScenario(name);
+  EXPECT_TRUE(s.ok()) << s.status();
+  int count = 0;
+  DporStrategy dpor;
+  ExploreOptions options;
+  options.scenario = name;
+  options.find_all = true;
+  Explore(
+      [&] {
+        s->Run();
+        AtEnd([&] { count += pred(CurrentExecution().trace()) ? 1 : 0; });
+      },
+      dpor, options);
+  return count;
+}
+
+// Whether some step of `t` is by `thread`, doing `op` on `object` (and, if given, with `ok`).
+inline bool HasStep(const Trace& t, absl::string_view thread, OpKind op, absl::string_view object,
+                    int ok = -1) {
+  for (const Step& s : t.steps) {
+    if (t.thread_names[s.thread] == thread && s.op == op && t.ObjectName(s) == object &&
+        (ok < 0 || s.ok == (ok == 1))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Whether a run that never preempts a thread (dfs, bound 0) finds a violation of `kind` in `name`:
 // false for a twin whose bug needs a race.
 inline bool FoundWithoutPreemption(const std::string& name, ViolationKind kind) {

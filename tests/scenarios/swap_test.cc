@@ -172,32 +172,73 @@ TEST(SwapTest, ASwapInFromTheDeviceRetriesAndTheV64ArchHandlerReleasesTwice) {
 // The correct swap-in reaches both ends: the fault maps the folio it read (after the I/O thread
 // unlocked it), and munmap leaves the read-in folio to the swap cache alone.
 TEST(SwapTest, ASwapInFromTheDeviceEndsMappedOrInTheSwapCache) {
-  absl::StatusOr<ScenarioInstance> s = FindScenario("swap/readahead-vs-munmap");
-  ASSERT_TRUE(s.ok()) << s.status();
-  int mapped = 0, cached = 0;
+  EXPECT_GT(
+      testing::ExecutionsWhere(
+          "swap/readahead-vs-munmap",
+          [](const Trace& t) { return testing::HasStep(t, "fault", OpKind::kStore, "pte[0]"); }),
+      0);
+  EXPECT_GT(testing::ExecutionsWhere("swap/readahead-vs-munmap",
+                                     [](const Trace& t) {
+                                       return testing::HasStep(t, "munmap", OpKind::kTryLock,
+                                                               "folio_lock[1]", /*ok=*/0);
+                                     }),
+            0);
+}
+
+// Device-private memory: the fault drops the VMA lock and retries under mmap_lock, where the
+// driver's migrate_to_ram brings the page back (the migration entry, then the system page), or
+// munmap got there first and freed the device page.
+TEST(SwapTest, TheDevicePrivateFallbackMigratesTheRetriedFaultsPage) {
+  const char* name = "swap/device-private-vs-munmap";
+  testing::ExpectExhaustivePass(name, 1338);
+  EXPECT_GT(testing::ExecutionsWhere(
+                name,
+                [](const Trace& t) {
+                  // lock_mm_and_find_vma trylocks first
+                  const bool mmap_locked =
+                      testing::HasStep(t, "fault", OpKind::kDownRead, "mmap_lock") ||
+                      testing::HasStep(t, "fault", OpKind::kDownReadTry, "mmap_lock", /*ok=*/1);
+                  return mmap_locked && testing::HasStep(t, "fault", OpKind::kStore, "pte[0]");
+                }),
+            0);
+  EXPECT_GT(
+      testing::ExecutionsWhere(
+          name,
+          [](const Trace& t) { return !testing::HasStep(t, "fault", OpKind::kStore, "pte[0]"); }),
+      0);
+}
+
+TEST(SwapTest, WithoutTheFallbackMigrateToRamWalksWithoutMmapLock) {
   DporStrategy dpor;
-  ExploreOptions options;
-  options.find_all = true;
-  Explore(
-      [&] {
-        s->Run();
-        AtEnd([&] {
-          const Trace& t = CurrentExecution().trace();
-          for (const Step& step : t.steps) {
-            if (t.thread_names[step.thread] == "fault" && step.op == OpKind::kStore &&
-                t.ObjectName(step) == "pte[0]") {
-              ++mapped;
-            }
-            if (t.thread_names[step.thread] == "munmap" && step.op == OpKind::kTryLock &&
-                t.ObjectName(step) == "folio_lock[1]" && !step.ok) {
-              ++cached;
-            }
-          }
-        });
-      },
-      dpor, options);
-  EXPECT_GT(mapped, 0);
-  EXPECT_GT(cached, 0);
+  const ExploreResult r =
+      ExploreScenario("swap/device-private-vs-munmap@migrate-under-vma-lock", dpor);
+  const Violation* v = r.Find(ViolationKind::kLockMisuse);
+  ASSERT_NE(v, nullptr);
+  EXPECT_NE(v->message.find("mmap_assert_locked: thread 'fault' walks the page tables in "
+                            "migrate_vma_setup"),
+            std::string::npos)
+      << v->message;
+  // The fault holds only the VMA lock when it reads the device-private entry and goes on.
+  const int vma_locked = FindStep(*v, 0, "fault", OpKind::kDownReadTry, "vm_lock");
+  const int read = FindStep(*v, vma_locked, "fault", OpKind::kLoad, "pte[0]");
+  ASSERT_GE(vma_locked, 0);
+  ASSERT_GT(read, vma_locked);
+  EXPECT_EQ(FindStep(*v, 0, "fault", OpKind::kDownRead, "mmap_lock"), -1);
+  // No race is needed: it is the path every such fault takes.
+  EXPECT_TRUE(testing::FoundWithoutPreemption(
+      "swap/device-private-vs-munmap@migrate-under-vma-lock", ViolationKind::kLockMisuse));
+}
+
+TEST(SwapTest, TheV64ArchHandlerReleasesTheDevicePrivateFallbacksLockAgain) {
+  DporStrategy dpor;
+  const ExploreResult r = ExploreScenario("swap/device-private-vs-munmap@v6.4-arch", dpor);
+  const Violation* v = r.Find(ViolationKind::kLockMisuse);
+  ASSERT_NE(v, nullptr);
+  const int read = FindStep(*v, 0, "fault", OpKind::kLoad, "pte[0]");
+  const int released = FindStep(*v, read, "fault", OpKind::kUpRead, "vm_lock");
+  ASSERT_GE(read, 0);
+  ASSERT_GT(released, read);
+  EXPECT_EQ(FindStep(*v, released + 1, "fault", OpKind::kUpRead, "vm_lock"), v->step - 1);
 }
 
 }  // namespace
