@@ -60,6 +60,9 @@ struct Knobs {
   // that migrate_to_ram runs under mmap_lock (1235ccd05b6d, v6.6). Off: it calls migrate_to_ram
   // under the VMA lock.
   bool device_private_falls_back = true;
+  // UFFDIO_COPY locks the destination VMA (uffd_mfill_lock, v6.9 to v6.12) instead of taking
+  // mmap_read_lock (v6.6 to v6.8). Off by default: the S2/S3 scenarios name v6.6.
+  bool uffd_mfill_lock_vma = false;
 };
 
 }  // namespace mmcheck::model

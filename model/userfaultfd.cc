@@ -1,7 +1,7 @@
 // userfaultfd; see userfaultfd.h. Mirrors fs/userfaultfd.c handle_userfault,
 // userfaultfd_must_wait, wake_userfault, userfaultfd_release (v6.6) and mm/userfaultfd.c
 // mfill_atomic -> mfill_atomic_pte_copy -> mfill_atomic_install_pte (v6.6 to v6.8: under
-// mmap_read_lock; v6.9+ uffd_mfill_lock is not modeled).
+// mmap_read_lock; v6.9 to v6.12: under the VMA's lock, taken by uffd_mfill_lock).
 #include "model/userfaultfd.h"
 
 #include <cerrno>
@@ -29,7 +29,8 @@ bool userfaultfd_must_wait(PageTable* pmd, unsigned long address) {
 UserfaultfdCtx::UserfaultfdCtx()
     : fault_pending_wqh("fault_pending_wqh"),
       released(false, "ctx->released"),
-      mmap_changing(0, "ctx->mmap_changing") {}
+      mmap_changing(0, "ctx->mmap_changing"),
+      map_changing_lock("ctx->map_changing_lock") {}
 
 void userfaultfd_register_setup(Vma* vma, UserfaultfdCtx* ctx) {
   vma->vm_flags.write(vma->vm_flags.peek() | VM_UFFD_MISSING);
@@ -69,17 +70,55 @@ vm_fault_t handle_userfault(Vma* vma, unsigned long address, unsigned int flags,
   return ret;
 }
 
-int uffdio_copy(MmStruct* mm, UserfaultfdCtx* ctx, unsigned long address) {
+namespace {
+
+// uffd_lock_vma() (mm/userfaultfd.c v6.9 to v6.12, CONFIG_PER_VMA_LOCK): the VMA at `address`
+// read-locked, or nullptr (-ENOENT). lock_vma_under_rcu first; a private VMA without an anon_vma
+// is unlocked again ("anon_vma_prepare requires mmap_lock"). Else mmap_read_lock,
+// find_vma_and_prepare_anon, and "We cannot use vma_start_read() as it may fail due to false
+// locked (see comment in vma_start_read()). We can avoid that by directly locking vm_lock under
+// mmap_lock, which guarantees that nobody can lock the vma for write (vma_start_write()) under
+// us.": down_read(&vma->vm_lock->lock); mmap_read_unlock.
+Vma* uffd_lock_vma(MmStruct* mm, unsigned long address) {
+  Vma* vma = lock_vma_under_rcu(mm, address);
+  if (vma != nullptr) {
+    vma_use(vma, "reads vma->vm_flags and vma->anon_vma");
+    if ((vma->vm_flags.read() & VM_SHARED) || vma->anon_vma.load()) return vma;
+    vma_end_read(vma);
+  }
   mmap_read_lock(mm);
-  int err = -EAGAIN;
+  vma = find_vma(mm, address);  // vma_lookup
+  if (vma != nullptr) {
+    vma_use(vma, "reads vma->anon_vma");
+    if (!vma->anon_vma.load()) __anon_vma_prepare(vma);  // anon_vma_prepare
+    vma->vm_lock.down_read();
+  }
+  mmap_read_unlock(mm);
+  return vma;
+}
+
+}  // namespace
+
+int uffdio_copy(MmStruct* mm, UserfaultfdCtx* ctx, unsigned long address) {
+  const bool vma_locked = mm->knobs.uffd_mfill_lock_vma;
+  int err = -ENOENT;
   Vma* vma = nullptr;
   PageTable* pmd = nullptr;
   PageTable* pte = nullptr;
   Folio* folio = nullptr;
+  if (vma_locked) {
+    // uffd_mfill_lock(); then down_read(&ctx->map_changing_lock).
+    vma = uffd_lock_vma(mm, address);
+    if (vma == nullptr) return -ENOENT;
+    ctx->map_changing_lock.down_read();
+  } else {
+    mmap_read_lock(mm);
+  }
+  err = -EAGAIN;
   if (ctx->mmap_changing.load()) goto out_unlock;
   // validate_dst_vma(): a VMA registered with this ctx covers the address.
   err = -ENOENT;
-  vma = find_vma(mm, address);
+  if (!vma_locked) vma = find_vma(mm, address);
   if (vma == nullptr) goto out_unlock;
   vma_use(vma, "reads vma->vm_userfaultfd_ctx");
   if (vma->vm_userfaultfd_ctx.read() != ctx) goto out_unlock;
@@ -111,7 +150,12 @@ int uffdio_copy(MmStruct* mm, UserfaultfdCtx* ctx, unsigned long address) {
 out_put:
   folio_put(folio);
 out_unlock:
-  mmap_read_unlock(mm);
+  if (vma_locked) {
+    ctx->map_changing_lock.up_read();
+    vma_end_read(vma);  // uffd_mfill_unlock
+  } else {
+    mmap_read_unlock(mm);
+  }
   // userfaultfd_copy(): unless UFFDIO_COPY_MODE_DONTWAKE, wake_userfault(): smp_mb(), then, if a
   // queue is active, __wake_userfault (SC memory: the seqcount retry loop reduces to this).
   if (err == 0) ctx->fault_pending_wqh.wake_up();

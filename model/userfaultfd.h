@@ -17,6 +17,9 @@ struct UserfaultfdCtx {
   WaitQueue fault_pending_wqh;
   Atomic<bool> released;      // set when the uffd is closed
   Atomic<int> mmap_changing;  // non-zero during fork/mremap/unmap events (EVENT_* features)
+  // v6.9+: taken for reading around a VMA-locked UFFDIO_COPY, for writing by the EVENT_* side
+  // (no scenario enables those events).
+  RwSemaphore map_changing_lock;
 };
 
 // Setup only: register [start, end) of `vma`'s range for MISSING faults with `ctx`.
@@ -31,7 +34,9 @@ bool userfaultfd_missing(Vma* vma);
 // was closed). Under seed 002 v2 (6/6) it reports the drop with VM_FAULT_VMA_UNLOCKED.
 vm_fault_t handle_userfault(Vma* vma, unsigned long address, unsigned int flags, PageTable* pmd);
 
-// UFFDIO_COPY of one page at `address` into `mm`, then (unless it failed) wake_userfault. Returns
+// UFFDIO_COPY of one page at `address` into `mm`, then (unless it failed) wake_userfault: under
+// mmap_read_lock (v6.6 to v6.8), or, with knob uffd_mfill_lock_vma, under the VMA lock that
+// uffd_mfill_lock takes (v6.9+, kernel-model.md 3.7 UFFDIO_COPY step 1). Returns
 // 0, -EAGAIN (mmap_changing), -ENOENT (no registered VMA there) or -EEXIST (already mapped).
 int uffdio_copy(MmStruct* mm, UserfaultfdCtx* ctx, unsigned long address);
 

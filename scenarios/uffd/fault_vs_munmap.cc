@@ -4,10 +4,12 @@
 // (kernel-model.md S2)
 // Threads: "fault" (a write fault at page 0 of a VMA registered for MISSING faults, via the
 // per-VMA lock: handle_userfault releases the lock, then sleeps), "munmap" (munmap of the VMA)
-// and "monitor" (UFFDIO_COPY of page 0 under mmap_read_lock, then closing the uffd, which wakes
+// and "monitor" (UFFDIO_COPY of page 0 under mmap_read_lock, or under the VMA lock in the v6.9
+// variant uffd/fault-vs-munmap-vma-locked-copy, then closing the uffd, which wakes
 // every waiter: the bound the spec asks for).
 // Kernel paths: fs/userfaultfd.c handle_userfault (29a22b9e08d7: release_fault_lock before the
-// sleep), userfaultfd_release (v6.6); mm/userfaultfd.c mfill_atomic (v6.6 to v6.8); mm/vma.c
+// sleep), userfaultfd_release (v6.6); mm/userfaultfd.c mfill_atomic (v6.6 to v6.8; v6.9 to v6.12
+// with uffd_mfill_lock); mm/vma.c
 // munmap. No EVENT_UNMAP feature: munmap does not wait for the monitor.
 // Invariant I-MAP-1 at the end.
 // Twin: handle_userfault sleeps with the VMA lock held: munmap holds mmap_lock for write and
@@ -78,6 +80,27 @@ MMCHECK_SCENARIO("uffd/fault-vs-munmap@sleeps-with-vma-lock",
                   .spec = "S2",
                   .protocol = "v6.6"}) {
   UserfaultVsMunmap(Knobs{.userfault_releases_fault_lock = false});
+}
+
+// The v6.9+ monitor: UFFDIO_COPY takes the destination VMA's lock (uffd_mfill_lock ->
+// uffd_lock_vma) instead of mmap_read_lock. In the twin, its lock_vma_under_rcu fails against
+// munmap's queued vma_start_write and it falls back to mmap_read_lock, behind munmap: the same
+// three-party cycle.
+MMCHECK_SCENARIO("uffd/fault-vs-munmap-vma-locked-copy", Expect::Pass(),
+                 {.question = "With the v6.9 UFFDIO_COPY under the VMA lock, can a userfault "
+                              "deadlock munmap and the monitor?",
+                  .spec = "S2",
+                  .protocol = "v6.9"}) {
+  UserfaultVsMunmap(Knobs{.uffd_mfill_lock_vma = true});
+}
+
+MMCHECK_SCENARIO("uffd/fault-vs-munmap-vma-locked-copy@sleeps-with-vma-lock",
+                 Expect::Violation(ViolationKind::kDeadlock),
+                 {.question = "With the v6.9 copy, does sleeping with the VMA lock still deadlock "
+                              "all three?",
+                  .spec = "S2",
+                  .protocol = "v6.9"}) {
+  UserfaultVsMunmap(Knobs{.userfault_releases_fault_lock = false, .uffd_mfill_lock_vma = true});
 }
 
 }  // namespace
