@@ -63,6 +63,10 @@ struct Knobs {
   // UFFDIO_COPY locks the destination VMA (uffd_mfill_lock, v6.9 to v6.12) instead of taking
   // mmap_read_lock (v6.6 to v6.8). Off by default: the S2/S3 scenarios name v6.6.
   bool uffd_mfill_lock_vma = false;
+  // wake_userfault() wakes if fault_pending_wqh *or* fault_wqh has a waiter (fs/userfaultfd.c
+  // v6.x). Off: it looks at fault_pending_wqh only, and misses a waiter whose message read()
+  // has taken (refiled to fault_wqh): a lost wakeup.
+  bool uffd_wake_checks_fault_wqh = true;
 };
 
 }  // namespace mmcheck::model

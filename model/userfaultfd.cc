@@ -30,7 +30,9 @@ UserfaultfdCtx::UserfaultfdCtx()
     : fault_pending_wqh("fault_pending_wqh"),
       released(false, "ctx->released"),
       mmap_changing(0, "ctx->mmap_changing"),
-      map_changing_lock("ctx->map_changing_lock") {}
+      map_changing_lock("ctx->map_changing_lock"),
+      queued(0, "ctx->queued"),
+      fd_wqh("fd_wqh") {}
 
 void userfaultfd_register_setup(Vma* vma, UserfaultfdCtx* ctx) {
   vma->vm_flags.write(vma->vm_flags.peek() | VM_UFFD_MISSING);
@@ -60,13 +62,25 @@ vm_fault_t handle_userfault(Vma* vma, unsigned long address, unsigned int flags,
   // spin_unlock_irq: "The smp_mb() after __set_current_state prevents the reads following the
   // spin_unlock to happen before the list_add."
   ctx->fault_pending_wqh.prepare_to_wait();
+  const int self = CurrentExecution().current_thread();
+  if (ctx->monitor_reads) ctx->queued.fetch_add(1 << self);  // the message, under the same lock
   if (knobs.userfault_enqueues_before_must_wait) must_wait = userfaultfd_must_wait(pmd, address);
   if (knobs.userfault_releases_fault_lock) {
     ret |= vma_unlocked_flag(mm, flags);  // seed 002 v2 6/6
     release_fault_lock(vma, flags);
   }
-  if (must_wait && !ctx->released.load()) Schedule();  // wake_up_poll(&ctx->fd_wqh); schedule()
+  if (must_wait && !ctx->released.load()) {
+    if (ctx->monitor_reads) ctx->fd_wqh.wake_up();  // wake_up_poll(&ctx->fd_wqh, EPOLLIN)
+    Schedule();
+  }
   ctx->fault_pending_wqh.finish_wait();  // __set_current_state(TASK_RUNNING); dequeue if queued
+  if (ctx->monitor_reads) {
+    // Off whichever queue it is on (list_empty_careful / list_del under the queue's lock).
+    const int mine = 1 << self | 1 << (self + 16);
+    int v = ctx->queued.load();
+    while ((v & mine) && !ctx->queued.compare_exchange(v, v & ~mine)) {
+    }
+  }
   return ret;
 }
 
@@ -158,8 +172,37 @@ out_unlock:
   }
   // userfaultfd_copy(): unless UFFDIO_COPY_MODE_DONTWAKE, wake_userfault(): smp_mb(), then, if a
   // queue is active, __wake_userfault (SC memory: the seqcount retry loop reduces to this).
-  if (err == 0) ctx->fault_pending_wqh.wake_up();
+  if (err == 0) {
+    bool need_wakeup = true;
+    if (ctx->monitor_reads) {
+      // waitqueue_active(&ctx->fault_pending_wqh) || waitqueue_active(&ctx->fault_wqh); knob off:
+      // the pending queue only, which misses a waiter read() refiled.
+      const int v = ctx->queued.load();
+      need_wakeup = mm->knobs.uffd_wake_checks_fault_wqh ? v != 0 : (v & 0xffff) != 0;
+    }
+    if (need_wakeup) ctx->fault_pending_wqh.wake_up();  // __wake_userfault: both queues
+  }
   return err;
+}
+
+unsigned long userfaultfd_read(UserfaultfdCtx* ctx) {
+  while (true) {
+    // __add_wait_queue(&ctx->fd_wqh); set_current_state(TASK_INTERRUPTIBLE); then, under
+    // fault_pending_wqh.lock, find_userfault(): a waiter whose message is unread.
+    ctx->fd_wqh.prepare_to_wait();
+    int v = ctx->queued.load();
+    while (v & 0xffff) {
+      const int bit = v & -v;  // one pending waiter
+      // write_seqcount_begin(&ctx->refile_seq); list_del; add_wait_queue(&ctx->fault_wqh);
+      // write_seqcount_end: the refile.
+      if (ctx->queued.compare_exchange(v, (v & ~bit) | bit << 16)) {
+        ctx->fd_wqh.finish_wait();
+        return 0;  // uwq->msg.arg.pagefault.address
+      }
+    }
+    Schedule();  // no message yet (no O_NONBLOCK): sleep until a userfault wakes fd_wqh
+    ctx->fd_wqh.finish_wait();
+  }
 }
 
 void userfaultfd_release(MmStruct* mm, UserfaultfdCtx* ctx) {

@@ -12,14 +12,23 @@ namespace mmcheck::model {
 struct UserfaultfdCtx {
   UserfaultfdCtx();
 
-  // fault_pending_wqh (its spinlock folded into the queue's steps). The monitor's read() and the
-  // refile to fault_wqh are not modeled: the monitor acts on the address it was told.
+  // The queue a userfault sleeps on (its spinlock folded into the queue's steps). In the kernel a
+  // waiter sits on fault_pending_wqh until the monitor's read() refiles it to fault_wqh; a wake
+  // reaches it on either. Which of the two it is on is `queued`.
   WaitQueue fault_pending_wqh;
   Atomic<bool> released;      // set when the uffd is closed
   Atomic<int> mmap_changing;  // non-zero during fork/mremap/unmap events (EVENT_* features)
   // v6.9+: taken for reading around a VMA-locked UFFDIO_COPY, for writing by the EVENT_* side
   // (no scenario enables those events).
   RwSemaphore map_changing_lock;
+  // Setup: the monitor read()s the messages. Only then is `queued` kept (it is what read() and
+  // the wake's waitqueue_active checks see; without a reader the bookkeeping would show nothing).
+  bool monitor_reads = false;
+  // Bit t: thread t waits on fault_pending_wqh, its message unread; bit t + 16: on fault_wqh,
+  // its message read. One word, so the refile is one atomic step (the refile_seq seqcount makes
+  // it look atomic to wake_userfault's lockless checks).
+  Atomic<int> queued;
+  WaitQueue fd_wqh;  // the monitor's read() sleeps here; handle_userfault wakes it (EPOLLIN)
 };
 
 // Setup only: register [start, end) of `vma`'s range for MISSING faults with `ctx`.
@@ -39,6 +48,11 @@ vm_fault_t handle_userfault(Vma* vma, unsigned long address, unsigned int flags,
 // uffd_mfill_lock takes (v6.9+, kernel-model.md 3.7 UFFDIO_COPY step 1). Returns
 // 0, -EAGAIN (mmap_changing), -ENOENT (no registered VMA there) or -EEXIST (already mapped).
 int uffdio_copy(MmStruct* mm, UserfaultfdCtx* ctx, unsigned long address);
+
+// read() on the uffd, blocking (userfaultfd_ctx_read, v6.6): sleep on fd_wqh until a userfault
+// is pending on fault_pending_wqh, then take its message and refile the waiter to fault_wqh.
+// Returns the fault's address (every userfault of the scenarios is at page 0).
+unsigned long userfaultfd_read(UserfaultfdCtx* ctx);
 
 // Closing the uffd (userfaultfd_release, v6.6): released = true; under mmap_write_lock every
 // registered VMA is write-locked and unregistered; then every waiter is woken.

@@ -44,7 +44,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"swap/migration-wait-vs-munmap", 1}, Case{"uffd/fault-vs-copy", 3},
                       Case{"uffd/copy-vs-copy", 3}, Case{"hugetlb/anon-prepare-vs-munmap", 3},
                       Case{"swap/readahead-vs-munmap", 2}, Case{"swap/device-private-vs-munmap", 2},
-                      Case{"uffd/two-faults-vs-copy", 1}),
+                      Case{"uffd/two-faults-vs-copy", 1}, Case{"uffd/fault-vs-read-copy", 3}),
     [](const ::testing::TestParamInfo<Case>& param) {
       std::string name = param.param.name;
       for (char& c : name) {
@@ -78,7 +78,8 @@ TEST(KernelOracleTest, BoundedDfsAgreesWithDporOnEveryTwin) {
                            "swap/readahead-vs-munmap@v6.4-arch",
                            "swap/device-private-vs-munmap@v6.4-arch",
                            "swap/device-private-vs-munmap@migrate-under-vma-lock",
-                           "uffd/two-faults-vs-copy@must-wait-first"}) {
+                           "uffd/two-faults-vs-copy@must-wait-first",
+                           "uffd/fault-vs-read-copy@wake-skips-fault-wqh"}) {
     absl::StatusOr<ScenarioInstance> s = FindScenario(name);
     ASSERT_TRUE(s.ok()) << name;
     const ViolationKind kind = *s->info->expect.kind();

@@ -20,7 +20,8 @@ TEST(UffdTest, CorrectScenariosPassExhaustivelyWithPinnedCounts) {
         {"uffd/fault-vs-copy~v2", 109},
         {"uffd/fault-vs-munmap", 789276},
         {"uffd/copy-vs-copy", 64},
-        {"uffd/two-faults-vs-copy", 231722}}) {
+        {"uffd/two-faults-vs-copy", 231722},
+        {"uffd/fault-vs-read-copy", 7}}) {
     testing::ExpectExhaustivePass(name, executions);
   }
 }
@@ -127,6 +128,31 @@ TEST(UffdTest, ACopyWithoutThePteNoneCheckInstallsThePageTwice) {
   // Not a race: the missing check fails even when the copies run one after the other.
   EXPECT_TRUE(testing::FoundWithoutPreemption("uffd/copy-vs-copy@no-pte-none-check",
                                               ViolationKind::kInvariant));
+}
+
+// read() refiles the waiter to fault_wqh; a wake that looks at fault_pending_wqh only finds no
+// one. Not a race: every read-then-copy loses the wake-up once the fault sleeps before the copy.
+TEST(UffdTest, AWakeThatSkipsFaultWqhLosesTheWaiterReadRefiled) {
+  const char* name = "uffd/fault-vs-read-copy@wake-skips-fault-wqh";
+  DporStrategy dpor;
+  const ExploreResult r = ExploreScenario(name, dpor);
+  const Violation* v = r.Find(ViolationKind::kDeadlock);
+  ASSERT_NE(v, nullptr);
+  EXPECT_NE(v->message.find("'fault' sleeps in schedule() on fault_pending_wqh and no thread will "
+                            "wake it"),
+            std::string::npos)
+      << v->message;
+  const int queued = FindStep(*v, 0, "fault", OpKind::kPrepareToWait, "fault_pending_wqh");
+  const int refiled = FindStep(*v, queued, "monitor", OpKind::kCompareExchange, "ctx->queued");
+  const int installed = FindStep(*v, refiled, "monitor", OpKind::kStore, "pte[0]");
+  const int checked = FindStep(*v, installed, "monitor", OpKind::kLoad, "ctx->queued");
+  ASSERT_GE(queued, 0);
+  ASSERT_GT(refiled, queued);
+  EXPECT_TRUE(v->trace.steps[static_cast<size_t>(refiled)].ok);
+  ASSERT_GT(installed, refiled);
+  ASSERT_GT(checked, installed);
+  EXPECT_EQ(FindStep(*v, 0, "monitor", OpKind::kWakeUp, "fault_pending_wqh"), -1);  // no wake
+  EXPECT_TRUE(testing::FoundWithoutPreemption(name, ViolationKind::kDeadlock));
 }
 
 }  // namespace
