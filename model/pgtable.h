@@ -94,21 +94,20 @@ inline Entry swp_entry_to_pte(int offset) {
   e.val = offset;
   return e;
 }
-inline Entry make_migration_entry(int pfn, bool writable) {
+inline Entry make_pfn_swap_entry(EntryKind kind, int pfn, bool writable) {
   Entry e;
-  e.kind = EntryKind::kMigration;
+  e.kind = kind;
   e.val = pfn;
   e.write = writable;
   return e;
 }
+inline Entry make_migration_entry(int pfn, bool writable) {
+  return make_pfn_swap_entry(EntryKind::kMigration, pfn, writable);
+}
 
 // make_writable_device_private_entry(): the PTE of a page migrated to device memory.
 inline Entry make_device_private_entry(int pfn, bool writable) {
-  Entry e;
-  e.kind = EntryKind::kDevicePrivate;
-  e.val = pfn;
-  e.write = writable;
-  return e;
+  return make_pfn_swap_entry(EntryKind::kDevicePrivate, pfn, writable);
 }
 
 // The pfn of the shared zero page (my_zero_pfn): mapped special, never freed.

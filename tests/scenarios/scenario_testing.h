@@ -58,40 +58,37 @@ inline std::string FinalState(const Execution& e) {
   return state;
 }
 
-// The final states of every complete, violation-free execution `strategy` explores of `name`.
-inline std::set<std::string> FinalStates(const std::string& name, Strategy& strategy) {
+// Runs `fn` at the end of every complete, violation-free execution `strategy` explores of `name`
+// (find_all: it does not stop at a violation).
+template <typename Fn>
+void ForEachExecution(const std::string& name, Strategy& strategy, Fn fn) {
   absl::StatusOr<ScenarioInstance> s = FindScenario(name);
   EXPECT_TRUE(s.ok()) << s.status();
-  std::set<std::string> states;
   ExploreOptions options;
   options.scenario = name;
   options.find_all = true;
   Explore(
       [&] {
         s->Run();
-        AtEnd([&states] { states.insert(FinalState(CurrentExecution())); });
+        AtEnd([&] { fn(CurrentExecution()); });
       },
       strategy, options);
+}
+
+// The final states of every complete, violation-free execution `strategy` explores of `name`.
+inline std::set<std::string> FinalStates(const std::string& name, Strategy& strategy) {
+  std::set<std::string> states;
+  ForEachExecution(name, strategy, [&](const Execution& e) { states.insert(FinalState(e)); });
   return states;
 }
 
-// How many of the executions dpor explores of `name` (all of them: find_all) `pred` holds for, by
-// their traces: to show that a passing scenario does reach the path it is about.
+// How many of the executions dpor explores of `name` `pred` holds for, by their traces: to show
+// that a passing scenario does reach the path it is about.
 template <typename Pred>
 int ExecutionsWhere(const std::string& name, Pred pred) {
-  absl::StatusOr<ScenarioInstance> s = FindScenario(name);
-  EXPECT_TRUE(s.ok()) << s.status();
   int count = 0;
   DporStrategy dpor;
-  ExploreOptions options;
-  options.scenario = name;
-  options.find_all = true;
-  Explore(
-      [&] {
-        s->Run();
-        AtEnd([&] { count += pred(CurrentExecution().trace()) ? 1 : 0; });
-      },
-      dpor, options);
+  ForEachExecution(name, dpor, [&](const Execution& e) { count += pred(e.trace()) ? 1 : 0; });
   return count;
 }
 
