@@ -1,22 +1,18 @@
 // A driver's migrate_to_ram; see migrate_device.h.
 #include "model/migrate_device.h"
 
-#include "absl/strings/str_cat.h"
 #include "model/migrate.h"
+#include "model/mmap_lock.h"
 
 namespace mmcheck::model {
 
 vm_fault_t migrate_to_ram(Vma* vma, unsigned long address, PageTable* pmd, Folio* page) {
   MmStruct* mm = vma->vm_mm;
-  // walk_page_range(): mmap_assert_locked(walk.mm) for a PGWALK_RDLOCK walk (lockdep).
-  if (!mm->mmap_lock.held_by_current()) {
-    Violate(ViolationKind::kLockMisuse,
-            absl::StrCat("mmap_assert_locked: thread '",
-                         CurrentExecution().thread_name(CurrentExecution().current_thread()),
-                         "' walks the page tables in migrate_vma_setup (walk_page_range, "
-                         "PGWALK_RDLOCK) without mmap_lock: \"migrate_to_ram is not yet ready to "
-                         "operate under VMA lock\""));
-  }
+  // walk_page_range(): mmap_assert_locked(walk.mm) for a PGWALK_RDLOCK walk. This is why
+  // do_swap_page falls back: "migrate_to_ram is not yet ready to operate under VMA lock".
+  mmap_assert_locked(mm,
+                     "walks the page tables in migrate_vma_setup (walk_page_range, "
+                     "PGWALK_RDLOCK)");
   // migrate_vma_collect_pmd().
   PageTable* pte = pte_offset_map_lock(pmd, address);
   if (pte == nullptr) return 0;

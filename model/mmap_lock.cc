@@ -1,6 +1,8 @@
 // The mmap_lock API; see mmap_lock.h. Locking: exactly the rw_semaphore's, plus mm_lock_seq.
 #include "model/mmap_lock.h"
 
+#include "absl/strings/str_cat.h"
+
 namespace mmcheck::model {
 
 void mmap_read_lock(MmStruct* mm) { mm->mmap_lock.down_read(); }
@@ -33,6 +35,14 @@ void mmap_assert_write_locked(MmStruct* mm) {
     AssertFailed("mmap_assert_write_locked(mm)", "mmap_lock is not held for write", __FILE__,
                  __LINE__);
   }
+}
+
+void mmap_assert_locked(MmStruct* mm, const char* what) {
+  if (mm->mmap_lock.held_by_current()) return;
+  Execution& e = CurrentExecution();
+  Violate(ViolationKind::kLockMisuse,
+          absl::StrCat("mmap_assert_locked: thread '", e.thread_name(e.current_thread()), "' ",
+                       what, " without mmap_lock"));
 }
 
 }  // namespace mmcheck::model

@@ -18,6 +18,10 @@ void mmap_write_downgrade(MmStruct* mm);
 void vma_end_write_all(MmStruct* mm);
 // mmap_assert_write_locked(): a failed check is an assertion violation.
 void mmap_assert_write_locked(MmStruct* mm);
+// mmap_assert_locked() (lockdep), where a path relies on mmap_lock (read or write) that the
+// caller may have left for the VMA lock: a failure is lock-misuse, named by what the thread does
+// (`what`: "walks the page tables in ...").
+void mmap_assert_locked(MmStruct* mm, const char* what);
 
 }  // namespace mmcheck::model
 

@@ -20,7 +20,8 @@ TEST(SwapTest, CorrectScenariosPassExhaustivelyWithPinnedCounts) {
         {"swap/migration-wait-vs-munmap", 94750},
         {"swap/migration-wait-vs-munmap~v2", 94750},
         {"swap/readahead-vs-munmap", 1710},
-        {"swap/readahead-vs-munmap~v2", 1710}}) {
+        {"swap/readahead-vs-munmap~v2", 1710},
+        {"swap/device-private-vs-munmap", 1338}}) {
     testing::ExpectExhaustivePass(name, executions);
   }
 }
@@ -190,7 +191,6 @@ TEST(SwapTest, ASwapInFromTheDeviceEndsMappedOrInTheSwapCache) {
 // munmap got there first and freed the device page.
 TEST(SwapTest, TheDevicePrivateFallbackMigratesTheRetriedFaultsPage) {
   const char* name = "swap/device-private-vs-munmap";
-  testing::ExpectExhaustivePass(name, 1338);
   EXPECT_GT(testing::ExecutionsWhere(
                 name,
                 [](const Trace& t) {
