@@ -42,9 +42,10 @@ int Execution::rcu_object() {
   return rcu_object_;
 }
 
-void Execution::AddHold(int thread, int object, const char* file, int line) {
+void Execution::AddHold(int thread, int object, const char* file, int line, int subclass) {
   threads_[thread]->held.push_back(object);
   threads_[thread]->held_sites.emplace_back(file, line);
+  threads_[thread]->held_subclass.push_back(subclass);
 }
 
 void Execution::DropHold(int thread, int object) {
@@ -53,6 +54,7 @@ void Execution::DropHold(int thread, int object) {
     if (t.held[i] == object) {
       t.held.erase(t.held.begin() + static_cast<long>(i));
       t.held_sites.erase(t.held_sites.begin() + static_cast<long>(i));
+      t.held_subclass.erase(t.held_subclass.begin() + static_cast<long>(i));
       return;
     }
   }
@@ -75,6 +77,7 @@ int Execution::Spawn(std::string name, absl::AnyInvocable<void()> body, const ch
   thread.pending = Step{};
   thread.held.clear();
   thread.held_sites.clear();
+  thread.held_subclass.clear();
   thread.steps = 0;
   thread.finished = false;
   thread.iteration_reads.clear();

@@ -145,12 +145,14 @@ class Execution {
   int rcu_object();
   const SyncState& sync() const { return sync_; }
   // The locks a thread holds, in acquisition order (for exit checks, reports, lock order).
-  void AddHold(int thread, int object, const char* file = "", int line = 0);
+  // `subclass`: lockdep's nesting subclass (spin_lock_nested(l, SINGLE_DEPTH_NESTING) is 1): a
+  // lock of a class already held, taken as a documented nesting, is its own class "name/1".
+  void AddHold(int thread, int object, const char* file = "", int line = 0, int subclass = 0);
   void DropHold(int thread, int object);
   const std::vector<int>& held_locks(int thread) const { return threads_[thread]->held; }
   // Lockdep: before a blocking acquisition of `object` by the current thread, records the order
   // of lock classes and fails with lock-order when it closes a cycle. No scheduling point.
-  void CheckLockOrder(OpKind op, int object, const char* file, int line);
+  void CheckLockOrder(OpKind op, int object, const char* file, int line, int subclass = 0);
   // The graph of lock classes shared by the executions of one exploration (nullptr: no check).
   void set_lock_order(LockOrder* lock_order) { lock_order_ = lock_order; }
   void set_execution_number(int n) { execution_number_ = n; }
@@ -176,6 +178,7 @@ class Execution {
     Step pending;           // the visible operation it waits to perform
     std::vector<int> held;  // lock object ids, in acquisition order
     std::vector<std::pair<const char*, int>> held_sites;  // where each was taken
+    std::vector<int> held_subclass;                       // lockdep subclass of each
     int steps = 0;
     bool finished = false;
     // Spin loops (Yield): what the current and the previous iteration read, as (object, step that

@@ -100,16 +100,25 @@ void Execution::ReportRace(int object, const PlainAccessRecord& first, bool firs
       file, line, -1, /*as_finding=*/true);
 }
 
-void Execution::CheckLockOrder(OpKind op, int object, const char* file, int line) {
+namespace {
+// lockdep's class of a lock taken with a nesting subclass: "pmd_lock/1".
+std::string LockClass(const std::string& name, int subclass) {
+  return subclass == 0 ? name : absl::StrCat(name, "/", subclass);
+}
+}  // namespace
+
+void Execution::CheckLockOrder(OpKind op, int object, const char* file, int line, int subclass) {
   if (lock_order_ == nullptr || running_ < 0) return;
   const Thread& t = *threads_[running_];
   if (t.held.empty()) return;
   std::vector<LockOrder::Site> held;
   for (size_t i = 0; i < t.held.size(); ++i) {
-    held.push_back(LockOrder::Site{trace_.objects[static_cast<size_t>(t.held[i])].name,
+    held.push_back(LockOrder::Site{LockClass(trace_.objects[static_cast<size_t>(t.held[i])].name,
+                                             t.held_subclass[i]),
                                    t.held_sites[i].first, t.held_sites[i].second});
   }
-  const LockOrder::Site acquiring{trace_.objects[static_cast<size_t>(object)].name, file, line};
+  const LockOrder::Site acquiring{LockClass(trace_.objects[static_cast<size_t>(object)].name, subclass),
+                                  file, line};
   if (std::optional<std::string> cycle =
           lock_order_->OnAcquire(t.name, held, acquiring, execution_number_)) {
     // Like lockdep, warn and go on: the execution may still deadlock, or not.

@@ -14,12 +14,13 @@ bool LockBase::held_by_current() const {
   return e.InThread() && e.sync().owner(id_) == e.current_thread();
 }
 
-void LockBase::Lock(const Ops& ops, const char* file, int line, const char* function) {
+void LockBase::Lock(const Ops& ops, const char* file, int line, const char* function,
+                    int subclass) {
   Execution& e = Execution::Get();
   if (ops.lock == OpKind::kLock) {
     e.MightSleep(absl::StrCat("mutex_lock(", e.ObjectName(id_), ")"), file, line);
   }
-  e.CheckLockOrder(ops.lock, id_, file, line);
+  e.CheckLockOrder(ops.lock, id_, file, line, subclass);
   e.Visible(ops.lock, id_, 0, file, line).function = function;
   if (!e.InThread()) {
     MMCHECK_CHECK(e.sync().owner(id_) < 0);  // setup code cannot wait
@@ -27,7 +28,7 @@ void LockBase::Lock(const Ops& ops, const char* file, int line, const char* func
   }
   // Enabledness guaranteed the lock is free.
   e.sync().set_owner(id_, e.current_thread());
-  e.AddHold(e.current_thread(), id_, file, line);
+  e.AddHold(e.current_thread(), id_, file, line, subclass);
 }
 
 bool LockBase::TryLock(const Ops& ops, const char* file, int line, const char* function) {
@@ -88,7 +89,11 @@ void Mutex::wait_unlocked(const char* file, int line, const char* function) {
 }
 
 void SpinLock::lock(const char* file, int line, const char* function) {
-  Lock(kOps, file, line, function);
+  lock_nested(0, file, line, function);
+}
+
+void SpinLock::lock_nested(int subclass, const char* file, int line, const char* function) {
+  Lock(kOps, file, line, function, subclass);
   Execution& e = Execution::Get();
   if (e.InThread()) e.sync().AddSpinHeld(e.current_thread(), 1);
 }

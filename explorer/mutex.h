@@ -26,7 +26,7 @@ class LockBase {
     OpKind lock, trylock, unlock;
   };
   LockBase(const char* kind, const char* name, int index);
-  void Lock(const Ops& ops, const char* file, int line, const char* function);
+  void Lock(const Ops& ops, const char* file, int line, const char* function, int subclass = 0);
   bool TryLock(const Ops& ops, const char* file, int line, const char* function);
   void Unlock(const Ops& ops, const char* file, int line, const char* function);
 
@@ -78,6 +78,10 @@ class SpinLock : public LockBase {
   // Visible; enabled only while free. Holding it is atomic context.
   void lock(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
             const char* function = __builtin_FUNCTION());
+  // spin_lock_nested(): the same, as lockdep subclass `subclass` (a second lock of a class the
+  // thread already holds, in a documented nesting: copy_huge_pmd's src_ptl under dst_ptl).
+  void lock_nested(int subclass, const char* file = __builtin_FILE(),
+                   int line = __builtin_LINE(), const char* function = __builtin_FUNCTION());
   bool try_lock(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
                 const char* function = __builtin_FUNCTION());
   void unlock(const char* file = __builtin_FILE(), int line = __builtin_LINE(),

@@ -69,15 +69,20 @@ void RwSemaphore::up_read(const char* file, int line, const char* function) {
 }
 
 void RwSemaphore::down_write(const char* file, int line, const char* function) {
+  down_write_nested(0, file, line, function);
+}
+
+void RwSemaphore::down_write_nested(int subclass, const char* file, int line,
+                                    const char* function) {
   Execution& e = Execution::Get();
   e.MightSleep(absl::StrCat("down_write(", e.ObjectName(id_), ")"), file, line);
-  e.CheckLockOrder(OpKind::kDownWriteStart, id_, file, line);
+  e.CheckLockOrder(OpKind::kDownWriteStart, id_, file, line, subclass);
   e.Visible(OpKind::kDownWriteStart, id_, 0, file, line).function = function;
   if (!e.InThread()) return;
   e.sync().QueueWriter(id_, e.current_thread());
   e.Visible(OpKind::kDownWrite, id_, 0, file, line).function = function;
   e.sync().TakeWrite(id_, e.current_thread());
-  e.AddHold(e.current_thread(), id_, file, line);
+  e.AddHold(e.current_thread(), id_, file, line, subclass);
 }
 
 bool RwSemaphore::down_write_trylock(const char* file, int line, const char* function) {

@@ -33,6 +33,9 @@ class RwSemaphore {
 
   void down_write(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
                   const char* function = __builtin_FUNCTION());
+  // down_write_nested() / mmap_write_lock_nested(): as lockdep subclass `subclass`.
+  void down_write_nested(int subclass, const char* file = __builtin_FILE(),
+                         int line = __builtin_LINE(), const char* function = __builtin_FUNCTION());
   int down_write_killable(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
                           const char* function = __builtin_FUNCTION()) {
     down_write(file, line, function);

@@ -95,4 +95,58 @@ vm_fault_t do_user_addr_fault(MmStruct* mm, unsigned long address, unsigned int 
   }
 }
 
+// The MMU's page walk: what the CPU would use for `address` (x86's walker reads each level once),
+// and the table the last entry is in.
+static Entry hw_walk(MmStruct* mm, unsigned long address, PageTable** table) {
+  *table = pud_table(mm);
+  while (true) {
+    const Entry e = ptep_get(*table, address);
+    if (e.kind != EntryKind::kTable) return e;
+    *table = entry_table(e);
+  }
+}
+
+void user_access(MmStruct* mm, unsigned long address, bool write) {
+  Entry last{};
+  vm_fault_t last_ret = 0;
+  int unchanged = 0;
+  while (true) {
+    PageTable* table = nullptr;
+    const Entry e = hw_walk(mm, address, &table);
+    if (pte_present(e) && (!write || pte_write(e))) {
+      // The access goes through. The MMU sets the accessed bit, and the dirty bit for a write, with
+      // a locked update of the entry (no page-table lock: the hardware's own atomic), which fails
+      // and walks again if the entry changed meanwhile.
+      if (e.young && (!write || e.dirty)) return;
+      Entry want = pte_mkyoung(e);
+      if (write) want = pte_mkdirty(want);
+      Entry expected = e;
+      if (table->slot(address).compare_exchange(expected, want)) return;
+      continue;
+    }
+    if (unchanged > 0 && !(e == last)) unchanged = 0;
+    const vm_fault_t ret =
+        do_user_addr_fault(mm, address, FAULT_FLAG_USER | (write ? FAULT_FLAG_WRITE : 0));
+    if (ret & VM_FAULT_OOM) {
+      Violate(ViolationKind::kInvariant,
+              absl::StrCat("I-RETRY-2: the ", write ? "write" : "read", " fault at address ",
+                           address, " returned VM_FAULT_OOM: a fault that loses a race must "
+                           "return 0 or VM_FAULT_NOPAGE and let the access retry (the task is "
+                           "killed instead)"));
+    }
+    if (ret & (VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV)) return;  // the signal ends the access
+    unchanged = (unchanged > 0 && ret == last_ret) ? unchanged + 1 : 1;
+    last = e;
+    last_ret = ret;
+    if (unchanged > kMaxFaultRetries) {
+      Violate(ViolationKind::kLivelock,
+              absl::StrCat("I-RETRY-1: the ", write ? "write" : "read", " to address ", address,
+                           " faults again and again: handle_mm_fault returns ",
+                           ret & VM_FAULT_NOPAGE ? "VM_FAULT_NOPAGE" : absl::StrCat(ret),
+                           " and the entry stays ", Entry::FormatTrace(e.TraceValue()),
+                           ", so the access can never complete"));
+    }
+  }
+}
+
 }  // namespace mmcheck::model

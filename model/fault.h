@@ -15,6 +15,7 @@ inline constexpr vm_fault_t VM_FAULT_MAJOR = 0x000004;
 inline constexpr vm_fault_t VM_FAULT_SIGSEGV = 0x000040;
 inline constexpr vm_fault_t VM_FAULT_NOPAGE = 0x000100;
 inline constexpr vm_fault_t VM_FAULT_RETRY = 0x000400;
+inline constexpr vm_fault_t VM_FAULT_FALLBACK = 0x000800;
 inline constexpr vm_fault_t VM_FAULT_COMPLETED = 0x004000;
 inline constexpr vm_fault_t VM_FAULT_VMA_UNLOCKED = 0x008000;  // seed 002 v2 only
 inline constexpr vm_fault_t VM_FAULT_ERROR = VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV;
@@ -42,6 +43,15 @@ vm_fault_t vma_unlocked_flag(const MmStruct* mm, unsigned int flags);
 // mmap_lock path with its retry loop. Returns the last handle_mm_fault result, or
 // VM_FAULT_SIGSEGV when no VMA maps the address or the access is not allowed (access_error).
 vm_fault_t do_user_addr_fault(MmStruct* mm, unsigned long address, unsigned int flags);
+
+// A user access by the CPU (a load, or a store if `write`) at `address`: the MMU's walk (one read
+// per level, down to a leaf), and while the entry does not allow the access, do_user_addr_fault
+// and the access again, as the CPU re-executes the instruction. Ends when the access succeeds or
+// the fault raises a signal (VM_FAULT_SIGBUS/SIGSEGV). Checks, as kernel-model.md 4 says:
+// I-RETRY-2, a fault that returns VM_FAULT_OOM (the model has no memory pressure: only a lost
+// race can produce it); I-RETRY-1, kMaxFaultRetries faults in a row that change nothing (the
+// same result, the same entry): the access can never complete (a livelock).
+void user_access(MmStruct* mm, unsigned long address, bool write);
 
 }  // namespace mmcheck::model
 

@@ -60,7 +60,7 @@ bool is_vm_hugetlb_page(Vma* vma) {
 static ResvMap* hugetlb_vma_private_lock(Vma* vma, const char* what) {
   vma_use(vma, what);
   vma->vm_flags.read();
-  return vma->vm_private_data;
+  return static_cast<ResvMap*>(vma->vm_private_data);
 }
 
 void hugetlb_vma_lock_read(Vma* vma) {

@@ -5,7 +5,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "model/anon_prepare.h"
+#include "model/huge_memory.h"
 #include "model/hugetlb.h"
+#include "model/mmap_lock.h"
 #include "model/migrate_device.h"
 #include "model/swap_state.h"
 #include "model/userfaultfd.h"
@@ -45,16 +47,6 @@ Vma* lock_vma_under_rcu(MmStruct* mm, unsigned long address) {
 Vma* find_vma(MmStruct* mm, unsigned long address) { return mm->mm_mt[address].load(); }
 
 namespace {
-
-// struct vm_fault, the part the model uses.
-struct VmFault {
-  Vma* vma;
-  unsigned long address;
-  unsigned int flags;
-  PageTable* pmd = nullptr;  // the PMD table (vmf->pmd points into it)
-  PageTable* pte = nullptr;  // the PTE table while mapped (vmf->pte), else nullptr
-  Entry orig_pte;
-};
 
 unsigned long read_vm_flags(Vma* vma) {
   vma_use(vma, "reads vma->vm_flags");
@@ -193,6 +185,12 @@ vm_fault_t wp_page_copy(VmFault* vmf, Folio* old_folio) {
 // folio_trylock); otherwise pin it, drop the PTL and copy.
 vm_fault_t do_wp_page(VmFault* vmf) {
   Vma* vma = vmf->vma;
+  if (vma->vm_ops != nullptr) {
+    // A driver's shared pfnmap (the model's only VMAs with vm_ops): vm_normal_page() is NULL,
+    // VM_SHARED -> wp_pfn_shared(); without ->pfn_mkwrite (vfio has none) -> wp_page_reuse().
+    MMCHECK_ASSERT_MSG(vmf->orig_pte.special, "only special PTEs of a driver VMA are modeled");
+    return wp_page_reuse(vmf);
+  }
   Folio* folio = vma->vm_mm->mem_map->pfn_folio(pte_pfn(vmf->orig_pte));  // vm_normal_page
   if (vmf->orig_pte.special) folio = nullptr;                             // the zero page
   if (folio != nullptr && folio->anon.read()) {
@@ -366,6 +364,35 @@ out_nomap:
   return ret;
 }
 
+// vmf_can_call_fault() (v6.7+, "mm: Handle shared faults under the VMA lock"): ->fault may rely
+// on mmap_lock unless the VMA has ->map_pages (filemap_fault), so under the VMA lock drop it and
+// retry under mmap_lock. No driver VMA in the model has ->map_pages.
+vm_fault_t vmf_can_call_fault(VmFault* vmf) {
+  if (!(vmf->flags & FAULT_FLAG_VMA_LOCK)) return 0;
+  vma_end_read(vmf->vma);
+  return VM_FAULT_RETRY | vma_unlocked_flag(vmf->vma->vm_mm, vmf->flags);
+}
+
+// __do_fault() (v6.12): ->fault. (The prealloc_pte it allocates when the PMD is none is for
+// finish_fault(), which a pfnmap driver never reaches; left out.)
+vm_fault_t do_driver_fault(VmFault* vmf) {
+  vm_fault_t ret = vmf_can_call_fault(vmf);
+  if (ret) return ret;
+  return vmf->vma->vm_ops->fault(vmf);
+}
+
+// do_fault() (v6.12) for a driver VMA: do_read_fault (should_fault_around() is false without
+// ->map_pages), do_shared_fault; both go to __do_fault and return at once when it says
+// VM_FAULT_NOPAGE, as ->fault of a pfnmap always does. do_cow_fault (a private driver mapping)
+// is not modeled.
+vm_fault_t do_fault(VmFault* vmf) {
+  Vma* vma = vmf->vma;
+  MMCHECK_ASSERT_MSG(vma->vm_ops->fault != nullptr, "a VMA without ->fault is not modeled");
+  if (!(vmf->flags & FAULT_FLAG_WRITE)) return do_driver_fault(vmf);  // do_read_fault
+  MMCHECK_ASSERT_MSG(read_vm_flags(vma) & VM_SHARED, "do_cow_fault is not modeled");
+  return do_driver_fault(vmf);  // do_shared_fault
+}
+
 // handle_pte_fault() (v6.12).
 vm_fault_t handle_pte_fault(VmFault* vmf) {
   if (pmd_none(ptep_get(vmf->pmd, vmf->address))) {
@@ -381,7 +408,10 @@ vm_fault_t handle_pte_fault(VmFault* vmf) {
       vmf->pte = nullptr;
     }
   }
-  if (vmf->pte == nullptr) return do_anonymous_page(vmf);  // do_pte_missing, anonymous VMA
+  if (vmf->pte == nullptr) {
+    // do_pte_missing(): vma_is_anonymous() ? do_anonymous_page : do_fault.
+    return vmf->vma->vm_ops == nullptr ? do_anonymous_page(vmf) : do_fault(vmf);
+  }
   if (!pte_present(vmf->orig_pte)) return do_swap_page(vmf);
   PageTable* pte = vmf->pte;
   pte_lockptr(pte).lock();
@@ -413,7 +443,110 @@ vm_fault_t sanitize_fault_flags(Vma* vma, unsigned int* flags) {
   return 0;
 }
 
+// Orders of the model's geometry: a PMD leaf maps 2 pages, a PUD leaf 4.
+constexpr unsigned int PMD_ORDER = 1;
+constexpr unsigned int PUD_ORDER = 2;
+
+// wp_huge_pud() (v6.12): a shared VMA with ->huge_fault tries it at PUD order; otherwise, or on
+// VM_FAULT_FALLBACK, "COW or write-notify not handled on PUD level: split pud".
+vm_fault_t wp_huge_pud(VmFault* vmf) {
+  Vma* vma = vmf->vma;
+  if (read_vm_flags(vma) & (VM_SHARED | VM_MAYSHARE)) {
+    if (vma->vm_ops->huge_fault != nullptr) {
+      const vm_fault_t ret = vma->vm_ops->huge_fault(vmf, PUD_ORDER);
+      if (!(ret & VM_FAULT_FALLBACK)) return ret;
+    }
+  }
+  split_huge_pud(vma, vmf->pud, vmf->address);  // split:
+  return VM_FAULT_FALLBACK;
+}
+
+// wp_huge_pmd() (v6.12), the same at PMD order ("COW or write-notify handled on pte level: split
+// pmd").
+vm_fault_t wp_huge_pmd(VmFault* vmf) {
+  Vma* vma = vmf->vma;
+  if (read_vm_flags(vma) & (VM_SHARED | VM_MAYSHARE)) {
+    if (vma->vm_ops->huge_fault != nullptr) {
+      const vm_fault_t ret = vma->vm_ops->huge_fault(vmf, PMD_ORDER);
+      if (!(ret & VM_FAULT_FALLBACK)) return ret;
+    }
+  }
+  split_huge_pmd(vma, vmf->pmd, vmf->address);
+  return VM_FAULT_FALLBACK;
+}
+
+// __handle_mm_fault() (v6.12) for a VMA with vm_ops: the PUD level (retry_pud:), the PMD level,
+// then handle_pte_fault. thp_vma_allowable_order() for a VMA with ->huge_fault is every order
+// ("Trust that ->huge_fault() handlers know what they are doing in fault path", with 003/04's
+// THP_ORDERS_ALL_SPECIAL; the sysfs THP setting is taken as enabled), so create_huge_pud/pmd ask
+// the driver whenever the slot is none. pud_trans_unstable() after pmd_alloc is the model's
+// pmd_alloc returning no table because the PUD became a leaf.
+vm_fault_t handle_driver_mm_fault(VmFault* vmf) {
+  Vma* vma = vmf->vma;
+  MmStruct* mm = vma->vm_mm;
+  const bool huge = vma->vm_ops->huge_fault != nullptr;
+  vm_fault_t ret = 0;
+  vmf->pud = pud_table(mm);  // pud_alloc(): the PUD table always exists (PGD/P4D folded)
+  while (true) {             // retry_pud:
+    const Entry orig_pud = ptep_get(vmf->pud, vmf->address);
+    if (pud_none(orig_pud) && huge) {
+      ret = vma->vm_ops->huge_fault(vmf, PUD_ORDER);  // create_huge_pud()
+      if (!(ret & VM_FAULT_FALLBACK)) return ret;
+    } else if (pud_trans_huge(orig_pud)) {
+      if ((vmf->flags & FAULT_FLAG_WRITE) && !pte_write(orig_pud)) {
+        ret = wp_huge_pud(vmf);
+        if (!(ret & VM_FAULT_FALLBACK)) return ret;
+      } else {
+        huge_pud_set_accessed(vmf, orig_pud);
+        return 0;
+      }
+    }
+    vmf->pmd = pmd_alloc(mm, vmf->address);
+    if (vmf->pmd != nullptr) break;  // else: huge pud page fault raced with pmd_alloc
+  }
+  const Entry pmdval = ptep_get(vmf->pmd, vmf->address);
+  if (pmd_none(pmdval) && huge) {
+    ret = vma->vm_ops->huge_fault(vmf, PMD_ORDER);  // create_huge_pmd()
+    if (!(ret & VM_FAULT_FALLBACK)) return ret;
+  } else {
+    vmf->orig_pmd = ptep_get(vmf->pmd, vmf->address);  // pmdp_get_lockless
+    if (pmd_trans_huge(vmf->orig_pmd)) {
+      if ((vmf->flags & FAULT_FLAG_WRITE) && !pte_write(vmf->orig_pmd)) {
+        ret = wp_huge_pmd(vmf);
+        if (!(ret & VM_FAULT_FALLBACK)) return ret;
+      } else {
+        huge_pmd_set_accessed(vmf);
+        return 0;
+      }
+    }
+  }
+  return handle_pte_fault(vmf);
+}
+
 }  // namespace
+
+vm_fault_t vmf_insert_pfn(Vma* vma, unsigned long address, int pfn) {
+  // vmf_insert_pfn_prot(vma, addr, pfn, vma->vm_page_prot): the BUG_ONs on VM_PFNMAP|VM_MIXEDMAP,
+  // the range check, pfn_modify_allowed and track_pfn_insert have nothing to refuse here.
+  vma->vm_page_prot.read();
+  const unsigned long prot = vma->vm_page_prot.peek();
+  if (address < vma->vm_start || address >= vma->vm_end) return VM_FAULT_SIGBUS;
+  // insert_pfn(..., mkwrite = false) -> get_locked_pte() -> walk_to_pmd(): pmd_alloc. (Its
+  // VM_BUG_ON(pmd_trans_huge(*pmd)) is CONFIG_DEBUG_VM only: not in the model.)
+  MmStruct* mm = vma->vm_mm;
+  PageTable* pmd = pmd_alloc(mm, address);
+  if (pmd == nullptr) return VM_FAULT_OOM;  // the PUD became a huge leaf: no PMD table
+  // pte_alloc_map_lock(): pte_alloc (only if the PMD is none), then pte_offset_map_lock, which
+  // is NULL if the PMD is now a huge leaf: get_locked_pte() returns NULL -> VM_FAULT_OOM.
+  if (pte_alloc(mm, pmd, address)) return VM_FAULT_OOM;
+  PageTable* pte = pte_offset_map_lock(pmd, address);
+  if (pte == nullptr) return VM_FAULT_OOM;
+  if (pte_none(ptep_get(pte, address))) {
+    set_entry(pte, address, mk_special_entry(pfn, prot));  // pte_mkspecial(pfn_t_pte(pfn, prot))
+  }
+  pte_unmap_unlock(pte);  // out_unlock:
+  return VM_FAULT_NOPAGE;
+}
 
 vm_fault_t handle_mm_fault(Vma* vma, unsigned long address, unsigned int flags) {
   MmStruct* mm = vma->vm_mm;  // saved: the VMA is not to be touched once the lock is dropped
@@ -422,7 +555,12 @@ vm_fault_t handle_mm_fault(Vma* vma, unsigned long address, unsigned int flags) 
   // __handle_mm_fault(): pgd_offset, p4d_alloc, pud_alloc are folded (mm->pud_table). The PUD
   // entry is read first (retry_pud: no huge PUD for anonymous memory), then pmd_alloc.
   if (is_vm_hugetlb_page(vma)) return hugetlb_fault(mm, vma, address, flags);
-  VmFault vmf{vma, address, flags, nullptr, nullptr, Entry{}};
+  VmFault vmf{.vma = vma, .address = address, .flags = flags};
+  if (vma->vm_ops != nullptr) {
+    vma_use(vma, "walks the page tables of");
+    vmf.pgoff = address - vma->vm_start + vma->vm_pgoff;  // linear_page_index()
+    return handle_driver_mm_fault(&vmf);
+  }
   vma_use(vma, "walks the page tables of");
   vmf.pmd = pmd_alloc(mm, address);
   // No PMD-order THP for anonymous memory in the model: straight to the PTE level.
@@ -481,19 +619,44 @@ static void zap_pte_range(MmuGather* tlb, Vma* vma, PageTable* pmd, unsigned lon
 }
 
 // unmap_page_range() -> zap_pud_range -> zap_pmd_range -> zap_pte_range (v6.12): the upper
-// levels are read without locks; none entries are skipped.
+// levels are read without locks; none entries are skipped. A huge leaf the range covers whole is
+// zapped under its lock (zap_huge_pud/pmd); one it covers in part is split (cleared, for a
+// pfnmap) first: zap_pud_range asserts mmap_lock for that ("mmap_assert_locked(tlb->mm)"), which
+// unmap_mapping_range() does not hold. The take-and-drop of the PMD lock for a none PMD is only
+// for details->single_folio, which the model's callers never set.
 static void unmap_page_range(MmuGather* tlb, Vma* vma, unsigned long addr, unsigned long end) {
   vma_use(vma, "zaps the page tables of");
   PageTable* pud = pud_table(vma->vm_mm);
   while (addr < end) {
-    const unsigned long next = std::min(end, addr - addr % PMD_PAGES + PMD_PAGES);
     const Entry pudval = ptep_get(pud, addr);
+    if (pud_trans_huge(pudval)) {
+      const unsigned long pud_next = std::min(end, addr - addr % PUD_PAGES + PUD_PAGES);
+      if (pud_next - addr != PUD_PAGES) {
+        mmap_assert_locked(vma->vm_mm, "splits a huge PUD (zap_pud_range) in");
+        split_huge_pud(vma, pud, addr);
+      } else if (zap_huge_pud(tlb, vma, pud, addr)) {
+        addr = pud_next;
+        continue;
+      }
+      continue;  // fall through: read the PUD again (now none, or a table)
+    }
     if (pud_none(pudval)) {
       addr = std::min(end, addr - addr % PUD_PAGES + PUD_PAGES);
       continue;
     }
-    const Entry pmdval = ptep_get(entry_table(pudval), addr);
-    if (!pmd_none(pmdval)) zap_pte_range(tlb, vma, entry_table(pudval), addr, next);
+    const unsigned long next = std::min(end, addr - addr % PMD_PAGES + PMD_PAGES);
+    PageTable* pmd = entry_table(pudval);
+    Entry pmdval = ptep_get(pmd, addr);
+    if (pmd_trans_huge(pmdval)) {  // is_swap_pmd || pmd_trans_huge || pmd_devmap
+      if (next - addr != PMD_PAGES) {
+        split_huge_pmd(vma, pmd, addr);
+      } else if (zap_huge_pmd(tlb, vma, pmd, addr)) {
+        addr = next;
+        continue;
+      }
+      pmdval = ptep_get(pmd, addr);  // fall through: pmd_none(*pmd) reads it again
+    }
+    if (!pmd_none(pmdval)) zap_pte_range(tlb, vma, pmd, addr, next);
     addr = next;
   }
 }
@@ -503,6 +666,24 @@ void zap_page_range_single(Vma* vma, unsigned long start, unsigned long end) {
   MmuGather tlb = tlb_gather_mmu(vma->vm_mm);
   unmap_page_range(&tlb, vma, start, end);
   tlb_finish_mmu(&tlb);
+}
+
+void unmap_mapping_range(AddressSpace* mapping, unsigned long first_pgoff, unsigned long nr) {
+  // unmap_mapping_pages(mapping, start, nr, even_cows): i_mmap_lock_read; unmap_mapping_range_tree
+  // -> vma_interval_tree_foreach -> unmap_mapping_range_vma -> zap_page_range_single(vma, the
+  // part of [start, start + nr) it maps); i_mmap_unlock_read.
+  const unsigned long last_pgoff = first_pgoff + nr;
+  mapping->i_mmap_rwsem.down_read();
+  for (size_t i = 0; i < mapping->i_mmap.size(); ++i) {
+    Vma* vma = mapping->i_mmap[i];
+    const unsigned long vba = vma->vm_pgoff;
+    const unsigned long vea = vba + (vma->vm_end - vma->vm_start);
+    if (vea <= first_pgoff || vba >= last_pgoff) continue;
+    const unsigned long zba = std::max(first_pgoff, vba);
+    const unsigned long zea = std::min(last_pgoff, vea);
+    zap_page_range_single(vma, vma->vm_start + (zba - vba), vma->vm_start + (zea - vba));
+  }
+  mapping->i_mmap_rwsem.up_read();
 }
 
 void unmap_vmas(MmuGather* tlb, Vma* vma) {

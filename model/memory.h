@@ -1,6 +1,7 @@
 // mm/memory.c (v6.12): the VMA lookup of the fault path, handle_mm_fault and its anonymous-memory
-// paths (do_anonymous_page, do_wp_page), and the zap path (zap_page_range_single, unmap_vmas,
-// free_pgtables).
+// paths (do_anonymous_page, do_wp_page), the driver paths of a VMA with vm_ops (->huge_fault at
+// the PUD and PMD levels, do_fault -> ->fault, vmf_insert_pfn), and the zap path
+// (zap_page_range_single, unmap_vmas, free_pgtables, unmap_mapping_range).
 #ifndef MMCHECK_MODEL_MEMORY_H_
 #define MMCHECK_MODEL_MEMORY_H_
 
@@ -9,6 +10,19 @@
 #include "model/tlb.h"
 
 namespace mmcheck::model {
+
+// struct vm_fault (include/linux/mm.h), the part the model uses.
+struct VmFault {
+  Vma* vma = nullptr;
+  unsigned long address = 0;  // the faulting address (a page number, not aligned)
+  unsigned int flags = 0;
+  PageTable* pmd = nullptr;  // the PMD table (vmf->pmd points into it)
+  PageTable* pte = nullptr;  // the PTE table while mapped (vmf->pte), else nullptr
+  Entry orig_pte{};
+  unsigned long pgoff = 0;   // linear_page_index(vma, address)
+  PageTable* pud = nullptr;  // the PUD table (vmf->pud points into it)
+  Entry orig_pmd{};          // vmf->orig_pmd
+};
 
 // lock_vma_under_rcu() (mm/memory.c, v6.12 order; kernel-model.md 3.2): under RCU, look the
 // address up, vma_start_read() it, retry if it was detached, bail out if the address is not in
@@ -25,6 +39,17 @@ Vma* find_vma(MmStruct* mm, unsigned long address);
 // the VMA lock when it returns VM_FAULT_RETRY or VM_FAULT_COMPLETED, and after that the VMA is
 // not touched again.
 vm_fault_t handle_mm_fault(Vma* vma, unsigned long address, unsigned int flags);
+
+// vmf_insert_pfn() -> insert_pfn() (mm/memory.c v6.12): get_locked_pte (walk_to_pmd allocates;
+// pte_alloc_map_lock, nullptr if the PMD became a huge leaf meanwhile -> VM_FAULT_OOM); if the
+// PTE is none, set a special PTE for `pfn` with vma->vm_page_prot; VM_FAULT_NOPAGE.
+vm_fault_t vmf_insert_pfn(Vma* vma, unsigned long address, int pfn);
+
+// unmap_mapping_range() -> unmap_mapping_pages() (mm/memory.c v6.6 to v6.12; kernel-model.md
+// 3.13): i_mmap_lock_read(mapping); for every VMA of mapping->i_mmap, in order, that maps a page
+// of [first_pgoff, first_pgoff + nr): zap_page_range_single() of that part; i_mmap_unlock_read.
+// No mmap or VMA lock.
+void unmap_mapping_range(AddressSpace* mapping, unsigned long first_pgoff, unsigned long nr);
 
 // zap_page_range_single() (3.12): clear the PTEs of [start, end) in `vma` under their PTLs; the
 // folios are put after the TLB flush (mmu_gather). Needs the VMA stable (mmap, VMA or rmap lock).

@@ -17,23 +17,27 @@ Vma::Vma(MmStruct* mm, unsigned long start, unsigned long end, unsigned long fla
       vm_lock_seq(-1, "vm_lock_seq"),
       detached(false, "detached"),
       vm_lock_count(0, "vm_lock->count"),
-      name(absl::StrCat("VMA [", start, ", ", end, ")")),
+      name(absl::StrCat(mm->child ? "child VMA [" : "VMA [", start, ", ", end, ")")),
       lifetime(name.c_str()) {}
+
+AddressSpace::AddressSpace(const char* n) : i_mmap_rwsem("i_mmap_rwsem"), name(n) {}
 
 unsigned long vm_get_page_prot(unsigned long vm_flags) {
   return vm_flags & (VM_READ | VM_WRITE | VM_SHARED);
 }
 
-MmStruct::MmStruct(Knobs k, MemMap* m)
+MmStruct::MmStruct(Knobs k, MemMap* m, bool c)
     : knobs(k),
+      child(c),
       mem_map(m != nullptr ? m : Make<MemMap>()),
-      mmap_lock("mmap_lock"),
-      mm_lock_seq(0, "mm_lock_seq"),
-      page_table_lock("page_table_lock"),
+      mmap_lock(c ? "child mmap_lock" : "mmap_lock"),
+      mm_lock_seq(0, c ? "child mm_lock_seq" : "mm_lock_seq"),
+      page_table_lock(c ? "child page_table_lock" : "page_table_lock"),
+      write_protect_seq(0, c ? "child write_protect_seq" : "write_protect_seq"),
       pud_table(Make<PageTable>(this, Level::kPud, 0)),
       tlb(kPages) {
   mm_mt.reserve(kPages);
-  for (int p = 0; p < kPages; ++p) mm_mt.emplace_back(nullptr, "mm_mt", p);
+  for (int p = 0; p < kPages; ++p) mm_mt.emplace_back(nullptr, c ? "child mm_mt" : "mm_mt", p);
   mem_map->mms.push_back(this);
 }
 
@@ -57,6 +61,33 @@ void MmStruct::set_pte_setup(unsigned long address, Entry pte) {
     pud.table->slot(address).store(pmd);
   }
   pmd.table->slot(address).store(pte);
+}
+
+void MmStruct::set_huge_setup(Level level, unsigned long address, Entry leaf) {
+  Entry pud = pud_table->slot(address).peek();
+  if (level == Level::kPud) {
+    MMCHECK_CHECK(pud.kind == EntryKind::kNone && address % PUD_PAGES == 0);
+    pud_table->slot(address).store(leaf);
+    return;
+  }
+  MMCHECK_CHECK(level == Level::kPmd && address % PMD_PAGES == 0);
+  if (pud.kind != EntryKind::kTable) {
+    pud = mk_table_entry(Make<PageTable>(this, Level::kPmd, address - address % PUD_PAGES));
+    pud_table->slot(address).store(pud);
+  }
+  pud.table->slot(address).store(leaf);
+}
+
+Vma* MmStruct::map_file(unsigned long start, unsigned long end, unsigned long flags,
+                        AddressSpace* mapping, unsigned long pgoff, const VmOperations* ops,
+                        void* private_data) {
+  Vma* vma = map(start, end, flags);
+  vma->vm_file = mapping;
+  vma->vm_pgoff = pgoff;
+  vma->vm_ops = ops;
+  vma->vm_private_data = private_data;
+  mapping->i_mmap.push_back(vma);  // vma_link_file -> vma_interval_tree_insert
+  return vma;
 }
 
 Vma* MmStruct::map(unsigned long start, unsigned long end, unsigned long flags) {

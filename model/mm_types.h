@@ -29,16 +29,46 @@ inline constexpr int kPages = 8;
 inline constexpr unsigned long VM_READ = 0x1;
 inline constexpr unsigned long VM_WRITE = 0x2;
 inline constexpr unsigned long VM_SHARED = 0x8;
+inline constexpr unsigned long VM_MAYREAD = 0x10;
 inline constexpr unsigned long VM_MAYWRITE = 0x20;
 inline constexpr unsigned long VM_MAYSHARE = 0x80;
 inline constexpr unsigned long VM_UFFD_MISSING = 0x200;
+inline constexpr unsigned long VM_PFNMAP = 0x400;
+inline constexpr unsigned long VM_IO = 0x4000;
+inline constexpr unsigned long VM_DONTCOPY = 0x20000;
+inline constexpr unsigned long VM_DONTEXPAND = 0x40000;
 inline constexpr unsigned long VM_NORESERVE = 0x00200000;
 inline constexpr unsigned long VM_HUGETLB = 0x00400000;
+inline constexpr unsigned long VM_WIPEONFORK = 0x02000000;
+inline constexpr unsigned long VM_DONTDUMP = 0x04000000;
+inline constexpr unsigned long VM_MIXEDMAP = 0x10000000;
+
+// is_cow_mapping() (include/linux/mm.h): private and may become writable.
+inline bool is_cow_mapping(unsigned long flags) {
+  return (flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
+}
 
 struct UserfaultfdCtx;
-struct ResvMap;
-
 struct MmStruct;
+struct Vma;
+struct VmFault;
+
+// struct vm_operations_struct, the hooks the model's drivers fill (vfio-pci's vfio_pci_mmap_ops).
+struct VmOperations {
+  const char* name;
+  unsigned int (*fault)(VmFault* vmf);                           // ->fault
+  unsigned int (*huge_fault)(VmFault* vmf, unsigned int order);  // ->huge_fault
+};
+
+// struct address_space, the part the rmap of a file needs: i_mmap (the interval tree of the VMAs
+// mapping the file, kept here as its in-order list) and i_mmap_rwsem. i_mmap is changed only
+// with i_mmap_rwsem held for writing and walked with it held (I-PT-2's analogue, asserted).
+struct AddressSpace {
+  explicit AddressSpace(const char* name);
+  RwSemaphore i_mmap_rwsem;
+  std::vector<Vma*> i_mmap;
+  std::string name;  // "vfio-pci BAR inode"
+};
 
 struct Vma {
   Vma(MmStruct* mm, unsigned long start, unsigned long end, unsigned long flags);
@@ -50,9 +80,14 @@ struct Vma {
   Shared<unsigned long> vm_page_prot;  // derived from vm_flags (vma_set_page_prot), same locking
   // vma->vm_userfaultfd_ctx.ctx: changed with the VMA write-locked (registration, release).
   Shared<UserfaultfdCtx*> vm_userfaultfd_ctx;
-  // vma->vm_private_data of a hugetlb VMA: the resv_map of a private mapping that owns its
-  // reservation (HPAGE_RESV_OWNER), else nullptr. Set up at mmap time, never changed here.
-  ResvMap* vm_private_data = nullptr;
+  // vma->vm_private_data: a hugetlb VMA's resv_map (of a private mapping that owns its
+  // reservation, HPAGE_RESV_OWNER), a vfio VMA's vfio_pci_core_device. Set up at mmap time (and
+  // copied by vm_area_dup), never changed here, so read without a step.
+  void* vm_private_data = nullptr;
+  // vm_file->f_mapping, vm_pgoff and vm_ops: set at mmap time, copied by vm_area_dup.
+  AddressSpace* vm_file = nullptr;
+  unsigned long vm_pgoff = 0;
+  const VmOperations* vm_ops = nullptr;
   // vma->anon_vma != NULL. Set once, under mmap_lock (read) and page_table_lock, by
   // __anon_vma_prepare; read locklessly first by the fault path (a word-sized read, modeled
   // atomic).
@@ -67,13 +102,18 @@ struct Vma {
 
 struct MmStruct {
   // A new mm; `mem_map` is shared with the mms it forks (nullptr: a fresh one).
-  explicit MmStruct(Knobs knobs, MemMap* mem_map = nullptr);
+  // `child`: a fork child (dup_mmap); its objects are named "child mmap_lock", "child pmd[0]", ...
+  explicit MmStruct(Knobs knobs, MemMap* mem_map = nullptr, bool child = false);
 
   Knobs knobs;
+  const bool child;
   MemMap* mem_map;
   RwSemaphore mmap_lock;
   Atomic<int> mm_lock_seq;
   SpinLock page_table_lock;
+  // mm->write_protect_seq: odd while fork write-protects a COW mapping (copy_page_range); gup-fast
+  // FOLL_PIN reads it.
+  Atomic<int> write_protect_seq;
   std::vector<Atomic<Vma*>> mm_mt;  // the VMA tree, a slot per page
   std::vector<Vma*> vmas;           // every VMA ever allocated (the scenario owns them)
   PageTable* pud_table;             // pgd_offset + p4d_offset folded: always populated
@@ -81,6 +121,14 @@ struct MmStruct {
 
   // Setup only (no scheduling point): vm_area_alloc + insert, as mmap() would leave it.
   Vma* map(unsigned long start, unsigned long end, unsigned long flags);
+  // Setup only: a file mapping: map(), then vma_link_file (into mapping->i_mmap), as mmap() of a
+  // file whose ->mmap set `ops` and `private_data` would leave it.
+  Vma* map_file(unsigned long start, unsigned long end, unsigned long flags,
+                AddressSpace* mapping, unsigned long pgoff, const VmOperations* ops,
+                void* private_data);
+  // Setup only: a huge leaf at the PMD or PUD level (`level`) for `address`, with the tables above
+  // it, as an earlier fault would have left it.
+  void set_huge_setup(Level level, unsigned long address, Entry leaf);
   // Setup only: page tables down to `address` and a PTE mapping `folio` there, as an earlier
   // fault would have left them.
   void map_page(unsigned long address, Folio* folio, bool write);

@@ -13,6 +13,10 @@ void mmap_read_unlock(MmStruct* mm) { mm->mmap_lock.up_read(); }
 
 void mmap_write_lock(MmStruct* mm) { mm->mmap_lock.down_write(); }
 
+void mmap_write_lock_nested(MmStruct* mm, int subclass) {
+  mm->mmap_lock.down_write_nested(subclass);
+}
+
 void vma_end_write_all(MmStruct* mm) {
   mmap_assert_write_locked(mm);
   // Only the mmap_lock writer changes mm_lock_seq: a plain read of it would do; the model reads

@@ -13,6 +13,9 @@ bool mmap_read_trylock(MmStruct* mm);
 void mmap_read_unlock(MmStruct* mm);
 void mmap_write_lock(MmStruct* mm);
 void mmap_write_unlock(MmStruct* mm);
+// mmap_write_lock_nested(mm, SINGLE_DEPTH_NESTING): dup_mmap's lock of the new mm under the old
+// one's (lockdep subclass 1).
+void mmap_write_lock_nested(MmStruct* mm, int subclass);
 void mmap_write_downgrade(MmStruct* mm);
 // vma_end_write_all(): smp_store_release(&mm->mm_lock_seq, mm->mm_lock_seq + 1).
 void vma_end_write_all(MmStruct* mm);

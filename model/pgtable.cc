@@ -20,16 +20,21 @@ const char* LevelName(Level level) {
   return "?";
 }
 
-const char* EntryName(Level level) {
+const char* EntryName(Level level, bool child) {
   switch (level) {
     case Level::kPud:
-      return "pud";
+      return child ? "child pud" : "pud";
     case Level::kPmd:
-      return "pmd";
+      return child ? "child pmd" : "pmd";
     case Level::kPte:
-      return "pte";
+      return child ? "child pte" : "pte";
   }
   return "?";
+}
+
+const char* LockName(Level level, bool child) {
+  if (level == Level::kPte) return child ? "child ptl" : "ptl";
+  return child ? "child pmd_lock" : "pmd_lock";
 }
 
 }  // namespace
@@ -77,16 +82,16 @@ PageTable::PageTable(MmStruct* m, Level l, unsigned long first)
     : mm(m),
       level(l),
       first_page(first),
-      name(absl::StrCat(LevelName(l), " table [", first, ", ",
+      name(absl::StrCat(m->child ? "child " : "", LevelName(l), " table [", first, ", ",
                         first + PTRS_PER_TABLE * (l == Level::kPte   ? 1
                                                   : l == Level::kPmd ? PMD_PAGES
                                                                      : PUD_PAGES),
                         ")")),
-      ptlock(l == Level::kPte ? "ptl" : "pmd_lock", static_cast<int>(first)),
+      ptlock(LockName(l, m->child), static_cast<int>(first)),
       lifetime(name.c_str()) {
   entries.reserve(PTRS_PER_TABLE);
   for (unsigned long i = 0; i < PTRS_PER_TABLE; ++i) {
-    entries.emplace_back(Entry{}, EntryName(l), static_cast<int>(first + i * pages_per_entry()));
+    entries.emplace_back(Entry{}, EntryName(l, m->child), static_cast<int>(first + i * pages_per_entry()));
   }
 }
 
@@ -123,9 +128,10 @@ SpinLock& pud_lockptr(MmStruct* mm) { return mm->page_table_lock; }
 SpinLock& pmd_lockptr(PageTable* pmd_table) { return pmd_table->lock(); }
 SpinLock& pte_lockptr(PageTable* pte_table) { return pte_table->lock(); }
 
-Entry ptep_get(PageTable* table, unsigned long address) {
+Entry ptep_get(PageTable* table, unsigned long address, const char* file, int line,
+               const char* function) {
   table->lifetime.Use("reads an entry of it");
-  return table->slot(address).load();
+  return table->slot(address).load(file, line, function);
 }
 
 // An entry is changed only in a live table (I-PT-3) and under its level's lock (I-PT-2). `use`
@@ -140,14 +146,16 @@ static void check_entry_write(PageTable* table, unsigned long address, const cha
   }
 }
 
-void set_entry(PageTable* table, unsigned long address, Entry value) {
+void set_entry(PageTable* table, unsigned long address, Entry value, const char* file, int line,
+               const char* function) {
   check_entry_write(table, address, "writes an entry of it", "written");
-  table->slot(address).store(value);
+  table->slot(address).store(value, file, line, function);
 }
 
-Entry ptep_get_and_clear(PageTable* table, unsigned long address) {
+Entry ptep_get_and_clear(PageTable* table, unsigned long address, const char* file, int line,
+                         const char* function) {
   check_entry_write(table, address, "clears an entry of it", "cleared");
-  const Entry old = table->slot(address).exchange(Entry{});
+  const Entry old = table->slot(address).exchange(Entry{}, file, line, function);
   if (pte_present(old)) {
     // A huge leaf (PMD or PUD level) leaves a stale translation for every page it mapped.
     const unsigned long first = address - address % table->pages_per_entry();

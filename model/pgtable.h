@@ -85,6 +85,8 @@ inline Entry pte_wrprotect(Entry e) { return e.write = false, e; }
 inline Entry pte_mkdirty(Entry e) { return e.dirty = true, e; }
 inline Entry pte_mkyoung(Entry e) { return e.young = true, e; }
 inline Entry pte_mkspecial(Entry e) { return e.special = true, e; }
+inline Entry pte_mkold(Entry e) { return e.young = false, e; }
+inline Entry pte_mkclean(Entry e) { return e.dirty = false, e; }
 
 // Non-present entries: swp_entry_to_pte() for a swap slot, make_migration_entry() for a folio
 // under migration (pfn_swap_entry).
@@ -155,14 +157,21 @@ SpinLock& pte_lockptr(PageTable* pte_table);
 
 // Reads: one atomic step each (ptep_get, pmdp_get_lockless, READ_ONCE(*pud)). `what` names the
 // access for the table's Lifetime.
-Entry ptep_get(PageTable* table, unsigned long address);
+// The step is reported at the caller (file, line, function), so a trace names copy_huge_pmd, not
+// ptep_get.
+Entry ptep_get(PageTable* table, unsigned long address, const char* file = __builtin_FILE(),
+               int line = __builtin_LINE(), const char* function = __builtin_FUNCTION());
 
 // set_pte_at / set_pmd_at / pud_populate / pmd_populate: one atomic write. Checks I-PT-2: the
 // lock of the table's level is held by the caller; and I-PT-3: the table is live.
-void set_entry(PageTable* table, unsigned long address, Entry value);
+void set_entry(PageTable* table, unsigned long address, Entry value,
+               const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+               const char* function = __builtin_FUNCTION());
 // ptep_get_and_clear(): read and clear in one step (an xchg on SMP), under the PTL. Marks the
 // old translation stale in the TLB until the next flush.
-Entry ptep_get_and_clear(PageTable* table, unsigned long address);
+Entry ptep_get_and_clear(PageTable* table, unsigned long address,
+                         const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+                         const char* function = __builtin_FUNCTION());
 
 // pmd_alloc() / __pmd_alloc(): if the PUD entry is none, allocate a PMD table (may sleep) and
 // install it under pud_lockptr if the entry is still none (else free the new one). Returns the

@@ -13,6 +13,13 @@ enum class FaultProtocol {
   kMerged,  // v6.6+: the callee drops it on VM_FAULT_RETRY or VM_FAULT_COMPLETED
 };
 
+// vfio_pci_mmap_huge_fault()'s checks before it maps at an order (kernel-model.md 3.14).
+enum class VfioHugeFault {
+  kV6_12,       // f9e54c3a2f5b: falls back if vmf->address is unaligned or the leaf passes vm_end
+  kV6_13,       // 09dfc8a5f2ce: also if the pfn is not aligned to the order
+  kAlignOrder,  // 2025 "vfio/pci: Align huge faults to order": aligns the address down instead
+};
+
 struct Knobs {
   FaultProtocol fault_protocol = FaultProtocol::kMerged;
   // lock_vma_under_rcu() retries when the VMA it locked is detached (S12 twin A clears it).
@@ -67,6 +74,22 @@ struct Knobs {
   // v6.x). Off: it looks at fault_pending_wqh only, and misses a waiter whose message read()
   // has taken (refiled to fault_wqh): a lost wakeup.
   bool uffd_wake_checks_fault_wqh = true;
+  // copy_huge_pmd() re-reads the special PMD under src_ptl before it copies it (S7's fixed code).
+  // Off: v6.12 as merged (bc02afbd4d73 + 47fa30118f02), which copies the value it read without a
+  // lock ("No need to recheck the pmd, it can't change with write mmap lock held here").
+  bool copy_huge_pmd_rechecks = true;
+  // copy_huge_pud() write-protects every huge PUD it copies, as before 003/07 (S6's twin). Off:
+  // only a COW mapping's writable one (bc02afbd4d73, v6.12).
+  bool copy_huge_pud_wrprotects_always = false;
+  // vmf_insert_pfn_pmd/pud() BUG_ON((vm_flags & VM_PFNMAP) && is_cow_mapping(vm_flags)).
+  bool insert_pfn_rejects_cow = true;
+  // dup_mmap() write-locks each parent VMA before copying it (fb49c455323f; S4's twin forgets).
+  bool dup_mmap_write_locks_vma = true;
+  // Which vfio_pci_mmap_huge_fault() the device runs.
+  VfioHugeFault vfio_huge_fault = VfioHugeFault::kAlignOrder;
+  // follow_pfnmap_start() re-reads the PMD/PUD under its lock (the 2026 fix of 6da8e9634bb7).
+  // Off: v6.12, which re-tests the stale local copy (S13's twin).
+  bool follow_pfnmap_rereads = true;
 };
 
 }  // namespace mmcheck::model

@@ -64,6 +64,9 @@ void vma_mark_detached(Vma* vma, bool detached) {
 void vma_use(Vma* vma, const char* what) {
   vma->lifetime.Use(what);
   if (vma->vm_mm->mmap_lock.held_by_current() || vma->vm_lock.held_by_current()) return;
+  // The rmap lock of a file VMA (i_mmap_rwsem) keeps it too: a VMA leaves i_mmap before it is
+  // freed (Documentation/mm/process_addrs.rst: "any one of the mmap, VMA or rmap locks").
+  if (vma->vm_file != nullptr && vma->vm_file->i_mmap_rwsem.held_by_current()) return;
   Violate(ViolationKind::kUseAfterFree,
           absl::StrCat("I-VMA-1: thread '",
                        CurrentExecution().thread_name(CurrentExecution().current_thread()), "' ",

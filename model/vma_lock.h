@@ -27,7 +27,7 @@ void vma_assert_write_locked(Vma* vma);
 // vma_mark_detached(vma, true): asserts the VMA is write-locked, then sets detached.
 void vma_mark_detached(Vma* vma, bool detached);
 // I-VMA-1: the calling thread touches `vma` (`what`: "reads vma->vm_flags"). It must hold the
-// VMA stable: mmap_lock (read or write) or the VMA's own lock. Otherwise a use-after-free
+// VMA stable: mmap_lock (read or write), the VMA's own lock, or its file's i_mmap_rwsem. Otherwise a use-after-free
 // violation, even if the VMA is not freed yet ("CAUTION! VMA can't be used after this"). The
 // RCU-side lookup steps of lock_vma_under_rcu and vma_start_read/vma_end_read are not uses in this
 // sense (they only check the lifetime).
