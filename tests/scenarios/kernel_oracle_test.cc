@@ -44,7 +44,10 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"swap/migration-wait-vs-munmap", 1}, Case{"uffd/fault-vs-copy", 3},
                       Case{"uffd/copy-vs-copy", 3}, Case{"hugetlb/anon-prepare-vs-munmap", 3},
                       Case{"swap/readahead-vs-munmap", 2}, Case{"swap/device-private-vs-munmap", 2},
-                      Case{"uffd/two-faults-vs-copy", 1}, Case{"uffd/fault-vs-read-copy", 3}),
+                      Case{"uffd/two-faults-vs-copy", 1}, Case{"uffd/fault-vs-read-copy", 3},
+                      Case{"fork/huge-fault-vs-fork", 3}, Case{"fork/fork-vs-bar-zap", 3},
+                      Case{"fork/fork-vs-bar-zap-pud", 3}, Case{"fork/pud-write-after-fork", 3},
+                      Case{"vfio/pte-fault-vs-pmd-fault", 3}),
     [](const ::testing::TestParamInfo<Case>& param) {
       std::string name = param.param.name;
       for (char& c : name) {
@@ -79,7 +82,13 @@ TEST(KernelOracleTest, BoundedDfsAgreesWithDporOnEveryTwin) {
                            "swap/device-private-vs-munmap@v6.4-arch",
                            "swap/device-private-vs-munmap@migrate-under-vma-lock",
                            "uffd/two-faults-vs-copy@must-wait-first",
-                           "uffd/fault-vs-read-copy@wake-skips-fault-wqh"}) {
+                           "uffd/fault-vs-read-copy@wake-skips-fault-wqh",
+                           "fork/huge-fault-vs-fork@v6.12-unaligned-pfn",
+                           "fork/fork-vs-bar-zap@v6.12",
+                           "fork/pud-write-after-fork@pre-003",
+                           "fork/pud-write-after-fork@pre-003-aligned-fault",
+                           "fork/pud-write-after-fork@pre-003-unaligned-fault",
+                           "vfio/pte-fault-vs-pmd-fault@v6.13"}) {
     absl::StatusOr<ScenarioInstance> s = FindScenario(name);
     ASSERT_TRUE(s.ok()) << name;
     const ViolationKind kind = *s->info->expect.kind();

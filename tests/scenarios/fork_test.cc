@@ -1,0 +1,228 @@
+// S5, S6, S7 and S14 (kernel-model.md): fork and faults against huge pfnmaps of a vfio BAR. Each
+// correct scenario passes exhaustively with a pinned count and reaches the paths it is about;
+// each twin fails for the reason it names, shown by its key steps in order.
+#include <string>
+
+#include "explorer/dpor_strategy.h"
+#include "gtest/gtest.h"
+#include "model/pgtable.h"
+#include "tests/scenarios/scenario_testing.h"
+
+namespace mmcheck {
+namespace {
+
+using testing::ExploreScenario;
+using testing::FindStep;
+
+// The entry a page-table step read or wrote, as the report prints it ("none", "pfn 100, ...").
+std::string EntryAt(const Violation& v, int step) {
+  return model::Entry::FormatTrace(v.trace.steps[static_cast<size_t>(step)].value);
+}
+
+std::string FunctionAt(const Violation& v, int step) {
+  const char* f = v.trace.steps[static_cast<size_t>(step)].function;
+  return f == nullptr ? "" : f;
+}
+
+// Whether `thread` loaded `object` and saw `entry` (FormatTrace) in `t`.
+bool Saw(const Trace& t, absl::string_view thread, absl::string_view object,
+         absl::string_view entry) {
+  for (const Step& s : t.steps) {
+    if (t.thread_names[s.thread] == thread && s.op == OpKind::kLoad && t.ObjectName(s) == object &&
+        model::Entry::FormatTrace(s.value) == entry) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// S7 -----------------------------------------------------------------------------------------
+
+TEST(ForkTest, ForkVsBarZapPassesExhaustivelyWithPinnedCounts) {
+  testing::ExpectExhaustivePass("fork/fork-vs-bar-zap", 7);
+  testing::ExpectExhaustivePass("fork/fork-vs-bar-zap-pud", 5);
+}
+
+// The fixed code meets both orders the spec names: the zap first (copy_huge_pmd's re-read under
+// src_ptl finds none), and the copy first (the zap's later visit of the child clears the copy).
+TEST(ForkTest, ForkVsBarZapReachesTheRereadAndTheZappedCopy) {
+  const char* name = "fork/fork-vs-bar-zap";
+  EXPECT_GT(testing::ExecutionsWhere(
+                name, [](const Trace& t) { return Saw(t, "fork", "pmd[0]", "none"); }),
+            0);
+  EXPECT_GT(testing::ExecutionsWhere(name,
+                                     [](const Trace& t) {
+                                       return testing::HasStep(t, "bar-zap", OpKind::kExchange,
+                                                               "child pmd[0]");
+                                     }),
+            0);
+}
+
+// The merged code: the lockless read in copy_huge_pmd, the zap of the parent's PMD and the
+// visit of the child's none PMD, then set_pmd_at of the stale value into the child.
+TEST(ForkTest, V612CopyHugePmdCopiesAStalePmdIntoTheChild) {
+  const char* name = "fork/fork-vs-bar-zap@v6.12";
+  DporStrategy dpor;
+  const ExploreResult r = ExploreScenario(name, dpor);
+  const Violation* v = r.Find(ViolationKind::kInvariant);
+  ASSERT_NE(v, nullptr);
+  EXPECT_NE(v->message.find("I-PFN-1: the fork child VMA [0, 2) maps BAR pfn 100"),
+            std::string::npos)
+      << v->message;
+  const int test = FindStep(*v, 0, "fork", OpKind::kLoad, "pmd[0]");  // copy_pmd_range's test
+  const int lockless = FindStep(*v, test + 1, "fork", OpKind::kLoad, "pmd[0]");
+  const int zap = FindStep(*v, 0, "bar-zap", OpKind::kExchange, "pmd[0]");
+  const int child_visit = FindStep(*v, zap, "bar-zap", OpKind::kLoad, "child pmd[0]");
+  const int set = FindStep(*v, 0, "fork", OpKind::kStore, "child pmd[0]");
+  ASSERT_GE(test, 0);
+  ASSERT_GT(lockless, test);
+  EXPECT_EQ(FunctionAt(*v, lockless), "copy_huge_pmd");
+  EXPECT_EQ(EntryAt(*v, lockless), "pfn 100, write, young, special");
+  ASSERT_GT(zap, lockless);
+  ASSERT_GT(child_visit, zap);
+  EXPECT_EQ(EntryAt(*v, child_visit), "none");
+  ASSERT_GT(set, child_visit);
+  EXPECT_EQ(FunctionAt(*v, set), "copy_huge_pmd");
+  EXPECT_EQ(EntryAt(*v, set), "pfn 100, write, special");
+  // Nothing between the lockless read and the set re-reads the parent's PMD.
+  EXPECT_EQ(FindStep(*v, lockless + 1, "fork", OpKind::kLoad, "pmd[0]"), -1);
+  // A race: the zap must come between fork's read and its locks.
+  EXPECT_FALSE(testing::FoundWithoutPreemption(name, ViolationKind::kInvariant));
+}
+
+// S5 -----------------------------------------------------------------------------------------
+
+TEST(ForkTest, HugeFaultVsForkPassesAndTheChildGetsTheParentsPmd) {
+  testing::ExpectExhaustivePass("fork/huge-fault-vs-fork", 19);
+  const char* name = "fork/huge-fault-vs-fork";
+  // The fault before fork: the child gets the parent's PMD. The fault after fork: it does not.
+  EXPECT_GT(testing::ExecutionsWhere(name,
+                                     [](const Trace& t) {
+                                       return testing::HasStep(t, "fork", OpKind::kStore,
+                                                               "child pmd[0]");
+                                     }),
+            0);
+  EXPECT_GT(testing::ExecutionsWhere(name,
+                                     [](const Trace& t) {
+                                       return !testing::HasStep(t, "fork", OpKind::kStore,
+                                                                "child pmd[0]");
+                                     }),
+            0);
+  // A fault that meets the write-locked VMA falls back to mmap_lock and waits for fork.
+  EXPECT_GT(testing::ExecutionsWhere(name,
+                                     [](const Trace& t) {
+                                       return testing::HasStep(t, "fault", OpKind::kDownRead,
+                                                               "mmap_lock");
+                                     }),
+            0);
+}
+
+TEST(ForkTest, V612HandlerMapsAnUnalignedPfnThatForkCopies) {
+  const char* name = "fork/huge-fault-vs-fork@v6.12-unaligned-pfn";
+  DporStrategy dpor;
+  const ExploreResult r = ExploreScenario(name, dpor);
+  const Violation* v = r.Find(ViolationKind::kInvariant);
+  ASSERT_NE(v, nullptr);
+  EXPECT_NE(v->message.find("I-PFN-2: the huge PMD leaf at address 0"), std::string::npos)
+      << v->message;
+  EXPECT_NE(v->message.find("maps pfn 101, not aligned to the leaf's 2 pages"), std::string::npos);
+  const int insert = FindStep(*v, 0, "fault", OpKind::kStore, "pmd[0]");
+  ASSERT_GE(insert, 0);
+  EXPECT_EQ(FunctionAt(*v, insert), "insert_pfn_huge");
+  // No race needed: the handler's missing pfn check is enough.
+  EXPECT_TRUE(testing::FoundWithoutPreemption(name, ViolationKind::kInvariant));
+}
+
+// S6 -----------------------------------------------------------------------------------------
+
+TEST(ForkTest, PudWriteAfterForkPassesExhaustively) {
+  testing::ExpectExhaustivePass("fork/pud-write-after-fork", 3);
+}
+
+// Before 003/07 copy_huge_pud write-protects the shared PUD; the child's write then faults into
+// vfio's huge_fault, whose vmf_insert_pfn_pud(write = false) leaves the entry as it is.
+TEST(ForkTest, Pre003WriteProtectedPudIsALivelockNotAHang) {
+  for (const char* name : {"fork/pud-write-after-fork@pre-003",
+                           "fork/pud-write-after-fork@pre-003-aligned-fault"}) {
+    DporStrategy dpor;
+    const ExploreResult r = ExploreScenario(name, dpor);
+    const Violation* v = r.Find(ViolationKind::kLivelock);
+    ASSERT_NE(v, nullptr) << name;
+    EXPECT_EQ(r.Find(ViolationKind::kDeadlock), nullptr) << name;
+    EXPECT_NE(v->message.find("faults again and again: handle_mm_fault returns VM_FAULT_NOPAGE"),
+              std::string::npos)
+        << v->message;
+    // fork write-protects the parent's PUD and writes the read-only copy into the child; the
+    // child's write reads it, and vfio's insert under page_table_lock finds the slot occupied.
+    const int wrprotect = FindStep(*v, 0, "fork", OpKind::kStore, "pud[0]");
+    const int copy = FindStep(*v, wrprotect, "fork", OpKind::kStore, "child pud[0]");
+    ASSERT_GE(wrprotect, 0) << name;
+    EXPECT_EQ(FunctionAt(*v, wrprotect), "copy_huge_pud");
+    EXPECT_EQ(EntryAt(*v, copy), "pfn 100, special");
+    // The thread that cannot complete its write reads its own mm's read-only PUD after the copy.
+    const std::string writer = v->trace.thread_names[static_cast<size_t>(v->thread)];
+    const int fault_read = FindStep(*v, copy, writer, OpKind::kLoad,
+                                    writer == "child-write" ? "child pud[0]" : "pud[0]");
+    ASSERT_GT(fault_read, copy) << name;
+    const std::string seen = EntryAt(*v, fault_read);  // read-only: no ", write"
+    EXPECT_TRUE(seen == "pfn 100, special" || seen == "pfn 100, young, special") << seen;
+    EXPECT_TRUE(testing::FoundWithoutPreemption(name, ViolationKind::kLivelock)) << name;
+  }
+}
+
+// The spec's termination argument: with the v6.12 handler a write at an unaligned address falls
+// back, wp_huge_pud splits the PUD and the write completes at a smaller order. No livelock in
+// any execution; what is left is the lost write bit (I-FORK-2).
+TEST(ForkTest, Pre003UnalignedWriteSplitsAndCompletes) {
+  DporStrategy dpor;
+  const ExploreResult r =
+      ExploreScenario("fork/pud-write-after-fork@pre-003-unaligned-fault", dpor, true);
+  EXPECT_TRUE(r.complete);
+  EXPECT_EQ(r.Find(ViolationKind::kLivelock), nullptr);
+  const Violation* v = r.Find(ViolationKind::kInvariant);
+  ASSERT_NE(v, nullptr);
+  EXPECT_NE(v->message.find("I-FORK-2"), std::string::npos) << v->message;
+}
+
+// S14 ----------------------------------------------------------------------------------------
+
+TEST(VfioTest, PteFaultVsPmdFaultPassesExhaustively) {
+  testing::ExpectExhaustivePass("vfio/pte-fault-vs-pmd-fault", 184);
+}
+
+// v6.13: the odd page falls back to order 0; the even page's PMD leaf appears between the odd
+// fault's pte_alloc and its pte_offset_map_lock, which finds no PTE table: VM_FAULT_OOM.
+TEST(VfioTest, V613OrderZeroFaultLosesToThePmdAndReturnsOom) {
+  const char* name = "vfio/pte-fault-vs-pmd-fault@v6.13";
+  DporStrategy dpor;
+  const ExploreResult r = ExploreScenario(name, dpor);
+  const Violation* v = r.Find(ViolationKind::kInvariant);
+  ASSERT_NE(v, nullptr);
+  EXPECT_NE(v->message.find("I-RETRY-2: the read fault at address 1 returned VM_FAULT_OOM"),
+            std::string::npos)
+      << v->message;
+  const int pmd_leaf = FindStep(*v, 0, "fault-even", OpKind::kStore, "pmd[0]");
+  ASSERT_GE(pmd_leaf, 0);
+  EXPECT_EQ(EntryAt(*v, pmd_leaf), "pfn 100, write, special");
+  // Before it, the odd fault saw no PMD (it goes on to allocate a PTE table); after it, its
+  // pte_offset_map finds the leaf.
+  int none_before = -1;
+  for (int i = 0; i < pmd_leaf; ++i) {
+    const Step& s = v->trace.steps[static_cast<size_t>(i)];
+    if (v->trace.thread_names[s.thread] == "fault-odd" && s.op == OpKind::kLoad &&
+        v->trace.ObjectName(s) == "pmd[0]" && EntryAt(*v, i) == "none") {
+      none_before = i;
+    }
+  }
+  EXPECT_GE(none_before, 0);
+  int leaf_seen = FindStep(*v, pmd_leaf, "fault-odd", OpKind::kLoad, "pmd[0]");
+  while (leaf_seen >= 0 && FunctionAt(*v, leaf_seen) != "pte_offset_map") {
+    leaf_seen = FindStep(*v, leaf_seen + 1, "fault-odd", OpKind::kLoad, "pmd[0]");
+  }
+  ASSERT_GT(leaf_seen, pmd_leaf);
+  EXPECT_EQ(EntryAt(*v, leaf_seen), "pfn 100, write, special");
+  EXPECT_FALSE(testing::FoundWithoutPreemption(name, ViolationKind::kInvariant));
+}
+
+}  // namespace
+}  // namespace mmcheck
