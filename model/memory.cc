@@ -668,6 +668,99 @@ void zap_page_range_single(Vma* vma, unsigned long start, unsigned long end) {
   tlb_finish_mmu(&tlb);
 }
 
+namespace {
+
+// pfnmap_args_setup() plus the I-PFN-4 check of kernel-model.md 4: what follow_pfnmap_start
+// returns must be what the entry holds while its lock is held.
+int pfnmap_args_setup(FollowPfnmapArgs* args, SpinLock* lock, PageTable* table, PageTable* ptep,
+                      const Entry& e, unsigned long mask_pages) {
+  args->lock = lock;
+  args->ptep = ptep;
+  args->pfn = e.val + static_cast<int>(args->address % mask_pages);  // pfn + offset in the leaf
+  args->writable = e.write;
+  args->special = e.special;
+  const Entry now = table->slot(args->address).peek();
+  if (!pte_present(now) || now.val != e.val) {
+    Violate(ViolationKind::kInvariant,
+            absl::StrCat("I-PFN-4: follow_pfnmap_start returns pfn ", args->pfn, " for address ",
+                         args->address, " with ", table->name, "'s lock held, but the entry is ",
+                         Entry::FormatTrace(now.TraceValue()),
+                         " now: the caller gets a pfn the mapping no longer has (",
+                         "it was zapped before the lock was taken)"));
+  }
+  return 0;
+}
+
+}  // namespace
+
+int follow_pfnmap_start(FollowPfnmapArgs* args) {
+  Vma* vma = args->vma;
+  const unsigned long address = args->address;
+  MmStruct* mm = vma->vm_mm;
+  // pfnmap_lockdep_assert(vma) (with b1b46751671b: a file-less VMA needs mmap_lock).
+  const bool rmap_held = vma->vm_file != nullptr && vma->vm_file->i_mmap_rwsem.held_by_current();
+  if (!rmap_held) mmap_assert_locked(mm, "follow_pfnmap_start() walks the page tables of");
+  if (address < vma->vm_start || address >= vma->vm_end) return -22;  // -EINVAL
+  if (!(vma->vm_flags.read() & (VM_IO | VM_PFNMAP))) return -22;
+  const bool reread = mm->knobs.follow_pfnmap_rereads;
+  PageTable* pudp = pud_table(mm);
+  while (true) {  // retry:
+    Entry pud = ptep_get(pudp, address);  // READ_ONCE(*pudp)
+    if (pud_none(pud)) return -22;
+    if (pud.kind == EntryKind::kLeaf) {  // pud_leaf(pud)
+      SpinLock& lock = pud_lockptr(mm);
+      lock.lock();
+      if (reread) {
+        pud = ptep_get(pudp, address);  // pudp_get(pudp)
+        if (pud.kind != EntryKind::kLeaf && pud.kind != EntryKind::kTable) {
+          lock.unlock();
+          return -22;
+        }
+      }
+      if (pud.kind != EntryKind::kLeaf) {  // v6.12: if (!unlikely(pud_leaf(pud))), the copy
+        lock.unlock();
+        continue;
+      }
+      return pfnmap_args_setup(args, &lock, pudp, nullptr, pud, PUD_PAGES);
+    }
+    PageTable* pmdp = entry_table(pud);
+    Entry pmd = ptep_get(pmdp, address);  // pmdp_get_lockless(pmdp)
+    if (reread && pmd_none(pmd)) return -22;  // the fix: !pmd_present -> out
+    if (pmd.kind == EntryKind::kLeaf) {       // pmd_leaf(pmd)
+      SpinLock& lock = pmd_lockptr(pmdp);
+      lock.lock();
+      if (reread) {
+        pmd = ptep_get(pmdp, address);  // pmdp_get(pmdp)
+        if (pmd.kind != EntryKind::kLeaf && pmd.kind != EntryKind::kTable) {
+          lock.unlock();
+          return -22;
+        }
+      }
+      if (pmd.kind != EntryKind::kLeaf) {  // v6.12: if (!unlikely(pmd_leaf(pmd))), the copy
+        lock.unlock();
+        continue;
+      }
+      return pfnmap_args_setup(args, &lock, pmdp, nullptr, pmd, PMD_PAGES);
+    }
+    PageTable* ptep = pte_offset_map_lock(pmdp, address);
+    if (ptep == nullptr) return -22;
+    const Entry pte = ptep_get(ptep, address);
+    if (!pte_present(pte)) {
+      pte_unmap_unlock(ptep);  // unlock:
+      return -22;
+    }
+    return pfnmap_args_setup(args, &pte_lockptr(ptep), ptep, ptep, pte, 1);
+  }
+}
+
+void follow_pfnmap_end(FollowPfnmapArgs* args) {
+  if (args->ptep != nullptr) {
+    pte_unmap_unlock(args->ptep);
+  } else if (args->lock != nullptr) {
+    args->lock->unlock();
+  }
+}
+
 void unmap_mapping_range(AddressSpace* mapping, unsigned long first_pgoff, unsigned long nr) {
   // unmap_mapping_pages(mapping, start, nr, even_cows): i_mmap_lock_read; unmap_mapping_range_tree
   // -> vma_interval_tree_foreach -> unmap_mapping_range_vma -> zap_page_range_single(vma, the

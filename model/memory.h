@@ -51,6 +51,31 @@ vm_fault_t vmf_insert_pfn(Vma* vma, unsigned long address, int pfn);
 // No mmap or VMA lock.
 void unmap_mapping_range(AddressSpace* mapping, unsigned long first_pgoff, unsigned long nr);
 
+// struct follow_pfnmap_args (include/linux/mm.h, v6.12, 6da8e9634bb7): the input (vma, address)
+// and what follow_pfnmap_start() fills in, valid until follow_pfnmap_end().
+struct FollowPfnmapArgs {
+  Vma* vma = nullptr;
+  unsigned long address = 0;
+  SpinLock* lock = nullptr;       // the entry's page-table lock, held from start() to end()
+  PageTable* ptep = nullptr;      // the PTE table, for a PTE-level result
+  int pfn = -1;
+  bool writable = false;
+  bool special = false;
+};
+
+// follow_pfnmap_start() (mm/memory.c v6.12, 6da8e9634bb7; kernel-model.md 3.16):
+// pfnmap_lockdep_assert (mmap_lock, or the file's i_mmap_rwsem: lock-misuse otherwise); the range
+// and VM_IO|VM_PFNMAP checks; retry: the PUD read without a lock; a leaf -> pud_lock, then v6.12
+// re-tests the *local copy* with pud_leaf() (knob follow_pfnmap_rereads = false) where the 2026 fix
+// ("mm/memory: fix PMD/PUD checks in follow_pfnmap_start()") re-reads it under the lock (not
+// present -> -EINVAL, not a leaf -> retry); the same at the PMD level (pmdp_get_lockless,
+// pmd_lock); else pte_offset_map_lock and a present PTE. Returns 0 with the lock held and the
+// args filled, or -EINVAL. Checks I-PFN-4 on success: the entry, now, under the lock, is present
+// and maps the pfn it returns.
+int follow_pfnmap_start(FollowPfnmapArgs* args);
+// follow_pfnmap_end(): drop the lock (and unmap the PTE table).
+void follow_pfnmap_end(FollowPfnmapArgs* args);
+
 // zap_page_range_single() (3.12): clear the PTEs of [start, end) in `vma` under their PTLs; the
 // folios are put after the TLB flush (mmu_gather). Needs the VMA stable (mmap, VMA or rmap lock).
 void zap_page_range_single(Vma* vma, unsigned long start, unsigned long end);

@@ -1,4 +1,4 @@
-// S5, S6, S7 and S14 (kernel-model.md): fork and faults against huge pfnmaps of a vfio BAR. Each
+// S5, S6, S7, S13 and S14 (kernel-model.md): fork and faults against huge pfnmaps of a vfio BAR. Each
 // correct scenario passes exhaustively with a pinned count and reaches the paths it is about;
 // each twin fails for the reason it names, shown by its key steps in order.
 #include <string>
@@ -221,6 +221,49 @@ TEST(VfioTest, V613OrderZeroFaultLosesToThePmdAndReturnsOom) {
   }
   ASSERT_GT(leaf_seen, pmd_leaf);
   EXPECT_EQ(EntryAt(*v, leaf_seen), "pfn 100, write, special");
+  EXPECT_FALSE(testing::FoundWithoutPreemption(name, ViolationKind::kInvariant));
+}
+
+
+// S13 ----------------------------------------------------------------------------------------
+
+TEST(VfioTest, FollowPfnmapVsBarZapPassesAndMeetsBothOrders) {
+  const char* name = "vfio/follow-pfnmap-vs-bar-zap";
+  testing::ExpectExhaustivePass(name, 3);
+  // The fixed re-read under the lock finds the zapped PMD none (-EINVAL), or kvm holds the lock
+  // first and the zap waits for it.
+  EXPECT_GT(testing::ExecutionsWhere(
+                name, [](const Trace& t) { return Saw(t, "kvm", "pmd[0]", "none"); }),
+            0);
+  EXPECT_GT(testing::ExecutionsWhere(name,
+                                     [](const Trace& t) {
+                                       return Saw(t, "kvm", "pmd[0]",
+                                                  "pfn 100, write, young, special") &&
+                                              !Saw(t, "kvm", "pmd[0]", "none");
+                                     }),
+            0);
+}
+
+// v6.12: the lockless read sees the leaf, the zap clears it, kvm takes the PMD lock and returns
+// the pfn from its stale copy.
+TEST(VfioTest, V612FollowPfnmapReturnsTheZappedPfn) {
+  const char* name = "vfio/follow-pfnmap-vs-bar-zap@v6.12";
+  DporStrategy dpor;
+  const ExploreResult r = ExploreScenario(name, dpor);
+  const Violation* v = r.Find(ViolationKind::kInvariant);
+  ASSERT_NE(v, nullptr);
+  EXPECT_NE(v->message.find("I-PFN-4: follow_pfnmap_start returns pfn 100 for address 0"),
+            std::string::npos)
+      << v->message;
+  const int lockless = FindStep(*v, 0, "kvm", OpKind::kLoad, "pmd[0]");
+  const int zap = FindStep(*v, 0, "bar-zap", OpKind::kExchange, "pmd[0]");
+  const int locked = FindStep(*v, 0, "kvm", OpKind::kSpinLock, "pmd_lock[0]");
+  ASSERT_GE(lockless, 0);
+  EXPECT_EQ(FunctionAt(*v, lockless), "follow_pfnmap_start");
+  EXPECT_EQ(EntryAt(*v, lockless), "pfn 100, write, young, special");
+  ASSERT_GT(zap, lockless);
+  ASSERT_GT(locked, zap);
+  EXPECT_EQ(FindStep(*v, locked, "kvm", OpKind::kLoad, "pmd[0]"), -1);  // no re-read
   EXPECT_FALSE(testing::FoundWithoutPreemption(name, ViolationKind::kInvariant));
 }
 

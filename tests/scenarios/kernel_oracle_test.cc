@@ -47,7 +47,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"uffd/two-faults-vs-copy", 1}, Case{"uffd/fault-vs-read-copy", 3},
                       Case{"fork/huge-fault-vs-fork", 3}, Case{"fork/fork-vs-bar-zap", 3},
                       Case{"fork/fork-vs-bar-zap-pud", 3}, Case{"fork/pud-write-after-fork", 3},
-                      Case{"vfio/pte-fault-vs-pmd-fault", 3}),
+                      Case{"vfio/pte-fault-vs-pmd-fault", 3},
+                      Case{"vfio/follow-pfnmap-vs-bar-zap", 3}),
     [](const ::testing::TestParamInfo<Case>& param) {
       std::string name = param.param.name;
       for (char& c : name) {
@@ -88,7 +89,8 @@ TEST(KernelOracleTest, BoundedDfsAgreesWithDporOnEveryTwin) {
                            "fork/pud-write-after-fork@pre-003",
                            "fork/pud-write-after-fork@pre-003-aligned-fault",
                            "fork/pud-write-after-fork@pre-003-unaligned-fault",
-                           "vfio/pte-fault-vs-pmd-fault@v6.13"}) {
+                           "vfio/pte-fault-vs-pmd-fault@v6.13",
+                           "vfio/follow-pfnmap-vs-bar-zap@v6.12"}) {
     absl::StatusOr<ScenarioInstance> s = FindScenario(name);
     ASSERT_TRUE(s.ok()) << name;
     const ViolationKind kind = *s->info->expect.kind();
