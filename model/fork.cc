@@ -18,9 +18,21 @@ bool vma_needs_copy(Vma* dst_vma, Vma* src_vma) {
   return src_vma->anon_vma.load();
 }
 
+// I-FORK-4: while copy_page_range(src) runs, no thread holds src's VMA read lock (a fault under
+// the per-VMA lock would change what is being copied).
+void check_no_fault_on_source(Vma* src_vma, const char* where) {
+  if (src_vma->vm_lock.readers() > 0) {
+    Violate(ViolationKind::kInvariant,
+            absl::StrCat("I-FORK-4: ", where, " copies ", src_vma->name,
+                         " while a fault holds its VMA read lock: the fault changes the parent's "
+                         "page tables under fork (dup_mmap did not vma_start_write it)"));
+  }
+}
+
 // copy_present_ptes() -> __copy_present_ptes() (v6.12) for one PTE, under both PTLs.
 void copy_present_pte(Vma* dst_vma, Vma* src_vma, PageTable* dst_pte, PageTable* src_pte,
                       unsigned long addr, Entry pte) {
+  check_no_fault_on_source(src_vma, "copy_present_ptes");
   MmStruct* src_mm = src_vma->vm_mm;
   const unsigned long flags = src_vma->vm_flags.read();
   // vm_normal_page(): NULL for a special PTE (pfnmap, zero page).
@@ -146,11 +158,17 @@ int copy_page_range(Vma* dst_vma, Vma* src_vma) {
   MMCHECK_ASSERT_MSG(!(src_vma->vm_flags.peek() & VM_HUGETLB),
                      "copy_hugetlb_page_range is not modeled");
   // VM_PFNMAP: track_pfn_copy() (x86 PAT bookkeeping, no state the model keeps).
+  check_no_fault_on_source(src_vma, "copy_page_range");
   const bool is_cow = is_cow_mapping(src_vma->vm_flags.read());
   if (is_cow) {
-    // mmu_notifier_invalidate_range_start(); vma_assert_write_locked(src_vma);
-    // raw_write_seqcount_begin(&src_mm->write_protect_seq).
-    vma_assert_write_locked(src_vma);
+    // mmu_notifier_invalidate_range_start(); vma_assert_write_locked(src_vma) (v6.5+; v6.4,
+    // whose dup_mmap did not write-lock VMAs, asserted mmap_assert_write_locked(src_mm), the
+    // knob's off position); raw_write_seqcount_begin(&src_mm->write_protect_seq).
+    if (src_vma->vm_mm->knobs.dup_mmap_write_locks_vma) {
+      vma_assert_write_locked(src_vma);
+    } else {
+      mmap_assert_write_locked(src_vma->vm_mm);
+    }
     src_vma->vm_mm->write_protect_seq.fetch_add(1);
   }
   const int ret = copy_pud_range(dst_vma, src_vma, src_vma->vm_start, src_vma->vm_end);

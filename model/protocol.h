@@ -90,6 +90,9 @@ struct Knobs {
   // follow_pfnmap_start() re-reads the PMD/PUD under its lock (the 2026 fix of 6da8e9634bb7).
   // Off: v6.12, which re-tests the stale local copy (S13's twin).
   bool follow_pfnmap_rereads = true;
+  // gup_fast_pmd_leaf()/gup_fast_pud_leaf() bail out on a special leaf (003/05, ae3c99e650da).
+  // Off: before it (S9's twin A), pmd_page() of an MMIO pfn.
+  bool gup_fast_checks_special = true;
 };
 
 }  // namespace mmcheck::model

@@ -1,4 +1,4 @@
-// S5, S6, S7, S13 and S14 (kernel-model.md): fork and faults against huge pfnmaps of a vfio BAR. Each
+// S4, S5, S6, S7, S9 (a), S13 and S14 (kernel-model.md): fork and faults against huge pfnmaps of a vfio BAR. Each
 // correct scenario passes exhaustively with a pinned count and reaches the paths it is about;
 // each twin fails for the reason it names, shown by its key steps in order.
 #include <string>
@@ -264,6 +264,83 @@ TEST(VfioTest, V612FollowPfnmapReturnsTheZappedPfn) {
   ASSERT_GT(zap, lockless);
   ASSERT_GT(locked, zap);
   EXPECT_EQ(FindStep(*v, locked, "kvm", OpKind::kLoad, "pmd[0]"), -1);  // no re-read
+  EXPECT_FALSE(testing::FoundWithoutPreemption(name, ViolationKind::kInvariant));
+}
+
+
+// S9 (a) --------------------------------------------------------------------------------------
+
+TEST(VfioTest, GupFastVsBarZapPassesAndFallsBackToSlowGup) {
+  const char* name = "vfio/gup-fast-vs-bar-zap";
+  testing::ExpectExhaustivePass(name, 2);
+  // gup-fast sees the special leaf (and bails) in some executions, none in others; every one
+  // ends in the slow path under mmap_lock.
+  EXPECT_GT(testing::ExecutionsWhere(name,
+                                     [](const Trace& t) {
+                                       return Saw(t, "gup", "pmd[0]",
+                                                  "pfn 100, write, young, special");
+                                     }),
+            0);
+  EXPECT_EQ(testing::ExecutionsWhere(name,
+                                     [](const Trace& t) {
+                                       return !testing::HasStep(t, "gup", OpKind::kDownRead,
+                                                                "mmap_lock");
+                                     }),
+            0);
+}
+
+TEST(VfioTest, Pre00305GupFastTakesAStructPageForMmio) {
+  const char* name = "vfio/gup-fast-vs-bar-zap@pre-003-05";
+  DporStrategy dpor;
+  const ExploreResult r = ExploreScenario(name, dpor);
+  const Violation* v = r.Find(ViolationKind::kInvariant);
+  ASSERT_NE(v, nullptr);
+  EXPECT_NE(v->message.find("I-PFN-3: gup-fast takes pmd_page() of the special leaf"),
+            std::string::npos)
+      << v->message;
+  // Inside the IRQ-off section (the model's RCU section), the lockless read of the leaf.
+  const int irq_off = FindStep(*v, 0, "gup", OpKind::kRcuLock, "rcu");
+  const int read = FindStep(*v, irq_off, "gup", OpKind::kLoad, "pmd[0]");
+  ASSERT_GE(irq_off, 0);
+  ASSERT_GT(read, irq_off);
+  EXPECT_EQ(EntryAt(*v, read), "pfn 100, write, young, special");
+  EXPECT_TRUE(testing::FoundWithoutPreemption(name, ViolationKind::kInvariant));
+}
+
+// S4 -----------------------------------------------------------------------------------------
+
+TEST(ForkTest, ForkVsAnonFaultPassesAndTheFaultWaitsForFork) {
+  const char* name = "fork/fork-vs-anon-fault";
+  testing::ExpectExhaustivePass(name, 19);
+  // The fault meets the write-locked VMA and waits on mmap_lock, or runs before fork locks it.
+  EXPECT_GT(testing::ExecutionsWhere(name,
+                                     [](const Trace& t) {
+                                       return testing::HasStep(t, "fault", OpKind::kDownRead,
+                                                               "mmap_lock");
+                                     }),
+            0);
+  EXPECT_GT(testing::ExecutionsWhere(name,
+                                     [](const Trace& t) {
+                                       return !testing::HasStep(t, "fault", OpKind::kDownRead,
+                                                                "mmap_lock");
+                                     }),
+            0);
+}
+
+// v6.4: the fault read-locks the VMA, then fork copies it without waiting.
+TEST(ForkTest, V64ForkCopiesWhileAFaultHoldsTheVmaLock) {
+  const char* name = "fork/fork-vs-anon-fault@v6.4";
+  DporStrategy dpor;
+  const ExploreResult r = ExploreScenario(name, dpor);
+  const Violation* v = r.Find(ViolationKind::kInvariant);
+  ASSERT_NE(v, nullptr);
+  EXPECT_NE(v->message.find("I-FORK-4: copy_"), std::string::npos) << v->message;
+  const int fork_locked = FindStep(*v, 0, "fork", OpKind::kDownWrite, "mmap_lock");
+  const int vma_locked = FindStep(*v, 0, "fault", OpKind::kDownReadTry, "vm_lock");
+  ASSERT_GE(fork_locked, 0);
+  ASSERT_GE(vma_locked, 0);
+  EXPECT_TRUE(v->trace.steps[static_cast<size_t>(vma_locked)].ok);
+  EXPECT_EQ(FindStep(*v, 0, "fork", OpKind::kDownWriteStart, "vm_lock"), -1);  // no vma_start_write
   EXPECT_FALSE(testing::FoundWithoutPreemption(name, ViolationKind::kInvariant));
 }
 

@@ -48,7 +48,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"fork/huge-fault-vs-fork", 3}, Case{"fork/fork-vs-bar-zap", 3},
                       Case{"fork/fork-vs-bar-zap-pud", 3}, Case{"fork/pud-write-after-fork", 3},
                       Case{"vfio/pte-fault-vs-pmd-fault", 3},
-                      Case{"vfio/follow-pfnmap-vs-bar-zap", 3}),
+                      Case{"vfio/follow-pfnmap-vs-bar-zap", 3},
+                      Case{"vfio/gup-fast-vs-bar-zap", 3}, Case{"fork/fork-vs-anon-fault", 2}),
     [](const ::testing::TestParamInfo<Case>& param) {
       std::string name = param.param.name;
       for (char& c : name) {
@@ -90,7 +91,9 @@ TEST(KernelOracleTest, BoundedDfsAgreesWithDporOnEveryTwin) {
                            "fork/pud-write-after-fork@pre-003-aligned-fault",
                            "fork/pud-write-after-fork@pre-003-unaligned-fault",
                            "vfio/pte-fault-vs-pmd-fault@v6.13",
-                           "vfio/follow-pfnmap-vs-bar-zap@v6.12"}) {
+                           "vfio/follow-pfnmap-vs-bar-zap@v6.12",
+                           "vfio/gup-fast-vs-bar-zap@pre-003-05",
+                           "fork/fork-vs-anon-fault@v6.4"}) {
     absl::StatusOr<ScenarioInstance> s = FindScenario(name);
     ASSERT_TRUE(s.ok()) << name;
     const ViolationKind kind = *s->info->expect.kind();
