@@ -200,12 +200,14 @@ int copy_huge_pmd(MmStruct* dst_mm, MmStruct* src_mm, PageTable* dst_pmd, PageTa
 
 int copy_huge_pud(MmStruct* dst_mm, MmStruct* src_mm, PageTable* dst_pud, PageTable* src_pud,
                   unsigned long addr, Vma* vma) {
+  const bool early = src_mm->knobs.copy_huge_pud_reads_before_lock;
+  Entry pud = early ? ptep_get(src_pud, addr) : Entry{};  // the twin's read without a lock
   SpinLock& dst_ptl = pud_lockptr(dst_mm);  // pud_lock(dst_mm, dst_pud)
   dst_ptl.lock();
   SpinLock& src_ptl = pud_lockptr(src_mm);
   src_ptl.lock_nested(1);  // spin_lock_nested(src_ptl, SINGLE_DEPTH_NESTING)
   int ret = -11;           // -EAGAIN
-  Entry pud = ptep_get(src_pud, addr);
+  if (!early) pud = ptep_get(src_pud, addr);  // pud = *src_pud
   if (pud_trans_huge(pud)) {
     const bool cow = is_cow_mapping(vma->vm_flags.read());
     // 003/07: write-protect only a COW mapping's writable entry. Before it (knob

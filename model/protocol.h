@@ -81,6 +81,10 @@ struct Knobs {
   // copy_huge_pud() write-protects every huge PUD it copies, as before 003/07 (S6's twin). Off:
   // only a COW mapping's writable one (bc02afbd4d73, v6.12).
   bool copy_huge_pud_wrprotects_always = false;
+  // copy_huge_pud() reads *src_pud before it takes the two page_table_locks, as copy_huge_pmd's
+  // special path does (a hypothetical twin of S7's PUD variant: the order the merged code gets
+  // right).
+  bool copy_huge_pud_reads_before_lock = false;
   // vmf_insert_pfn_pmd/pud() BUG_ON((vm_flags & VM_PFNMAP) && is_cow_mapping(vm_flags)).
   bool insert_pfn_rejects_cow = true;
   // dup_mmap() write-locks each parent VMA before copying it (fb49c455323f; S4's twin forgets).
