@@ -111,6 +111,18 @@ void vfio_pci_memory_disable(VfioPciCoreDevice* vdev) { vdev->memory_enabled.wri
 
 void vfio_pci_memory_unlock(VfioPciCoreDevice* vdev) { vdev->memory_lock.up_write(); }
 
+void vfio_pci_disable_memory(VfioPciCoreDevice* vdev) {
+  vfio_pci_zap_and_down_write_memory_lock(vdev);
+  vfio_pci_memory_disable(vdev);
+  vfio_pci_memory_unlock(vdev);
+}
+
+void vfio_setup_huge_leaf(Vma* vma, Level level, unsigned long address) {
+  const int pfn = vma_to_pfn(vma) + static_cast<int>(address - vma->vm_start);
+  vma->vm_mm->set_huge_setup(level, address,
+                             pte_mkyoung(mk_special_entry(pfn, vma->vm_page_prot.peek())));
+}
+
 std::string check_vfio_mappings(VfioPciCoreDevice* vdev) {
   const bool disabled = !vdev->memory_enabled.peek();
   for (Vma* vma : vdev->inode.i_mmap) {

@@ -50,6 +50,13 @@ void vfio_pci_zap_and_down_write_memory_lock(VfioPciCoreDevice* vdev);
 void vfio_pci_memory_disable(VfioPciCoreDevice* vdev);
 // up_write(memory_lock) (vfio_pci_memory_unlock_and_restore without the restore).
 void vfio_pci_memory_unlock(VfioPciCoreDevice* vdev);
+// The whole BAR disable of the scenarios, as a config write clearing PCI_COMMAND_MEMORY does it
+// (vfio_basic_config_write): zap and down_write, memory decode off, up_write.
+void vfio_pci_disable_memory(VfioPciCoreDevice* vdev);
+
+// Setup only: the special, young leaf at `level` for the page `address` of `vma` that an earlier
+// vfio_pci_mmap_huge_fault left (writable: the mapping is shared and writable).
+void vfio_setup_huge_leaf(Vma* vma, Level level, unsigned long address);
 
 // I-PFN-1 and I-PFN-2 over every mapping of the BAR (the i_mmap VMAs: parent and fork children),
 // read without steps. I-PFN-1: while memory decode is disabled after a completed zap, no entry

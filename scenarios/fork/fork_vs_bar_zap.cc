@@ -42,18 +42,10 @@ void ForkVsBarZap(Knobs knobs, model::Level level) {
   const unsigned long pages = level == model::Level::kPud ? model::PUD_PAGES : model::PMD_PAGES;
   auto* vdev = Make<model::VfioPciCoreDevice>(100, static_cast<int>(pages));
   model::MmStruct* parent = Make<model::MmStruct>(knobs);
-  model::Vma* vma = model::vfio_pci_core_mmap(vdev, parent, 0, pages, 0);
-  // What an earlier vfio_pci_mmap_huge_fault left: a special, writable (shared mapping), young
-  // leaf for pfn 100.
-  const model::Entry leaf = model::pte_mkyoung(
-      model::mk_special_entry(100, vma->vm_page_prot.peek()));
-  parent->set_huge_setup(level, 0, leaf);
+  // What an earlier vfio_pci_mmap_huge_fault left: a special, writable, young leaf for pfn 100.
+  model::vfio_setup_huge_leaf(model::vfio_pci_core_mmap(vdev, parent, 0, pages, 0), level, 0);
   Spawn("fork", [parent] { model::dup_mmap(parent); });
-  Spawn("bar-zap", [vdev] {
-    model::vfio_pci_zap_and_down_write_memory_lock(vdev);
-    model::vfio_pci_memory_disable(vdev);
-    model::vfio_pci_memory_unlock(vdev);
-  });
+  Spawn("bar-zap", [vdev] { model::vfio_pci_disable_memory(vdev); });
   model::check_vfio_mappings_at_end(vdev);
 }
 

@@ -39,10 +39,9 @@ using model::Knobs;
 void PudWriteAfterFork(Knobs knobs, unsigned long address) {
   auto* vdev = Make<model::VfioPciCoreDevice>(100, 4);
   model::MmStruct* parent = Make<model::MmStruct>(knobs);
-  model::Vma* vma = model::vfio_pci_core_mmap(vdev, parent, 0, 4, 0);
   // The parent already has the writable special PUD an earlier huge_fault installed.
-  parent->set_huge_setup(model::Level::kPud, 0,
-                         model::pte_mkyoung(model::mk_special_entry(100, vma->vm_page_prot.peek())));
+  model::vfio_setup_huge_leaf(model::vfio_pci_core_mmap(vdev, parent, 0, 4, 0),
+                              model::Level::kPud, 0);
   auto* child = Make<model::MmStruct*>(nullptr);
   Spawn("fork", [parent, child, address] {
     *child = model::dup_mmap(parent);

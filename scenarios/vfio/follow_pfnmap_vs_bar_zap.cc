@@ -29,9 +29,7 @@ using model::Knobs;
 void FollowPfnmapVsBarZap(Knobs knobs) {
   auto* vdev = Make<model::VfioPciCoreDevice>(100, 2);
   model::MmStruct* mm = Make<model::MmStruct>(knobs);
-  model::Vma* vma = model::vfio_pci_core_mmap(vdev, mm, 0, 2, 0);
-  mm->set_huge_setup(model::Level::kPmd, 0,
-                     model::pte_mkyoung(model::mk_special_entry(100, vma->vm_page_prot.peek())));
+  model::vfio_setup_huge_leaf(model::vfio_pci_core_mmap(vdev, mm, 0, 2, 0), model::Level::kPmd, 0);
   Spawn("kvm", [mm] {
     model::mmap_read_lock(mm);
     model::Vma* v = model::find_vma(mm, 0);  // vma_lookup
@@ -42,11 +40,7 @@ void FollowPfnmapVsBarZap(Knobs knobs) {
     }
     model::mmap_read_unlock(mm);
   });
-  Spawn("bar-zap", [vdev] {
-    model::vfio_pci_zap_and_down_write_memory_lock(vdev);
-    model::vfio_pci_memory_disable(vdev);
-    model::vfio_pci_memory_unlock(vdev);
-  });
+  Spawn("bar-zap", [vdev] { model::vfio_pci_disable_memory(vdev); });
   model::check_vfio_mappings_at_end(vdev);
 }
 

@@ -28,18 +28,12 @@ using model::Knobs;
 void GupFastVsBarZap(Knobs knobs) {
   auto* vdev = Make<model::VfioPciCoreDevice>(100, 2);
   model::MmStruct* mm = Make<model::MmStruct>(knobs);
-  model::Vma* vma = model::vfio_pci_core_mmap(vdev, mm, 0, 2, 0);
-  mm->set_huge_setup(model::Level::kPmd, 0,
-                     model::pte_mkyoung(model::mk_special_entry(100, vma->vm_page_prot.peek())));
+  model::vfio_setup_huge_leaf(model::vfio_pci_core_mmap(vdev, mm, 0, 2, 0), model::Level::kPmd, 0);
   Spawn("gup", [mm] {
     const int got = model::get_user_pages_fast(mm, 0, model::FOLL_WRITE | model::FOLL_PIN);
     MMCHECK_ASSERT_MSG(got == -14, "GUP of a VM_PFNMAP mapping returned a page");
   });
-  Spawn("bar-zap", [vdev] {
-    model::vfio_pci_zap_and_down_write_memory_lock(vdev);
-    model::vfio_pci_memory_disable(vdev);
-    model::vfio_pci_memory_unlock(vdev);
-  });
+  Spawn("bar-zap", [vdev] { model::vfio_pci_disable_memory(vdev); });
   model::check_vfio_mappings_at_end(vdev);
 }
 
