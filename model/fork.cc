@@ -40,7 +40,6 @@ void copy_present_pte(Vma* dst_vma, Vma* src_vma, PageTable* dst_pte, PageTable*
   if (folio != nullptr) {
     // folio_try_dup_anon_rmap_ptes(): the model has no pins (GUP), so it never fails and no
     // copy_present_page() is needed; the page is no longer exclusive to the parent.
-    folio->lifetime.Use("folio_try_dup_anon_rmap_ptes");
     folio_get(folio);
     folio->_mapcount.fetch_add(1);
     folio->anon_exclusive.write(false);

@@ -29,8 +29,7 @@ void check_insert_pfn_preconditions(Vma* vma, const char* function) {
 // insert_pfn_pmd() / insert_pfn_pud() (v6.12, with 003/02 and 003/03): under `ptl`.
 void insert_pfn_huge(Vma* vma, PageTable* table, unsigned long addr, int pfn, bool write,
                      SpinLock& ptl) {
-  vma->vm_page_prot.read();
-  const unsigned long prot = vma->vm_page_prot.peek();
+  const unsigned long prot = vma->vm_page_prot.read();
   ptl.lock();
   const Entry old = ptep_get(table, addr);
   if (!pmd_none(old)) {

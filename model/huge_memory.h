@@ -12,6 +12,11 @@
 
 namespace mmcheck::model {
 
+// PMD_ORDER and PUD_ORDER of the model's geometry: a PMD leaf maps 2 pages, a PUD leaf 4.
+inline constexpr unsigned int PMD_ORDER = 1;
+inline constexpr unsigned int PUD_ORDER = 2;
+static_assert(1u << PMD_ORDER == PMD_PAGES && 1u << PUD_ORDER == PUD_PAGES);
+
 // pmd_trans_huge() || pmd_devmap() (and pud_*): a huge leaf at that level.
 inline bool pmd_trans_huge(const Entry& e) { return e.kind == EntryKind::kLeaf; }
 inline bool pud_trans_huge(const Entry& e) { return e.kind == EntryKind::kLeaf; }

@@ -443,10 +443,6 @@ vm_fault_t sanitize_fault_flags(Vma* vma, unsigned int* flags) {
   return 0;
 }
 
-// Orders of the model's geometry: a PMD leaf maps 2 pages, a PUD leaf 4.
-constexpr unsigned int PMD_ORDER = 1;
-constexpr unsigned int PUD_ORDER = 2;
-
 // wp_huge_pud() (v6.12): a shared VMA with ->huge_fault tries it at PUD order; otherwise, or on
 // VM_FAULT_FALLBACK, "COW or write-notify not handled on PUD level: split pud".
 vm_fault_t wp_huge_pud(VmFault* vmf) {
@@ -533,12 +529,11 @@ vm_fault_t handle_mm_fault(Vma* vma, unsigned long address, unsigned int flags) 
   // entry is read first (retry_pud: no huge PUD for anonymous memory), then pmd_alloc.
   if (is_vm_hugetlb_page(vma)) return hugetlb_fault(mm, vma, address, flags);
   VmFault vmf{.vma = vma, .address = address, .flags = flags};
+  vma_use(vma, "walks the page tables of");
   if (vma->vm_ops != nullptr) {
-    vma_use(vma, "walks the page tables of");
     vmf.pgoff = address - vma->vm_start + vma->vm_pgoff;  // linear_page_index()
     return handle_driver_mm_fault(&vmf);
   }
-  vma_use(vma, "walks the page tables of");
   vmf.pmd = pmd_alloc(mm, address);
   // No PMD-order THP for anonymous memory in the model: straight to the PTE level.
   ret = handle_pte_fault(&vmf);
@@ -651,8 +646,7 @@ void unmap_mapping_range(AddressSpace* mapping, unsigned long first_pgoff, unsig
   // part of [start, start + nr) it maps); i_mmap_unlock_read.
   const unsigned long last_pgoff = first_pgoff + nr;
   mapping->i_mmap_rwsem.down_read();
-  for (size_t i = 0; i < mapping->i_mmap.size(); ++i) {
-    Vma* vma = mapping->i_mmap[i];
+  for (Vma* vma : mapping->i_mmap) {
     const unsigned long vba = vma->vm_pgoff;
     const unsigned long vea = vba + (vma->vm_end - vma->vm_start);
     if (vea <= first_pgoff || vba >= last_pgoff) continue;

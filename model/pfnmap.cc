@@ -10,8 +10,7 @@ namespace mmcheck::model {
 vm_fault_t vmf_insert_pfn(Vma* vma, unsigned long address, int pfn) {
   // vmf_insert_pfn_prot(vma, addr, pfn, vma->vm_page_prot): the BUG_ONs on VM_PFNMAP|VM_MIXEDMAP,
   // the range check, pfn_modify_allowed and track_pfn_insert have nothing to refuse here.
-  vma->vm_page_prot.read();
-  const unsigned long prot = vma->vm_page_prot.peek();
+  const unsigned long prot = vma->vm_page_prot.read();
   if (address < vma->vm_start || address >= vma->vm_end) return VM_FAULT_SIGBUS;
   // insert_pfn(..., mkwrite = false) -> get_locked_pte() -> walk_to_pmd(): pmd_alloc. (Its
   // VM_BUG_ON(pmd_trans_huge(*pmd)) is CONFIG_DEBUG_VM only: not in the model.)

@@ -237,12 +237,13 @@ void pte_unmap_unlock(PageTable* pte_table) {
   pte_unmap();
 }
 
-Entry peek_pte(MmStruct* mm, unsigned long address, unsigned long* first) {
+Entry peek_pte(MmStruct* mm, unsigned long address, unsigned long* first, unsigned long* pages) {
   PageTable* table = mm->pud_table;
   while (true) {
     const Entry e = table->slot(address).peek();
     if (e.kind != EntryKind::kTable) {
       if (first != nullptr) *first = address - address % table->pages_per_entry();
+      if (pages != nullptr) *pages = table->pages_per_entry();
       return e;
     }
     if (e.table->lifetime.freed()) return Entry{};

@@ -194,8 +194,9 @@ void pte_unmap_unlock(PageTable* pte_table);
 
 // Oracle (no steps): the entry that maps `address` now, at whichever level the walk ends (a PTE,
 // or a huge PMD/PUD leaf), or a none entry. `first` (optional) gets the first address that entry
-// maps, so that a huge leaf can be counted once.
-Entry peek_pte(MmStruct* mm, unsigned long address, unsigned long* first = nullptr);
+// maps, so that a huge leaf can be counted once, and `pages` (optional) how many pages it maps.
+Entry peek_pte(MmStruct* mm, unsigned long address, unsigned long* first = nullptr,
+               unsigned long* pages = nullptr);
 
 }  // namespace mmcheck::model
 

@@ -16,9 +16,6 @@ int vma_to_pfn(Vma* vma) {
   return vdev->bar_pfn + static_cast<int>(vma->vm_pgoff);
 }
 
-constexpr unsigned int PMD_ORDER = 1;
-constexpr unsigned int PUD_ORDER = 2;
-
 }  // namespace
 
 const VmOperations vfio_pci_mmap_ops = {
@@ -48,8 +45,7 @@ vm_fault_t vfio_pci_mmap_huge_fault(VmFault* vmf, unsigned int order) {
   auto* vdev = static_cast<VfioPciCoreDevice*>(vma->vm_private_data);
   const unsigned long size = 1ul << order;  // PAGE_SIZE << order, in pages
   const VfioHugeFault variant = vma->vm_mm->knobs.vfio_huge_fault;
-  unsigned long addr = vmf->address;  // where the entry goes (the 2025 fix aligns it down)
-  unsigned long pgoff;                // the page's offset into the VMA
+  unsigned long pgoff;  // the page's offset into the VMA
   int pfn;
   bool fallback;
   switch (variant) {
@@ -68,14 +64,15 @@ vm_fault_t vfio_pci_mmap_huge_fault(VmFault* vmf, unsigned int order) {
                                 vmf->address + size > vma->vm_end);
       break;
     case VfioHugeFault::kAlignOrder:
-    default:
+    default: {
       // 2025 "Align huge faults to order": addr = ALIGN_DOWN(vmf->address, PAGE_SIZE << order).
-      addr = vmf->address - vmf->address % size;
+      const unsigned long addr = vmf->address - vmf->address % size;
       pgoff = addr - vma->vm_start;
       pfn = vma_to_pfn(vma) + static_cast<int>(pgoff);
       fallback = order != 0 && (addr < vma->vm_start || addr + size > vma->vm_end ||
                                 pfn % static_cast<int>(size) != 0);
       break;
+    }
   }
   if (fallback) return VM_FAULT_FALLBACK;  // goto out
   vm_fault_t ret = VM_FAULT_SIGBUS;
@@ -96,7 +93,6 @@ vm_fault_t vfio_pci_mmap_huge_fault(VmFault* vmf, unsigned int order) {
     }
   }
   vdev->memory_lock.up_read();  // out_unlock:
-  (void)addr;
   return ret;
 }
 
@@ -131,7 +127,8 @@ std::string check_vfio_mappings(VfioPciCoreDevice* vdev) {
                                         : absl::StrCat("the parent's ", vma->name);
     for (unsigned long a = vma->vm_start; a < vma->vm_end; ++a) {
       unsigned long first = a;
-      const Entry e = peek_pte(mm, a, &first);
+      unsigned long size = 1;  // how many pages the entry maps: 1, or a PMD's or a PUD's
+      const Entry e = peek_pte(mm, a, &first, &size);
       if (!pte_present(e) || first != a) continue;
       const std::string entry = Entry::FormatTrace(e.TraceValue());
       if (disabled && e.val >= vdev->bar_pfn && e.val < vdev->bar_pfn + vdev->bar_pages) {
@@ -139,14 +136,6 @@ std::string check_vfio_mappings(VfioPciCoreDevice* vdev) {
                             " (", entry, ") after vfio zapped the BAR and disabled its memory: "
                             "an access reaches MMIO the driver has revoked");
       }
-      // The size of the leaf: how many pages from `first` the same entry maps.
-      Entry pud = mm->pud_table->slot(a).peek();
-      const unsigned long size =
-          pud.kind == EntryKind::kLeaf ? PUD_PAGES
-          : (pud.kind == EntryKind::kTable &&
-             pud.table->slot(a).peek().kind == EntryKind::kLeaf)
-              ? PMD_PAGES
-              : 1;
       if (size == 1) continue;
       const int want = vdev->bar_pfn + static_cast<int>(vma->vm_pgoff + (a - vma->vm_start));
       const unsigned long flags = vma->vm_flags.peek();
