@@ -17,10 +17,9 @@ TEST(WpCopyVsZapTest, PassesExhaustivelyWithAPinnedCount) {
 }
 
 TEST(WpCopyVsZapTest, AnUnpinnedCopyReadsAFreedPage) {
-  DporStrategy dpor;
-  const ExploreResult r = ExploreScenario("cow/wp-copy-vs-zap@unpinned-copy", dpor);
-  const Violation* v = r.Find(ViolationKind::kUseAfterFree);
-  ASSERT_NE(v, nullptr);
+  const std::optional<Violation> v =
+      testing::FirstViolation("cow/wp-copy-vs-zap@unpinned-copy", ViolationKind::kUseAfterFree);
+  ASSERT_TRUE(v.has_value());
   EXPECT_NE(v->message.find("folio 1"), std::string::npos) << v->message;
   EXPECT_NE(v->message.find("copy_user_highpage"), std::string::npos) << v->message;
   // The fault saw the read-only PTE and dropped the PTL (to copy); then both zaps cleared their

@@ -62,10 +62,8 @@ TEST(ForkTest, ForkVsBarZapReachesTheRereadAndTheZappedCopy) {
 // visit of the child's none PMD, then set_pmd_at of the stale value into the child.
 TEST(ForkTest, V612CopyHugePmdCopiesAStalePmdIntoTheChild) {
   const char* name = "fork/fork-vs-bar-zap@v6.12";
-  DporStrategy dpor;
-  const ExploreResult r = ExploreScenario(name, dpor);
-  const Violation* v = r.Find(ViolationKind::kInvariant);
-  ASSERT_NE(v, nullptr);
+  const std::optional<Violation> v = testing::FirstViolation(name, ViolationKind::kInvariant);
+  ASSERT_TRUE(v.has_value());
   EXPECT_NE(v->message.find("I-PFN-1: the fork child VMA [0, 2) maps BAR pfn 100"),
             std::string::npos)
       << v->message;
@@ -119,10 +117,8 @@ TEST(ForkTest, HugeFaultVsForkPassesAndTheChildGetsTheParentsPmd) {
 
 TEST(ForkTest, V612HandlerMapsAnUnalignedPfnThatForkCopies) {
   const char* name = "fork/huge-fault-vs-fork@v6.12-unaligned-pfn";
-  DporStrategy dpor;
-  const ExploreResult r = ExploreScenario(name, dpor);
-  const Violation* v = r.Find(ViolationKind::kInvariant);
-  ASSERT_NE(v, nullptr);
+  const std::optional<Violation> v = testing::FirstViolation(name, ViolationKind::kInvariant);
+  ASSERT_TRUE(v.has_value());
   EXPECT_NE(v->message.find("I-PFN-2: the huge PMD leaf at address 0"), std::string::npos)
       << v->message;
   EXPECT_NE(v->message.find("maps pfn 101, not aligned to the leaf's 2 pages"), std::string::npos);
@@ -194,10 +190,8 @@ TEST(VfioTest, PteFaultVsPmdFaultPassesExhaustively) {
 // fault's pte_alloc and its pte_offset_map_lock, which finds no PTE table: VM_FAULT_OOM.
 TEST(VfioTest, V613OrderZeroFaultLosesToThePmdAndReturnsOom) {
   const char* name = "vfio/pte-fault-vs-pmd-fault@v6.13";
-  DporStrategy dpor;
-  const ExploreResult r = ExploreScenario(name, dpor);
-  const Violation* v = r.Find(ViolationKind::kInvariant);
-  ASSERT_NE(v, nullptr);
+  const std::optional<Violation> v = testing::FirstViolation(name, ViolationKind::kInvariant);
+  ASSERT_TRUE(v.has_value());
   EXPECT_NE(v->message.find("I-RETRY-2: the read fault at address 1 returned VM_FAULT_OOM"),
             std::string::npos)
       << v->message;
@@ -248,10 +242,8 @@ TEST(VfioTest, FollowPfnmapVsBarZapPassesAndMeetsBothOrders) {
 // the pfn from its stale copy.
 TEST(VfioTest, V612FollowPfnmapReturnsTheZappedPfn) {
   const char* name = "vfio/follow-pfnmap-vs-bar-zap@v6.12";
-  DporStrategy dpor;
-  const ExploreResult r = ExploreScenario(name, dpor);
-  const Violation* v = r.Find(ViolationKind::kInvariant);
-  ASSERT_NE(v, nullptr);
+  const std::optional<Violation> v = testing::FirstViolation(name, ViolationKind::kInvariant);
+  ASSERT_TRUE(v.has_value());
   EXPECT_NE(v->message.find("I-PFN-4: follow_pfnmap_start returns pfn 100 for address 0"),
             std::string::npos)
       << v->message;
@@ -291,10 +283,8 @@ TEST(VfioTest, GupFastVsBarZapPassesAndFallsBackToSlowGup) {
 
 TEST(VfioTest, Pre00305GupFastTakesAStructPageForMmio) {
   const char* name = "vfio/gup-fast-vs-bar-zap@pre-003-05";
-  DporStrategy dpor;
-  const ExploreResult r = ExploreScenario(name, dpor);
-  const Violation* v = r.Find(ViolationKind::kInvariant);
-  ASSERT_NE(v, nullptr);
+  const std::optional<Violation> v = testing::FirstViolation(name, ViolationKind::kInvariant);
+  ASSERT_TRUE(v.has_value());
   EXPECT_NE(v->message.find("I-PFN-3: gup-fast takes pmd_page() of the special leaf"),
             std::string::npos)
       << v->message;
@@ -330,10 +320,8 @@ TEST(ForkTest, ForkVsAnonFaultPassesAndTheFaultWaitsForFork) {
 // v6.4: the fault read-locks the VMA, then fork copies it without waiting.
 TEST(ForkTest, V64ForkCopiesWhileAFaultHoldsTheVmaLock) {
   const char* name = "fork/fork-vs-anon-fault@v6.4";
-  DporStrategy dpor;
-  const ExploreResult r = ExploreScenario(name, dpor);
-  const Violation* v = r.Find(ViolationKind::kInvariant);
-  ASSERT_NE(v, nullptr);
+  const std::optional<Violation> v = testing::FirstViolation(name, ViolationKind::kInvariant);
+  ASSERT_TRUE(v.has_value());
   EXPECT_NE(v->message.find("I-FORK-4: copy_"), std::string::npos) << v->message;
   const int fork_locked = FindStep(*v, 0, "fork", OpKind::kDownWrite, "mmap_lock");
   const int vma_locked = FindStep(*v, 0, "fault", OpKind::kDownReadTry, "vm_lock");

@@ -36,10 +36,8 @@ TEST(HugetlbTest, TheCorrectScenarioReachesTheRetryAndTheMappedPage) {
 }
 
 TEST(HugetlbTest, PreFixHugetlbVmaUnlockReadTouchesTheUnlockedVma) {
-  DporStrategy dpor;
-  const ExploreResult r = ExploreScenario(kTwin, dpor);
-  const Violation* v = r.Find(ViolationKind::kUseAfterFree);
-  ASSERT_NE(v, nullptr);
+  const std::optional<Violation> v = testing::FirstViolation(kTwin, ViolationKind::kUseAfterFree);
+  ASSERT_TRUE(v.has_value());
   EXPECT_NE(v->message.find("I-VMA-1: thread 'fault' hugetlb_vma_unlock_read() reads vm_flags"),
             std::string::npos)
       << v->message;

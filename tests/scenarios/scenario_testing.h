@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -28,6 +29,15 @@ inline ExploreResult ExploreScenario(const std::string& name, Strategy& strategy
   options.target = s->info->expect.kind();
   options.find_all = find_all;
   return Explore([&] { s->Run(); }, strategy, options);
+}
+
+// The first violation of `kind` dpor finds in `name` (a copy: it outlives the exploration), or
+// nullopt.
+inline std::optional<Violation> FirstViolation(const std::string& name, ViolationKind kind) {
+  DporStrategy dpor;
+  const ExploreResult r = ExploreScenario(name, dpor);
+  const Violation* v = r.Find(kind);
+  return v == nullptr ? std::nullopt : std::optional<Violation>(*v);
 }
 
 // `name` passes exhaustively under dpor with exactly `executions` complete executions and no

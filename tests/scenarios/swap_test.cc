@@ -43,10 +43,8 @@ void ExpectRetryPath(const Violation& v, int* released) {
 TEST(SwapTest, TheV64ArchHandlerReleasesTheVmaLockASecondTime) {
   for (const char* name :
        {"swap/fault-vs-munmap@v6.4-arch", "swap/fault-vs-munmap~v2@no-unlocked-flag"}) {
-    DporStrategy dpor;
-    const ExploreResult r = ExploreScenario(name, dpor);
-    const Violation* v = r.Find(ViolationKind::kLockMisuse);
-    ASSERT_NE(v, nullptr) << name;
+    const std::optional<Violation> v = testing::FirstViolation(name, ViolationKind::kLockMisuse);
+    ASSERT_TRUE(v.has_value()) << name;
     EXPECT_NE(v->message.find("thread 'fault' calls up_read(vm_lock) without holding it"),
               std::string::npos)
         << v->message;
@@ -58,10 +56,9 @@ TEST(SwapTest, TheV64ArchHandlerReleasesTheVmaLockASecondTime) {
 }
 
 TEST(SwapTest, ReadingTheVmaAfterTheRetryIsUseAfterUnlock) {
-  DporStrategy dpor;
-  const ExploreResult r = ExploreScenario("swap/fault-vs-munmap@vma-after-retry", dpor);
-  const Violation* v = r.Find(ViolationKind::kUseAfterFree);
-  ASSERT_NE(v, nullptr);
+  const std::optional<Violation> v =
+      testing::FirstViolation("swap/fault-vs-munmap@vma-after-retry", ViolationKind::kUseAfterFree);
+  ASSERT_TRUE(v.has_value());
   EXPECT_NE(v->message.find("I-VMA-1: thread 'fault' reads vma->vm_mm"), std::string::npos)
       << v->message;
   int released = -1;
@@ -108,10 +105,9 @@ TEST(SwapTest, AMigratorThatNeedsMmapLockDeadlocksWithTheWaitingFault) {
 }
 
 TEST(SwapTest, TheSeedsMigrationPatchReadsAPmdTableMunmapFreed) {
-  DporStrategy dpor;
-  const ExploreResult r = ExploreScenario("swap/migration-wait-vs-munmap~v2@seed-4of6", dpor);
-  const Violation* v = r.Find(ViolationKind::kUseAfterFree);
-  ASSERT_NE(v, nullptr);
+  const std::optional<Violation> v =
+      testing::FirstViolation("swap/migration-wait-vs-munmap~v2@seed-4of6", ViolationKind::kUseAfterFree);
+  ASSERT_TRUE(v.has_value());
   EXPECT_NE(v->message.find("frees PMD table [0, 4) (tlb_remove_table_rcu) while thread 'fault' "
                             "reads an entry of it"),
             std::string::npos)
@@ -152,10 +148,8 @@ TEST(SwapTest, ReadingVmMmAfterTheV2DropIsUseAfterUnlock) {
 TEST(SwapTest, ASwapInFromTheDeviceRetriesAndTheV64ArchHandlerReleasesTwice) {
   for (const char* name :
        {"swap/readahead-vs-munmap@v6.4-arch", "swap/readahead-vs-munmap~v2@no-unlocked-flag"}) {
-    DporStrategy dpor;
-    const ExploreResult r = ExploreScenario(name, dpor);
-    const Violation* v = r.Find(ViolationKind::kLockMisuse);
-    ASSERT_NE(v, nullptr) << name;
+    const std::optional<Violation> v = testing::FirstViolation(name, ViolationKind::kLockMisuse);
+    ASSERT_TRUE(v.has_value()) << name;
     const int reserved = FindStep(*v, 0, "fault", OpKind::kCompareExchange, "swap_map[0]");
     const int published = FindStep(*v, reserved, "fault", OpKind::kStore, "swap_cache[0]");
     const int busy = FindStep(*v, published, "fault", OpKind::kTryLock, "folio_lock[1]");
@@ -230,10 +224,9 @@ TEST(SwapTest, WithoutTheFallbackMigrateToRamWalksWithoutMmapLock) {
 }
 
 TEST(SwapTest, TheV64ArchHandlerReleasesTheDevicePrivateFallbacksLockAgain) {
-  DporStrategy dpor;
-  const ExploreResult r = ExploreScenario("swap/device-private-vs-munmap@v6.4-arch", dpor);
-  const Violation* v = r.Find(ViolationKind::kLockMisuse);
-  ASSERT_NE(v, nullptr);
+  const std::optional<Violation> v =
+      testing::FirstViolation("swap/device-private-vs-munmap@v6.4-arch", ViolationKind::kLockMisuse);
+  ASSERT_TRUE(v.has_value());
   const int read = FindStep(*v, 0, "fault", OpKind::kLoad, "pte[0]");
   const int released = FindStep(*v, read, "fault", OpKind::kUpRead, "vm_lock");
   ASSERT_GE(read, 0);

@@ -32,10 +32,8 @@ TEST(UffdTest, CheckingMustWaitBeforeQueueingLosesTheWakeup) {
   for (const auto& [name, sleeper] :
        {std::pair<const char*, const char*>{"uffd/fault-vs-copy@must-wait-first", "fault"},
         {"uffd/two-faults-vs-copy@must-wait-first", "fault2"}}) {
-    DporStrategy dpor;
-    const ExploreResult r = ExploreScenario(name, dpor);
-    const Violation* v = r.Find(ViolationKind::kDeadlock);
-    ASSERT_NE(v, nullptr) << name;
+    const std::optional<Violation> v = testing::FirstViolation(name, ViolationKind::kDeadlock);
+    ASSERT_TRUE(v.has_value()) << name;
     EXPECT_NE(v->message.find(absl::StrCat("'", sleeper,
                                            "' sleeps in schedule() on fault_pending_wqh and no "
                                            "thread will wake it")),
@@ -62,10 +60,8 @@ TEST(UffdTest, SleepingWithTheVmaLockDeadlocksMunmapAndTheMonitor) {
   // mmap_read_lock).
   for (const char* name : {"uffd/fault-vs-munmap@sleeps-with-vma-lock",
                            "uffd/fault-vs-munmap-vma-locked-copy@sleeps-with-vma-lock"}) {
-    DporStrategy dpor;
-    const ExploreResult r = ExploreScenario(name, dpor);
-    const Violation* v = r.Find(ViolationKind::kDeadlock);
-    ASSERT_NE(v, nullptr) << name;
+    const std::optional<Violation> v = testing::FirstViolation(name, ViolationKind::kDeadlock);
+    ASSERT_TRUE(v.has_value()) << name;
     for (const char* part : {"'fault' sleeps in schedule() on fault_pending_wqh",
                              "'munmap' waits in down_write:acquire on vm_lock",
                              "'monitor' waits in down_read for mmap_lock held by 'munmap'"}) {
@@ -93,10 +89,8 @@ TEST(UffdTest, TheV69CopyUnderTheVmaLockPassesExhaustively) {
 TEST(UffdTest, AV2HandlerThatForgetsTheFlagIsReleasedTwice) {
   for (const char* name :
        {"uffd/fault-vs-copy~v2@no-unlocked-flag", "uffd/fault-vs-munmap~v2@no-unlocked-flag"}) {
-    DporStrategy dpor;
-    const ExploreResult r = ExploreScenario(name, dpor);
-    const Violation* v = r.Find(ViolationKind::kLockMisuse);
-    ASSERT_NE(v, nullptr) << name;
+    const std::optional<Violation> v = testing::FirstViolation(name, ViolationKind::kLockMisuse);
+    ASSERT_TRUE(v.has_value()) << name;
     EXPECT_NE(v->message.find("thread 'fault' calls up_read(vm_lock) without holding it"),
               std::string::npos)
         << v->message;
@@ -108,10 +102,9 @@ TEST(UffdTest, AV2HandlerThatForgetsTheFlagIsReleasedTwice) {
 }
 
 TEST(UffdTest, ACopyWithoutThePteNoneCheckInstallsThePageTwice) {
-  DporStrategy dpor;
-  const ExploreResult r = ExploreScenario("uffd/copy-vs-copy@no-pte-none-check", dpor);
-  const Violation* v = r.Find(ViolationKind::kInvariant);
-  ASSERT_NE(v, nullptr);
+  const std::optional<Violation> v =
+      testing::FirstViolation("uffd/copy-vs-copy@no-pte-none-check", ViolationKind::kInvariant);
+  ASSERT_TRUE(v.has_value());
   EXPECT_NE(v->message.find("I-MAP-1: folio 1 has mapcount 1 but 0 PTE(s) map it"),
             std::string::npos)
       << v->message;
@@ -134,10 +127,8 @@ TEST(UffdTest, ACopyWithoutThePteNoneCheckInstallsThePageTwice) {
 // one. Not a race: every read-then-copy loses the wake-up once the fault sleeps before the copy.
 TEST(UffdTest, AWakeThatSkipsFaultWqhLosesTheWaiterReadRefiled) {
   const char* name = "uffd/fault-vs-read-copy@wake-skips-fault-wqh";
-  DporStrategy dpor;
-  const ExploreResult r = ExploreScenario(name, dpor);
-  const Violation* v = r.Find(ViolationKind::kDeadlock);
-  ASSERT_NE(v, nullptr);
+  const std::optional<Violation> v = testing::FirstViolation(name, ViolationKind::kDeadlock);
+  ASSERT_TRUE(v.has_value());
   EXPECT_NE(v->message.find("'fault' sleeps in schedule() on fault_pending_wqh and no thread will "
                             "wake it"),
             std::string::npos)

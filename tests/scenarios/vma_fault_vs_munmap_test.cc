@@ -36,10 +36,9 @@ TEST(FaultVsMunmapTest, BoundedDfsAgreesOnEveryVerdict) {
 }
 
 TEST(FaultVsMunmapTest, WithoutTheDetachedCheckTheFaultLocksADetachedVma) {
-  DporStrategy dpor;
-  const ExploreResult r = ExploreScenario("vma/fault-vs-munmap@no-detached-check", dpor);
-  const Violation* v = r.Find(ViolationKind::kUseAfterFree);
-  ASSERT_NE(v, nullptr);
+  const std::optional<Violation> v =
+      testing::FirstViolation("vma/fault-vs-munmap@no-detached-check", ViolationKind::kUseAfterFree);
+  ASSERT_TRUE(v.has_value());
   EXPECT_NE(v->message.find("I-VMA-5"), std::string::npos) << v->message;
   // The steps that make the race, each ordered by happens-before (so any interleaving of this
   // trace, the minimal one reported included, shows them in this order): the fault finds the
@@ -65,10 +64,9 @@ TEST(FaultVsMunmapTest, WithoutTheDetachedCheckTheFaultLocksADetachedVma) {
 }
 
 TEST(FaultVsMunmapTest, FreeingWithoutRcuLeavesTheFaultsUsesUnordered) {
-  DporStrategy dpor;
-  const ExploreResult r = ExploreScenario("vma/fault-vs-munmap@free-without-rcu", dpor);
-  const Violation* v = r.Find(ViolationKind::kUseAfterFree);
-  ASSERT_NE(v, nullptr);
+  const std::optional<Violation> v =
+      testing::FirstViolation("vma/fault-vs-munmap@free-without-rcu", ViolationKind::kUseAfterFree);
+  ASSERT_TRUE(v.has_value());
   // The use that nothing orders before the free, and the free that should have waited.
   EXPECT_NE(v->message.find("thread 'munmap' frees VMA [0, 2) (vm_area_free without call_rcu)"),
             std::string::npos)
@@ -78,10 +76,9 @@ TEST(FaultVsMunmapTest, FreeingWithoutRcuLeavesTheFaultsUsesUnordered) {
 }
 
 TEST(FaultVsMunmapTest, WithoutTheRcuBracketUpReadTouchesAFreedVma) {
-  DporStrategy dpor;
-  const ExploreResult r = ExploreScenario("vma/fault-vs-munmap@end-read-without-rcu", dpor);
-  const Violation* v = r.Find(ViolationKind::kUseAfterFree);
-  ASSERT_NE(v, nullptr);
+  const std::optional<Violation> v =
+      testing::FirstViolation("vma/fault-vs-munmap@end-read-without-rcu", ViolationKind::kUseAfterFree);
+  ASSERT_TRUE(v.has_value());
   EXPECT_NE(v->message.find("frees VMA [0, 2) (vm_area_free_rcu_cb)"), std::string::npos)
       << v->message;
   EXPECT_NE(v->message.find("in up_read after the release"), std::string::npos) << v->message;
