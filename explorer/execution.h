@@ -109,6 +109,12 @@ class Execution {
   // Ids are dense, in creation order, reset for every execution.
   int RegisterObject(const char* kind, const char* name, int index,
                      std::string (*format)(int64_t) = nullptr);
+  // lockdep_set_class(): the lock `object` joins lockdep class `lock_class` (which must outlive
+  // the execution) instead of the class of its name, so that the same lock of two mms ("mmap_lock",
+  // "child mmap_lock") is one class, as one lock_class_key makes it in the kernel.
+  void SetLockClass(int object, const char* lock_class) {
+    trace_.objects[static_cast<size_t>(object)].lock_class = lock_class;
+  }
   // Registers plain shared data (Shared<T>) and turns on happens-before tracking.
   int RegisterShared(const char* name, int index, bool lifetime = false);
   // Checks a plain access by the current thread against happens-before; a conflicting access

@@ -101,9 +101,11 @@ void Execution::ReportRace(int object, const PlainAccessRecord& first, bool firs
 }
 
 namespace {
-// lockdep's class of a lock taken with a nesting subclass: "pmd_lock/1".
-std::string LockClass(const std::string& name, int subclass) {
-  return subclass == 0 ? name : absl::StrCat(name, "/", subclass);
+// lockdep's class of a lock (its lockdep_set_class, else its name), taken with a nesting
+// subclass: "pmd_lock/1".
+std::string LockClass(const ObjectInfo& object, int subclass) {
+  const char* name = object.lock_class != nullptr ? object.lock_class : object.name;
+  return subclass == 0 ? std::string(name) : absl::StrCat(name, "/", subclass);
 }
 }  // namespace
 
@@ -113,11 +115,11 @@ void Execution::CheckLockOrder(OpKind op, int object, const char* file, int line
   if (t.held.empty()) return;
   std::vector<LockOrder::Site> held;
   for (size_t i = 0; i < t.held.size(); ++i) {
-    held.push_back(LockOrder::Site{LockClass(trace_.objects[static_cast<size_t>(t.held[i])].name,
+    held.push_back(LockOrder::Site{LockClass(trace_.objects[static_cast<size_t>(t.held[i])],
                                              t.held_subclass[i]),
                                    t.held_sites[i].first, t.held_sites[i].second});
   }
-  const LockOrder::Site acquiring{LockClass(trace_.objects[static_cast<size_t>(object)].name, subclass),
+  const LockOrder::Site acquiring{LockClass(trace_.objects[static_cast<size_t>(object)], subclass),
                                   file, line};
   if (std::optional<std::string> cycle =
           lock_order_->OnAcquire(t.name, held, acquiring, execution_number_)) {

@@ -20,6 +20,10 @@ class LockBase {
   int id() const { return id_; }
   // Whether the calling thread holds it (spin_is_locked by the owner; lockdep_assert_held).
   bool held_by_current() const;
+  // lockdep_set_class(): see Execution::SetLockClass.
+  void lockdep_set_class(const char* lock_class) {
+    Execution::Get().SetLockClass(id_, lock_class);
+  }
 
  protected:
   struct Ops {

@@ -18,6 +18,10 @@ class RwSemaphore {
   explicit RwSemaphore(const char* name = "rwsem", int index = -1);
   RwSemaphore(RwSemaphore&&) = default;
   RwSemaphore& operator=(RwSemaphore&&) = delete;
+  // lockdep_set_class(): see Execution::SetLockClass.
+  void lockdep_set_class(const char* lock_class) {
+    Execution::Get().SetLockClass(id_, lock_class);
+  }
 
   void down_read(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
                  const char* function = __builtin_FUNCTION());

@@ -60,6 +60,8 @@ struct ObjectInfo {
   // How the object's values read in reports (a page-table entry: "leaf(pfn 1, write)"), or
   // nullptr for plain numbers.
   std::string (*format)(int64_t value) = nullptr;
+  // A lock's lockdep class (lockdep_set_class), or nullptr: its name is its class.
+  const char* lock_class = nullptr;
 };
 
 inline Access AccessOf(const Step& step) { return AccessOf(step.op, step.ok); }

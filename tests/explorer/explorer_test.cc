@@ -138,6 +138,36 @@ TEST(ExplorerTest, ReLockingOwnMutexIsASelfDeadlock) {
 // Two locks of one class (two mms' page_table_lock, copy_huge_pud's dst then src): lockdep warns
 // unless the second is taken as a nesting subclass (spin_lock_nested, SINGLE_DEPTH_NESTING), and
 // the subclass is a class of its own in the order graph. Each thread nests in its own order here.
+// lockdep_set_class() puts two differently named locks ("mmap_lock", "child mmap_lock") in one
+// class: taking one under the other is then recursive locking unless nested with a subclass.
+TEST(ExplorerTest, LockdepSetClassJoinsDifferentlyNamedLocks) {
+  for (const bool same_class : {false, true}) {
+    DfsStrategy dfs;
+    const ExploreResult r = ExploreBody(
+        [same_class] {
+          auto* parent = Make<SpinLock>("mmap_lock");
+          auto* child = Make<SpinLock>("child mmap_lock");
+          if (same_class) child->lockdep_set_class("mmap_lock");
+          Spawn("fork", [=] {
+            parent->lock();
+            child->lock();
+            child->unlock();
+            parent->unlock();
+          });
+        },
+        dfs);
+    if (same_class) {
+      ASSERT_NE(r.Find(ViolationKind::kLockOrder), nullptr);
+      EXPECT_NE(r.Find(ViolationKind::kLockOrder)->message.find(
+                    "possible recursive locking: mmap_lock"),
+                std::string::npos)
+          << r.Find(ViolationKind::kLockOrder)->message;
+    } else {
+      EXPECT_TRUE(r.violations.empty());
+    }
+  }
+}
+
 TEST(ExplorerTest, NestedLockOfTheSameClassNeedsASubclass) {
   for (const bool nested : {false, true}) {
     DfsStrategy dfs;
