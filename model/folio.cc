@@ -23,8 +23,9 @@ Folio::Folio(MemMap* m, int p)
       swap(-1, "folio->swap", p),
       lifetime(name.c_str()) {}
 
-MemMap::MemMap() : next_pfn(1, "next_pfn") {
+MemMap::MemMap() : next_pfn(1, "next_pfn"), pcp_head(-1, "pcp free list") {
   folios.push_back(nullptr);  // pfn 0: the zero page
+  compound_head.push_back(nullptr);
   swap_map.reserve(kSwapSlots);
   swap_cache.reserve(kSwapSlots);
   for (int i = 0; i < kSwapSlots; ++i) {
@@ -41,13 +42,34 @@ void MemMap::add_to_swap_cache_setup(Folio* folio, int entry, int count) {
   swap_map[static_cast<size_t>(entry)].store(count | SWAP_HAS_CACHE);
 }
 
-// A folio at the next pfn (a step in a thread, none in setup).
-static Folio* new_folio(MemMap* mem_map) {
-  const int pfn = mem_map->next_pfn.fetch_add(1);
+// A folio over 1 << order pfns (a step in a thread, none in setup): the page at the head of the
+// per-CPU free list if page reuse is on and an order-0 page is asked for, else the next pfn.
+static Folio* new_folio(MemMap* mem_map, int order = 0) {
+  const int nr = 1 << order;
+  if (mem_map->reuse_freed_pages && order == 0) {
+    const int pfn = mem_map->pcp_head.exchange(-1, __FILE__, __LINE__, "rmqueue_pcplist");
+    if (pfn >= 0) {
+      Folio* folio = Make<Folio>(mem_map, pfn);
+      folio->name = absl::StrCat("folio ", pfn, " (reallocated)");
+      mem_map->folios[static_cast<size_t>(pfn)] = folio;
+      mem_map->compound_head[static_cast<size_t>(pfn)]->store(folio, __FILE__, __LINE__,
+                                                              "prep_new_page");
+      return folio;
+    }
+  }
+  const int pfn = mem_map->next_pfn.fetch_add(nr);
   Folio* folio = Make<Folio>(mem_map, pfn);
+  folio->order = order;
   std::vector<Folio*>& folios = mem_map->folios;
-  if (folios.size() <= static_cast<size_t>(pfn)) folios.resize(static_cast<size_t>(pfn) + 1);
-  folios[static_cast<size_t>(pfn)] = folio;
+  if (folios.size() < static_cast<size_t>(pfn + nr)) {
+    folios.resize(static_cast<size_t>(pfn + nr));
+    mem_map->compound_head.resize(static_cast<size_t>(pfn + nr));
+  }
+  for (int i = 0; i < nr; ++i) {
+    folios[static_cast<size_t>(pfn + i)] = folio;
+    mem_map->compound_head[static_cast<size_t>(pfn + i)] =
+        Make<Atomic<Folio*>>(folio, "page->compound_head", pfn + i);
+  }
   return folio;
 }
 
@@ -56,13 +78,18 @@ Folio* MemMap::folio_alloc() {
   return new_folio(this);
 }
 
-Folio* MemMap::folio_alloc_setup(int refcount, int mapcount, bool anon_exclusive) {
-  Folio* folio = new_folio(this);
+Folio* MemMap::folio_alloc_setup(int refcount, int mapcount, bool anon_exclusive, int order) {
+  Folio* folio = new_folio(this, order);
   folio->_refcount.store(refcount);
   folio->_mapcount.store(mapcount);
   folio->anon.write(true);
   folio->anon_exclusive.write(anon_exclusive);
   return folio;
+}
+
+Folio* MemMap::page_folio(int pfn) {
+  if (pfn <= ZERO_PFN || static_cast<size_t>(pfn) >= folios.size()) return nullptr;
+  return compound_head[static_cast<size_t>(pfn)]->load();
 }
 
 Folio* MemMap::pfn_folio(int pfn) {
@@ -75,9 +102,10 @@ void folio_get(Folio* folio) {
   folio->_refcount.fetch_add(1);
 }
 
-void folio_put(Folio* folio) {
-  folio->lifetime.Use("folio_put");
-  if (folio->_refcount.fetch_add(-1) != 1) return;
+// folio_put() and folio_put_refs(): the step is reported under the caller's name.
+static void put_refs(Folio* folio, int refs, const char* function, int line) {
+  folio->lifetime.Use(function);
+  if (folio->_refcount.fetch_add(-refs, __FILE__, line, function) != refs) return;
   // __folio_put -> free_unref_page: I-MAP-1, a folio is freed only unmapped, and no stale TLB
   // entry may still translate to it.
   if (folio->_mapcount.peek() != 0) {
@@ -96,6 +124,22 @@ void folio_put(Folio* folio) {
     }
   }
   folio->lifetime.Free("folio_put of the last reference");
+  // free_unref_page: the page goes to the head of the per-CPU list.
+  if (folio->mem_map->reuse_freed_pages) {
+    folio->mem_map->pcp_head.store(folio->pfn, __FILE__, __LINE__, "free_unref_page");
+  }
+}
+
+void folio_put(Folio* folio) { put_refs(folio, 1, __func__, __LINE__); }
+
+void folio_put_refs(Folio* folio, int refs) { put_refs(folio, refs, __func__, __LINE__); }
+
+bool folio_ref_try_add(Folio* folio, int refs) {
+  int old = folio->_refcount.load();  // atomic_fetch_add_unless: atomic_read, then try_cmpxchg
+  while (old != 0) {
+    if (folio->_refcount.compare_exchange(old, old + refs)) return true;
+  }
+  return false;
 }
 
 int folio_ref_count(Folio* folio) {
@@ -113,6 +157,12 @@ void folio_add_new_anon_rmap(Folio* folio) {
 void folio_remove_rmap_pte(Folio* folio) {
   folio->lifetime.Use("folio_remove_rmap_pte");
   folio->_mapcount.fetch_add(-1);
+}
+
+void folio_remove_rmap_pmd(Folio* folio) {
+  folio->lifetime.Use("folio_remove_rmap_pmd");
+  const int old = folio->_mapcount.fetch_add(-1);
+  MMCHECK_ASSERT_MSG(old > 0, "WARN_ON_ONCE(folio_mapcount(folio) < 0) in zap_huge_pmd");
 }
 
 bool folio_trylock(Folio* folio) {

@@ -1,6 +1,8 @@
 // Folios (kernel-model.md 2.4) and the page allocator that hands them out.
 //
-// A folio is order 0 here (large folios are not modeled). Its lock is a sleeping bit lock
+// A folio is order 0 here, except the anonymous THP of S9 (b): one Folio of order PMD_ORDER that
+// a PMD leaf maps whole (pfn_folio() of any of its pfns is that folio, as page_folio() of any of
+// its pages is; its mapcount is the entire mapcount). Its lock is a sleeping bit lock
 // (folio_lock / folio_trylock / folio_unlock / folio_wait_locked: a Mutex); refcount and mapcount
 // are atomics (each change a scheduling point, as atomic_inc/dec are in the kernel). Freeing is
 // folio_put dropping the last reference: it checks I-MAP-1 (no mapping left, no stale TLB entry
@@ -25,6 +27,7 @@ struct Folio {
 
   MemMap* const mem_map;
   const int pfn;
+  int order = 0;                // folio_order
   std::string name;             // "folio 1" (by pfn)
   Mutex lock;                   // PG_locked
   Atomic<int> _refcount;        // folio_ref_count
@@ -48,11 +51,20 @@ inline constexpr int SWAP_HAS_CACHE = 0x40;
 struct MemMap {
   MemMap();
 
-  std::vector<Folio*> folios;  // by pfn; pfn 0 is the zero page, never a folio
+  std::vector<Folio*> folios;  // by pfn, the folio each page belongs to now; pfn 0 is the zero page
+  // The struct pages' compound_head, by pfn, for page_folio() of a page a lockless walker found
+  // (gup-fast): created with a page's first folio, stored again when the page is reused.
+  std::vector<Atomic<Folio*>*> compound_head;
   // The page allocator's choice of pfn is shared state: taking the next pfn is a visible step, so
   // two allocations in different threads are dependent and the explorer sees both orders (the
   // final-state oracle caught the allocator as hidden shared state when it was a plain vector).
   Atomic<int> next_pfn;
+  // Page reuse (off unless a scenario turns it on in its setup): the last page freed goes to the
+  // head of the per-CPU free list (free_unref_page -> the pcp list, LIFO), and the next
+  // allocation takes it, as a new folio on the same struct page. `pcp_head` is -1 when empty.
+  // Off, every allocation takes a fresh pfn and no step is added.
+  bool reuse_freed_pages = false;
+  Atomic<int> pcp_head;
   std::vector<MmStruct*> mms;
   std::vector<Atomic<int>> swap_map;       // by swap offset
   std::vector<Atomic<Folio*>> swap_cache;  // by swap offset (the swap address space's xarray)
@@ -62,22 +74,37 @@ struct MemMap {
 
   // folio_alloc / vma_alloc_folio: a new folio with refcount 1 (GFP_KERNEL: may sleep).
   Folio* folio_alloc();
-  // Setup only: a folio as the scenario's initial state has it (no steps).
-  Folio* folio_alloc_setup(int refcount, int mapcount, bool anon_exclusive);
+  // Setup only: a folio as the scenario's initial state has it (no steps); `order` > 0 is a
+  // large folio over 1 << order pfns.
+  Folio* folio_alloc_setup(int refcount, int mapcount, bool anon_exclusive, int order = 0);
   // Setup only: `folio` is in the swap cache for slot `entry` (one more reference), and the slot
   // has `count` users.
   void add_to_swap_cache_setup(Folio* folio, int entry, int count);
   Folio* pfn_folio(int pfn);
+  // page_folio(pfn_to_page(pfn)) read by a lockless walker: one step (READ_ONCE of
+  // page->compound_head), since with page reuse the answer changes under it.
+  Folio* page_folio(int pfn);
 };
 
 // folio_get(): refcount++. folio_put(): refcount--, and the last put frees the folio.
 void folio_get(Folio* folio);
 void folio_put(Folio* folio);
+// folio_put_refs(): refcount -= refs, and the put that reaches 0 frees the folio.
+void folio_put_refs(Folio* folio, int refs);
+// folio_ref_try_add() (atomic_add_unless(&folio->_refcount, refs, 0), a cmpxchg loop): the
+// speculative reference of gup-fast and of the page-cache lookups. It may be called on a folio
+// that has been freed: the struct page (the memmap) is never freed, and a freed folio's refcount
+// is 0, so the try fails. It is therefore not a use of the folio's Lifetime. (The model never
+// reallocates a pfn, so the case of a refcount raised on a page that was freed and allocated
+// again, which the caller's re-check of the entry catches, does not arise.)
+bool folio_ref_try_add(Folio* folio, int refs);
 int folio_ref_count(Folio* folio);
 // folio_add_new_anon_rmap(folio, vma, address, RMAP_EXCLUSIVE): mapcount = 1, anon, exclusive.
 void folio_add_new_anon_rmap(Folio* folio);
-// folio_remove_rmap_pte(): mapcount--.
+// folio_remove_rmap_pte(): mapcount--. folio_remove_rmap_pmd(): the entire mapcount of a THP
+// mapped by a PMD leaf, the same counter here.
 void folio_remove_rmap_pte(Folio* folio);
+void folio_remove_rmap_pmd(Folio* folio);
 // folio_trylock() / folio_unlock().
 bool folio_trylock(Folio* folio);
 void folio_unlock(Folio* folio);

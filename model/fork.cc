@@ -204,7 +204,7 @@ std::string check_fork_special_copy(MmStruct* parent, MmStruct* child, unsigned 
 
 MmStruct* dup_mmap(MmStruct* oldmm) {
   // The new mm: mm_alloc/mm_init in dup_mm(), not yet visible to anyone.
-  MmStruct* mm = Make<MmStruct>(oldmm->knobs, oldmm->mem_map, /*child=*/true);
+  MmStruct* mm = Make<MmStruct>(oldmm->knobs, oldmm->mem_map, MmRole::kChild);
   mmap_write_lock(oldmm);               // mmap_write_lock_killable(oldmm)
   mmap_write_lock_nested(mm, 1);        // mmap_write_lock_nested(mm, SINGLE_DEPTH_NESTING)
   // for_each_vma(vmi, mpnt): the parent's tree cannot change under its mmap write lock; the model

@@ -134,12 +134,25 @@ bool zap_huge_pmd(MmuGather* tlb, Vma* vma, PageTable* pmd_table, unsigned long 
     ptl.unlock();
     return false;
   }
-  ptep_get_and_clear(pmd_table, address);  // pmdp_huge_get_and_clear_full
-  tlb_remove_tlb_entry(tlb, address);      // tlb_remove_pmd_tlb_entry
+  const Entry orig_pmd = ptep_get_and_clear(pmd_table, address);  // pmdp_huge_get_and_clear_full
+  tlb_remove_tlb_entry(tlb, address);  // tlb_remove_pmd_tlb_entry
   tlb_remove_tlb_entry(tlb, address + PMD_PAGES - 1);
-  // vma_is_special_huge(vma): no folio; zap_deposited_table only where arch_needs_pgtable_deposit.
-  MMCHECK_ASSERT_MSG(vma->vm_flags.peek() & VM_PFNMAP, "anonymous THP is not modeled");
+  if (vma->vm_flags.peek() & (VM_PFNMAP | VM_MIXEDMAP)) {
+    // vma_is_special_huge(vma): no folio; zap_deposited_table only where
+    // arch_needs_pgtable_deposit.
+    ptl.unlock();
+    return true;
+  }
+  // An anonymous THP (v6.12): folio = page_folio(pmd_page(orig_pmd)); folio_remove_rmap_pmd;
+  // WARN_ON_ONCE(folio_mapcount(folio) < 0); folio_test_anon -> zap_deposited_table (the model
+  // deposits no table: nothing can reach one) and the MM_ANONPAGES counter; spin_unlock(ptl);
+  // tlb_remove_page_size(tlb, &folio->page, HPAGE_PMD_SIZE): the reference goes after the flush.
+  MMCHECK_ASSERT_MSG(pte_present(orig_pmd) && !orig_pmd.special,
+                     "only a present anonymous THP is modeled besides special leaves");
+  Folio* folio = vma->vm_mm->mem_map->pfn_folio(pte_pfn(orig_pmd));
+  folio_remove_rmap_pmd(folio);
   ptl.unlock();
+  tlb_remove_folio(tlb, folio);
   return true;
 }
 

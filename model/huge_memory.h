@@ -3,8 +3,10 @@
 // at fork (copy_huge_pmd/pud), zapping and splitting them, and the young-bit update of a fault
 // that finds one.
 //
-// Only special (pfnmap) leaves are modeled: no anonymous THP, no huge zero folio, no DAX devmap,
-// no deposited page tables (x86 does not deposit for special PMDs), no PMD migration entries.
+// Special (pfnmap) leaves are modeled, and of an anonymous THP only its zap (S9 (b)): no THP
+// fault, copy or split, no huge zero folio, no DAX devmap, no deposited page tables (x86 deposits
+// none for special PMDs, and the one an anonymous THP has is reachable by no walker), no PMD
+// migration entries.
 #ifndef MMCHECK_MODEL_HUGE_MEMORY_H_
 #define MMCHECK_MODEL_HUGE_MEMORY_H_
 

@@ -1,6 +1,9 @@
 // MmStruct and Vma; see mm_types.h.
 #include "model/mm_types.h"
 
+#include <set>
+#include <string>
+
 #include "absl/strings/str_cat.h"
 
 namespace mmcheck::model {
@@ -9,16 +12,18 @@ Vma::Vma(MmStruct* mm, unsigned long start, unsigned long end, unsigned long fla
     : vm_mm(mm),
       vm_start(start),
       vm_end(end),
-      vm_flags(flags, "vm_flags"),
-      vm_page_prot(vm_get_page_prot(flags), "vm_page_prot"),
-      vm_userfaultfd_ctx(nullptr, "vm_userfaultfd_ctx"),
-      anon_vma(false, "anon_vma"),
-      vm_lock("vm_lock"),
-      vm_lock_seq(-1, "vm_lock_seq"),
-      detached(false, "detached"),
-      vm_lock_count(0, "vm_lock->count"),
-      name(absl::StrCat(mm->child ? "child VMA [" : "VMA [", start, ", ", end, ")")),
-      lifetime(name.c_str()) {}
+      vm_flags(flags, mm->Named("vm_flags")),
+      vm_page_prot(vm_get_page_prot(flags), mm->Named("vm_page_prot")),
+      vm_userfaultfd_ctx(nullptr, mm->Named("vm_userfaultfd_ctx")),
+      anon_vma(false, mm->Named("anon_vma")),
+      vm_lock(mm->Named("vm_lock")),
+      vm_lock_seq(-1, mm->Named("vm_lock_seq")),
+      detached(false, mm->Named("detached")),
+      vm_lock_count(0, mm->Named("vm_lock->count")),
+      name(absl::StrCat(mm->prefix, "VMA [", start, ", ", end, ")")),
+      lifetime(name.c_str()) {
+  vm_lock.lockdep_set_class("vm_lock");
+}
 
 AddressSpace::AddressSpace(const char* n) : i_mmap_rwsem("i_mmap_rwsem"), name(n) {}
 
@@ -26,18 +31,40 @@ unsigned long vm_get_page_prot(unsigned long vm_flags) {
   return vm_flags & (VM_READ | VM_WRITE | VM_SHARED);
 }
 
-MmStruct::MmStruct(Knobs k, MemMap* m, bool c)
+static const char* RolePrefix(MmRole role) {
+  switch (role) {
+    case MmRole::kProcess:
+      return "";
+    case MmRole::kChild:
+      return "child ";
+    case MmRole::kOther:
+      return "other ";
+  }
+  return "";
+}
+
+const char* MmStruct::Named(const char* base) const {
+  if (*prefix == '\0') return base;
+  static auto* names = new std::set<std::string>;
+  return names->insert(absl::StrCat(prefix, base)).first->c_str();
+}
+
+MmStruct::MmStruct(Knobs k, MemMap* m, MmRole role)
     : knobs(k),
-      child(c),
+      child(role == MmRole::kChild),
+      prefix(RolePrefix(role)),
       mem_map(m != nullptr ? m : Make<MemMap>()),
-      mmap_lock(c ? "child mmap_lock" : "mmap_lock"),
-      mm_lock_seq(0, c ? "child mm_lock_seq" : "mm_lock_seq"),
-      page_table_lock(c ? "child page_table_lock" : "page_table_lock"),
-      write_protect_seq(0, c ? "child write_protect_seq" : "write_protect_seq"),
+      mmap_lock(Named("mmap_lock")),
+      mm_lock_seq(0, Named("mm_lock_seq")),
+      page_table_lock(Named("page_table_lock")),
+      write_protect_seq(0, Named("write_protect_seq")),
       pud_table(Make<PageTable>(this, Level::kPud, 0)),
       tlb(kPages) {
+  // One lock_class_key for the locks of every mm, whatever their names in traces.
+  mmap_lock.lockdep_set_class("mmap_lock");
+  page_table_lock.lockdep_set_class("page_table_lock");
   mm_mt.reserve(kPages);
-  for (int p = 0; p < kPages; ++p) mm_mt.emplace_back(nullptr, c ? "child mm_mt" : "mm_mt", p);
+  for (int p = 0; p < kPages; ++p) mm_mt.emplace_back(nullptr, Named("mm_mt"), p);
   mem_map->mms.push_back(this);
 }
 

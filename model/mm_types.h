@@ -100,13 +100,20 @@ struct Vma {
   Lifetime lifetime;          // vm_area_alloc .. the vm_area_free (RCU) callback
 };
 
+// Whose mm it is, for the names of its objects in traces: the scenario's process, a fork child
+// ("child mmap_lock", "child pmd[0]", ...) or another process ("other mmap_lock", ...).
+enum class MmRole { kProcess, kChild, kOther };
+
 struct MmStruct {
-  // A new mm; `mem_map` is shared with the mms it forks (nullptr: a fresh one).
-  // `child`: a fork child (dup_mmap); its objects are named "child mmap_lock", "child pmd[0]", ...
-  explicit MmStruct(Knobs knobs, MemMap* mem_map = nullptr, bool child = false);
+  // A new mm; `mem_map` is shared with the mms it forks, and with other processes (nullptr: a
+  // fresh one).
+  explicit MmStruct(Knobs knobs, MemMap* mem_map = nullptr, MmRole role = MmRole::kProcess);
 
   Knobs knobs;
-  const bool child;
+  const bool child;          // a fork child (dup_mmap)
+  const char* const prefix;  // "", "child " or "other "
+  // `base` with the mm's prefix, for an object's name (interned: it outlives the execution).
+  const char* Named(const char* base) const;
   MemMap* mem_map;
   RwSemaphore mmap_lock;
   Atomic<int> mm_lock_seq;

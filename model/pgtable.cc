@@ -20,22 +20,19 @@ const char* LevelName(Level level) {
   return "?";
 }
 
-const char* EntryName(Level level, bool child) {
+const char* EntryName(Level level) {
   switch (level) {
     case Level::kPud:
-      return child ? "child pud" : "pud";
+      return "pud";
     case Level::kPmd:
-      return child ? "child pmd" : "pmd";
+      return "pmd";
     case Level::kPte:
-      return child ? "child pte" : "pte";
+      return "pte";
   }
   return "?";
 }
 
-const char* LockName(Level level, bool child) {
-  if (level == Level::kPte) return child ? "child ptl" : "ptl";
-  return child ? "child pmd_lock" : "pmd_lock";
-}
+const char* LockName(Level level) { return level == Level::kPte ? "ptl" : "pmd_lock"; }
 
 }  // namespace
 
@@ -82,16 +79,17 @@ PageTable::PageTable(MmStruct* m, Level l, unsigned long first)
     : mm(m),
       level(l),
       first_page(first),
-      name(absl::StrCat(m->child ? "child " : "", LevelName(l), " table [", first, ", ",
+      name(absl::StrCat(m->prefix, LevelName(l), " table [", first, ", ",
                         first + PTRS_PER_TABLE * (l == Level::kPte   ? 1
                                                   : l == Level::kPmd ? PMD_PAGES
                                                                      : PUD_PAGES),
                         ")")),
-      ptlock(LockName(l, m->child), static_cast<int>(first)),
+      ptlock(m->Named(LockName(l)), static_cast<int>(first)),
       lifetime(name.c_str()) {
+  ptlock.lockdep_set_class(LockName(l));
   entries.reserve(PTRS_PER_TABLE);
   for (unsigned long i = 0; i < PTRS_PER_TABLE; ++i) {
-    entries.emplace_back(Entry{}, EntryName(l, m->child), static_cast<int>(first + i * pages_per_entry()));
+    entries.emplace_back(Entry{}, m->Named(EntryName(l)), static_cast<int>(first + i * pages_per_entry()));
   }
 }
 

@@ -15,7 +15,8 @@
 // use-after-free (I-PT-3).
 //
 // Huge leaves: a kLeaf entry in a PMD or PUD table maps all the pages of the entry (hugetlb; the
-// pfnmaps of issue 6). Not modeled: THP of anonymous memory (off in the model), the TLB's
+// pfnmaps of issue 6; an anonymous THP, which only gup-fast and the zap meet). Not modeled: THP
+// faults, splits and copies of anonymous memory, the TLB's
 // per-CPU detail (one stale record per mm page stands for all CPUs, see tlb.h).
 #ifndef MMCHECK_MODEL_PGTABLE_H_
 #define MMCHECK_MODEL_PGTABLE_H_

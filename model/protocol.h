@@ -97,6 +97,13 @@ struct Knobs {
   // gup_fast_pmd_leaf()/gup_fast_pud_leaf() bail out on a special leaf (003/05, ae3c99e650da).
   // Off: before it (S9's twin A), pmd_page() of an MMIO pfn.
   bool gup_fast_checks_special = true;
+  // gup-fast re-reads the entry after it took the reference and drops the reference if the entry
+  // changed (gup_fast_pmd_leaf, gup_fast_pte_range; S9 (b) twin B takes the page without it).
+  bool gup_fast_rechecks = true;
+  // MMU_GATHER_RCU_TABLE_FREE: tlb_finish_mmu() frees page tables after an RCU grace period, which
+  // waits for gup-fast's IRQ-off section (x86 since v6.x). Off: they are freed at once, with
+  // nothing that waits for the section (S9 (b) twin C).
+  bool rcu_table_free = true;
 };
 
 }  // namespace mmcheck::model

@@ -37,9 +37,15 @@ void tlb_finish_mmu(MmuGather* tlb) {
   for (Folio* folio : tlb->folios) folio_put(folio);
   tlb->folios.clear();
   // tlb_remove_table_rcu: the tables are freed after a grace period, so a walker inside
-  // rcu_read_lock (pte_offset_map, gup-fast) never sees one freed under it.
+  // rcu_read_lock (pte_offset_map) or with IRQs off (gup-fast) never sees one freed under it.
+  // Knob rcu_table_free off: freed here, as if neither the grace period nor the IPI of
+  // tlb_remove_table_sync_one() held them back (S9 (b) twin C).
   for (PageTable* table : tlb->tables) {
-    CallRcu([table] { table->lifetime.Free("tlb_remove_table_rcu"); });
+    if (tlb->mm->knobs.rcu_table_free) {
+      CallRcu([table] { table->lifetime.Free("tlb_remove_table_rcu"); });
+    } else {
+      table->lifetime.Free("tlb_remove_table_free, without a grace period");
+    }
   }
   tlb->tables.clear();
 }

@@ -12,9 +12,13 @@
 // Twin (@v6.4): dup_mmap without vma_start_write(mpnt), as v6.4 shipped (copy_page_range then
 // asserted only mmap_assert_write_locked, which fork holds): the fault's lock_vma_under_rcu
 // succeeds during the copy and do_anonymous_page installs a page in the table fork is copying.
-// Not modeled: the anon_vma variant (a VMA without anon_vma, whose fault runs
-// __anon_vma_prepare under the VMA lock): v6.10+ vmf_anon_prepare only trylocks mmap_lock, which
-// fork holds, so that path is the S19 scenario's, and the rmap (I-FORK-3) is not in the model.
+// Not modeled: the anon_vma variant (a VMA without anon_vma, whose fault would run
+// __anon_vma_prepare under the VMA lock while fork copies). No merged kernel with per-VMA locks
+// reaches it: v6.4 to v6.6 lock_vma_under_rcu() refuses an anonymous VMA without anon_vma (the
+// fault takes mmap_lock and waits for fork), and from v6.7 vmf_anon_prepare() under the VMA lock
+// returns VM_FAULT_RETRY (v6.10+: after a mmap_read_trylock, which fails while fork holds
+// mmap_lock for writing; that path is S19's). It would also need the rmap (I-FORK-3), which the
+// model does not have.
 #include "explorer/scenario.h"
 #include "model/fault.h"
 #include "model/fork.h"

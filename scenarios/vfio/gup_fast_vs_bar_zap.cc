@@ -11,10 +11,7 @@
 // Twin (@pre-003-05): without `if (pmd_special(orig)) return 0`, gup_fast_pmd_leaf goes on to
 // pmd_page() of pfn 100, which has no struct page. Any order in which gup reads the PMD before the
 // zap shows it; no race needed.
-// Not modeled (S9 (b), twins B and C): an anonymous THP and the post-grab re-check, and a table
-// freed without waiting for the IRQ-off section: gup-fast's speculative reference on a normal
-// page (try_grab_folio_fast on a struct page that is never freed) needs a folio model in which a
-// freed page can still be referenced, which this one does not have.
+// S9 (b) and its twins B and C are the gup/gup-fast-vs-thp-munmap scenarios.
 #include "explorer/scenario.h"
 #include "model/gup.h"
 #include "model/huge_memory.h"

@@ -5,36 +5,16 @@
 
 #include "explorer/dpor_strategy.h"
 #include "gtest/gtest.h"
-#include "model/pgtable.h"
 #include "tests/scenarios/scenario_testing.h"
 
 namespace mmcheck {
 namespace {
 
+using testing::EntryAt;
 using testing::ExploreScenario;
 using testing::FindStep;
-
-// The entry a page-table step read or wrote, as the report prints it ("none", "pfn 100, ...").
-std::string EntryAt(const Violation& v, int step) {
-  return model::Entry::FormatTrace(v.trace.steps[static_cast<size_t>(step)].value);
-}
-
-std::string FunctionAt(const Violation& v, int step) {
-  const char* f = v.trace.steps[static_cast<size_t>(step)].function;
-  return f == nullptr ? "" : f;
-}
-
-// Whether `thread` loaded `object` and saw `entry` (FormatTrace) in `t`.
-bool Saw(const Trace& t, absl::string_view thread, absl::string_view object,
-         absl::string_view entry) {
-  for (const Step& s : t.steps) {
-    if (t.thread_names[s.thread] == thread && s.op == OpKind::kLoad && t.ObjectName(s) == object &&
-        model::Entry::FormatTrace(s.value) == entry) {
-      return true;
-    }
-  }
-  return false;
-}
+using testing::FunctionAt;
+using testing::Saw;
 
 // S7 -----------------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 #ifndef MMCHECK_TESTS_SCENARIOS_SCENARIO_TESTING_H_
 #define MMCHECK_TESTS_SCENARIOS_SCENARIO_TESTING_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -16,6 +17,7 @@
 #include "explorer/explorer.h"
 #include "explorer/scenario.h"
 #include "gtest/gtest.h"
+#include "model/pgtable.h"
 
 namespace mmcheck::testing {
 
@@ -121,11 +123,11 @@ inline bool FoundWithoutPreemption(const std::string& name, ViolationKind kind) 
   return ExploreScenario(name, unpreempted).Find(kind) != nullptr;
 }
 
-// Index of the first step after `from` by `thread` doing `op` on `object`, or -1.
-inline int FindStep(const Violation& v, int from, absl::string_view thread, OpKind op,
+// Index of the first step at or after `from` by `thread` doing `op` on `object` (and, if given,
+// with that value), or -1.
+inline int FindStep(const Trace& t, int from, absl::string_view thread, OpKind op,
                     absl::string_view object, int64_t value = INT64_MIN) {
-  const Trace& t = v.trace;
-  for (size_t i = static_cast<size_t>(from); i < t.steps.size(); ++i) {
+  for (size_t i = static_cast<size_t>(std::max(from, 0)); i < t.steps.size(); ++i) {
     const Step& s = t.steps[i];
     if (t.thread_names[s.thread] == thread && s.op == op && t.ObjectName(s) == object &&
         (value == INT64_MIN || s.value == value)) {
@@ -133,6 +135,33 @@ inline int FindStep(const Violation& v, int from, absl::string_view thread, OpKi
     }
   }
   return -1;
+}
+inline int FindStep(const Violation& v, int from, absl::string_view thread, OpKind op,
+                    absl::string_view object, int64_t value = INT64_MIN) {
+  return FindStep(v.trace, from, thread, op, object, value);
+}
+
+// The entry a page-table step read or wrote, as the report prints it ("none", "pfn 100, ...").
+inline std::string EntryAt(const Violation& v, int step) {
+  return model::Entry::FormatTrace(v.trace.steps[static_cast<size_t>(step)].value);
+}
+
+// The kernel function a step is reported in.
+inline std::string FunctionAt(const Violation& v, int step) {
+  const char* f = v.trace.steps[static_cast<size_t>(step)].function;
+  return f == nullptr ? "" : f;
+}
+
+// Whether `thread` loaded `object` and saw `entry` (FormatTrace) in `t`.
+inline bool Saw(const Trace& t, absl::string_view thread, absl::string_view object,
+                absl::string_view entry) {
+  for (const Step& s : t.steps) {
+    if (t.thread_names[s.thread] == thread && s.op == OpKind::kLoad && t.ObjectName(s) == object &&
+        model::Entry::FormatTrace(s.value) == entry) {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace mmcheck::testing

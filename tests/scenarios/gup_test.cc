@@ -1,0 +1,129 @@
+// S9 (b) (kernel-model.md): gup-fast against munmap of an anonymous THP and of a PTE-mapped page,
+// with a third process whose fault may be given the page munmap frees. The correct scenarios pass
+// exhaustively with pinned counts and reach the re-check that drops a reallocated page; each twin
+// fails for the reason it names, shown by its key steps in order.
+#include <string>
+
+#include "gtest/gtest.h"
+#include "tests/scenarios/scenario_testing.h"
+
+namespace mmcheck {
+namespace {
+
+using testing::EntryAt;
+using testing::FindStep;
+using testing::FunctionAt;
+
+// The index of the first step after `from` by `thread` doing `op` on `object` whose old value
+// (what a load, exchange or cmpxchg found) is `old`, or -1.
+int FindStepFinding(const Trace& t, int from, absl::string_view thread, OpKind op,
+                    absl::string_view object, int64_t old) {
+  for (size_t i = static_cast<size_t>(from); i < t.steps.size(); ++i) {
+    const Step& s = t.steps[i];
+    if (t.thread_names[s.thread] == thread && s.op == op && t.ObjectName(s) == object &&
+        s.old == old) {
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+// The fault took the page munmap freed (the pcp list's head was pfn 1), then gup raised the
+// reallocated folio's refcount, then gup went to the slow path: the re-check dropped the page.
+bool RecheckDroppedTheReallocatedPage(const Trace& t) {
+  const int realloc = FindStepFinding(t, 0, "fault", OpKind::kExchange, "pcp free list", 1);
+  if (realloc < 0) return false;
+  int grab = -1;
+  for (int i = realloc; (i = FindStep(t, i + 1, "gup", OpKind::kCompareExchange,
+                                      "_refcount[1]")) >= 0;) {
+    if (t.steps[static_cast<size_t>(i)].ok) {
+      grab = i;
+      break;
+    }
+  }
+  return grab >= 0 && FindStep(t, grab, "gup", OpKind::kDownRead, "mmap_lock") > grab;
+}
+
+TEST(GupTest, GupFastVsThpMunmapPassesAndTheRecheckDropsAReallocatedPage) {
+  const char* name = "gup/gup-fast-vs-thp-munmap";
+  testing::ExpectExhaustivePass(name, 20871);
+  EXPECT_GT(testing::ExecutionsWhere(name, RecheckDroppedTheReallocatedPage), 0);
+  // gup also keeps the THP (it pins it before munmap clears the PMD) in some executions.
+  EXPECT_GT(testing::ExecutionsWhere(name,
+                                     [](const Trace& t) {
+                                       return !testing::HasStep(t, "gup", OpKind::kDownRead,
+                                                                "mmap_lock");
+                                     }),
+            0);
+}
+
+TEST(GupTest, GupFastVsMunmapAtPteLevelPassesExhaustively) {
+  testing::ExpectExhaustivePass("gup/gup-fast-vs-munmap", 668714);
+}
+
+// Without the re-check: gup reads the PMD, munmap zaps it and frees the THP after its flush, the
+// other process's fault is given the page, and gup's speculative reference lands on that folio.
+void ExpectGupPinsTheReallocatedPage(const char* name, const char* entry_object,
+                                     const char* level) {
+  const std::optional<Violation> v = testing::FirstViolation(name, ViolationKind::kInvariant);
+  ASSERT_TRUE(v.has_value()) << name;
+  EXPECT_NE(v->message.find(absl::StrCat("I-PT-6: gup-fast returns folio 1 (reallocated) for "
+                                         "address 0: the ",
+                                         level, " it read (pfn 1, write, dirty, young) mapped "
+                                                "folio 1")),
+            std::string::npos)
+      << v->message;
+  const Trace& t = v->trace;
+  const int read = FindStep(t, 0, "gup", OpKind::kLoad, entry_object);
+  const int zap = FindStep(t, 0, "munmap", OpKind::kExchange, entry_object);
+  const int free = FindStepFinding(t, zap, "munmap", OpKind::kFetchAdd, "_refcount[1]", 1);
+  const int realloc = FindStepFinding(t, free, "fault", OpKind::kExchange, "pcp free list", 1);
+  const int grab = FindStep(t, realloc, "gup", OpKind::kCompareExchange, "_refcount[1]");
+  ASSERT_GE(read, 0) << name;
+  EXPECT_EQ(EntryAt(*v, read), "pfn 1, write, dirty, young");
+  ASSERT_GT(zap, read) << name;
+  ASSERT_GT(free, zap) << name;
+  EXPECT_EQ(FunctionAt(*v, free), "folio_put");
+  ASSERT_GT(realloc, free) << name;
+  EXPECT_EQ(FunctionAt(*v, realloc), "rmqueue_pcplist");
+  ASSERT_GT(grab, realloc) << name;
+  EXPECT_TRUE(t.steps[static_cast<size_t>(grab)].ok);
+  EXPECT_EQ(FunctionAt(*v, grab), "folio_ref_try_add");
+  // Nothing re-reads the entry after the grab.
+  EXPECT_EQ(FindStep(t, grab, "gup", OpKind::kLoad, entry_object), -1) << name;
+  // A race: munmap and the fault must both run between gup's read and its grab.
+  EXPECT_FALSE(testing::FoundWithoutPreemption(name, ViolationKind::kInvariant)) << name;
+}
+
+TEST(GupTest, NoRecheckPinsTheReallocatedThpPage) {
+  ExpectGupPinsTheReallocatedPage("gup/gup-fast-vs-thp-munmap@no-recheck", "pmd[0]", "PMD");
+}
+
+TEST(GupTest, NoRecheckPinsTheReallocatedPteMappedPage) {
+  ExpectGupPinsTheReallocatedPage("gup/gup-fast-vs-munmap@no-recheck", "pte[0]", "PTE");
+}
+
+// Without RCU table freeing, munmap frees the PMD table gup is walking with IRQs off.
+TEST(GupTest, TableFreeWithoutRcuFreesThePmdTableUnderTheWalk) {
+  const char* name = "gup/gup-fast-vs-thp-munmap@table-free-without-rcu";
+  const std::optional<Violation> v = testing::FirstViolation(name, ViolationKind::kUseAfterFree);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_NE(v->message.find("thread 'munmap' frees PMD table [0, 4) (tlb_remove_table_free, "
+                            "without a grace period) while thread 'gup' reads an entry of it"),
+            std::string::npos)
+      << v->message;
+  const Trace& t = v->trace;
+  const int irq_off = FindStep(t, 0, "gup", OpKind::kRcuLock, "rcu");
+  const int pud = FindStep(t, irq_off, "gup", OpKind::kLoad, "pud[0]");
+  const int unlink = FindStep(t, 0, "munmap", OpKind::kStore, "pud[0]");
+  ASSERT_GE(irq_off, 0);
+  ASSERT_GT(pud, irq_off);
+  EXPECT_EQ(EntryAt(*v, pud), "table(0)");
+  ASSERT_GE(unlink, 0);
+  EXPECT_EQ(FunctionAt(*v, unlink), "free_pgtables");
+  // The use and the free are reported in whichever order they ran: without a grace period
+  // nothing orders gup's read before the free (explorer/lifetime.h).
+}
+
+}  // namespace
+}  // namespace mmcheck
