@@ -96,6 +96,11 @@ struct Vma {
   Atomic<int> vm_lock_seq;    // READ_ONCE/WRITE_ONCE
   Shared<bool> detached;      // written with the VMA write-locked, read under vm_lock
   Atomic<int> vm_lock_count;  // the rwsem's count word, touched by up_read after release
+  // Ghost (no steps): the readers of vm_lock that own the VMA lock, i.e. are past
+  // vma_start_read()'s second vm_lock_seq check or took it under mmap_lock (uffd_mfill_lock).
+  // A reader between its down_read_trylock and that check holds the rwsem on a write-locked VMA
+  // for a moment and then drops it: harmless, and not counted. I-FORK-4 counts these.
+  int vm_lock_owners = 0;
   std::string name;           // "VMA [0, 2)"
   Lifetime lifetime;          // vm_area_alloc .. the vm_area_free (RCU) callback
 };

@@ -87,6 +87,13 @@ struct Knobs {
   bool copy_huge_pud_reads_before_lock = false;
   // vmf_insert_pfn_pmd/pud() BUG_ON((vm_flags & VM_PFNMAP) && is_cow_mapping(vm_flags)).
   bool insert_pfn_rejects_cow = true;
+  // vfio_pci_core_mmap() refuses a mapping without VM_SHARED (-EINVAL). Off: a driver that lets
+  // MAP_PRIVATE through (S5 twin B).
+  bool vfio_mmap_requires_shared = true;
+  // vfio_pci_mmap_huge_fault() inserts with write = false (v6.12 and later). On: it passes
+  // vmf->flags & FAULT_FLAG_WRITE, as other drivers' huge_fault (dax) do (S5 twin B: only then
+  // can a private mapping's special PMD be writable).
+  bool vfio_huge_fault_passes_write = false;
   // dup_mmap() write-locks each parent VMA before copying it (fb49c455323f; S4's twin forgets).
   bool dup_mmap_write_locks_vma = true;
   // Which vfio_pci_mmap_huge_fault() the device runs.

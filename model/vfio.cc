@@ -1,6 +1,8 @@
 // The vfio-pci device; see vfio.h.
 #include "model/vfio.h"
 
+#include "model/fault.h"
+
 #include "absl/strings/str_cat.h"
 #include "model/huge_memory.h"
 
@@ -32,11 +34,13 @@ VfioPciCoreDevice::VfioPciCoreDevice(int pfn, int pages)
       bar_pages(pages) {}
 
 Vma* vfio_pci_core_mmap(VfioPciCoreDevice* vdev, MmStruct* mm, unsigned long start,
-                        unsigned long end, unsigned long pgoff) {
+                        unsigned long end, unsigned long pgoff, bool map_private) {
   MMCHECK_CHECK(pgoff + (end - start) <= static_cast<unsigned long>(vdev->bar_pages));
   // if ((vma->vm_flags & VM_SHARED) == 0) return -EINVAL;
-  const unsigned long flags = VM_READ | VM_WRITE | VM_SHARED | VM_MAYREAD | VM_MAYWRITE |
-                              VM_MAYSHARE | VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
+  MMCHECK_CHECK(!map_private || !mm->knobs.vfio_mmap_requires_shared);
+  const unsigned long shared = map_private ? 0 : VM_SHARED | VM_MAYSHARE;
+  const unsigned long flags = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | shared | VM_IO |
+                              VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
   return mm->map_file(start, end, flags, &vdev->inode, pgoff, &vfio_pci_mmap_ops, vdev);
 }
 
@@ -75,6 +79,9 @@ vm_fault_t vfio_pci_mmap_huge_fault(VmFault* vmf, unsigned int order) {
     }
   }
   if (fallback) return VM_FAULT_FALLBACK;  // goto out
+  // v6.12 on: `false`; the twin's driver passes the fault's write flag.
+  const bool write =
+      vma->vm_mm->knobs.vfio_huge_fault_passes_write && (vmf->flags & FAULT_FLAG_WRITE) != 0;
   vm_fault_t ret = VM_FAULT_SIGBUS;
   vdev->memory_lock.down_read();
   if (vdev->memory_enabled.read()) {  // pm_runtime_engaged is false in the model
@@ -83,10 +90,10 @@ vm_fault_t vfio_pci_mmap_huge_fault(VmFault* vmf, unsigned int order) {
         ret = vmf_insert_pfn(vma, vmf->address, pfn);
         break;
       case PMD_ORDER:  // CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
-        ret = vmf_insert_pfn_pmd(vmf, pfn, false);
+        ret = vmf_insert_pfn_pmd(vmf, pfn, write);
         break;
       case PUD_ORDER:  // CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
-        ret = vmf_insert_pfn_pud(vmf, pfn, false);
+        ret = vmf_insert_pfn_pud(vmf, pfn, write);
         break;
       default:
         ret = VM_FAULT_FALLBACK;

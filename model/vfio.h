@@ -31,14 +31,15 @@ struct VfioPciCoreDevice {
 extern const VmOperations vfio_pci_mmap_ops;
 
 // vfio_pci_core_mmap() (v6.12), setup only: mmaps BAR0 pages [pgoff, pgoff + (end - start)) at
-// [start, end) of `mm`, VM_SHARED required (-EINVAL otherwise: the model's setup asserts it), and
-// sets VM_ALLOW_ANY_UNCACHED | VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP (no VM_DONTCOPY).
+// [start, end) of `mm`, MAP_SHARED unless `map_private`; VM_SHARED required (-EINVAL otherwise,
+// unless knob vfio_mmap_requires_shared is off: the model's setup asserts it), and sets
+// VM_ALLOW_ANY_UNCACHED | VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP (no VM_DONTCOPY).
 Vma* vfio_pci_core_mmap(VfioPciCoreDevice* vdev, MmStruct* mm, unsigned long start,
-                        unsigned long end, unsigned long pgoff);
+                        unsigned long end, unsigned long pgoff, bool map_private = false);
 
 // vfio_pci_mmap_huge_fault() (f9e54c3a2f5b, v6.12; knob vfio_huge_fault picks the v6.13 and 2025
 // checks): the alignment test (FALLBACK), down_read(memory_lock), SIGBUS if memory is disabled,
-// else vmf_insert_pfn / _pmd / _pud (write = false), up_read.
+// else vmf_insert_pfn / _pmd / _pud (write = false; knob vfio_huge_fault_passes_write), up_read.
 vm_fault_t vfio_pci_mmap_huge_fault(VmFault* vmf, unsigned int order);
 
 // vfio_pci_zap_and_down_write_memory_lock() (v6.10 to v6.12): down_write(memory_lock), then

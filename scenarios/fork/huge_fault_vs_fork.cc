@@ -18,9 +18,13 @@
 // only the address's alignment; with a BAR at an odd pfn it maps a PMD leaf whose pfn is not
 // aligned (the hardware maps the aligned-down range: the wrong physical pages), and fork copies
 // it into the child: I-PFN-2. No race needed.
-// Not modeled: S5's twin B (a MAP_PRIVATE vfio mmap without BUG_ON(VM_PFNMAP && COW)):
-// vfio_pci_core_mmap refuses a private mapping with -EINVAL, so that twin needs two edits to the
-// kernel, not one.
+// Twin (@private-no-bug-on, S5 twin B): a MAP_PRIVATE mmap of the BAR (a driver that does not
+// refuse it), no BUG_ON((vm_flags & VM_PFNMAP) && is_cow_mapping) in vmf_insert_pfn_pmd, and a
+// huge_fault that passes the fault's write flag, with a write fault: the parent's special PMD is
+// writable in a COW VMA, and copy_huge_pmd's VM_WARN_ON_ONCE ("we made the PRIVATE mapping be
+// able to wrongly write to the backend MMIO") fires as fork copies it: I-FORK-2. The spec names
+// two edits; the third is needed because vfio inserts with write = false (v6.12 on), so with vfio
+// as merged a private mapping's special PMD stays read-only and fork copies it harmlessly.
 #include "explorer/scenario.h"
 #include "model/fault.h"
 #include "model/fork.h"
@@ -31,13 +35,13 @@ namespace {
 
 using model::Knobs;
 
-void HugeFaultVsFork(Knobs knobs, int bar_pfn) {
+void HugeFaultVsFork(Knobs knobs, int bar_pfn, bool map_private = false, bool write = false) {
   auto* vdev = Make<model::VfioPciCoreDevice>(bar_pfn, 2);
   model::MmStruct* parent = Make<model::MmStruct>(knobs);
-  model::vfio_pci_core_mmap(vdev, parent, 0, 2, 0);
+  model::vfio_pci_core_mmap(vdev, parent, 0, 2, 0, map_private);
   auto* child = Make<model::MmStruct*>(nullptr);
+  Spawn("fault", [parent, write] { model::user_access(parent, 0, write); });
   Spawn("fork", [parent, child] { *child = model::dup_mmap(parent); });
-  Spawn("fault", [parent] { model::user_access(parent, 0, /*write=*/false); });
   AtEnd([parent, child] {
     const std::string why = model::check_fork_special_copy(parent, *child, 0, 2);
     if (!why.empty()) Violate(ViolationKind::kInvariant, why);
@@ -60,6 +64,20 @@ MMCHECK_SCENARIO("fork/huge-fault-vs-fork@v6.12-unaligned-pfn",
                   .spec = "S5",
                   .protocol = "v6.12"}) {
   HugeFaultVsFork(Knobs{.vfio_huge_fault = model::VfioHugeFault::kV6_12}, 101);
+}
+
+MMCHECK_SCENARIO("fork/huge-fault-vs-fork@private-no-bug-on",
+                 Expect::Violation(ViolationKind::kInvariant),
+                 {.question = "If a driver let MAP_PRIVATE through and inserted a writable PMD "
+                              "without vmf_insert_pfn_pmd's BUG_ON, would fork copy a writable "
+                              "special PMD of a COW mapping?",
+                  .spec = "S5",
+                  .protocol = "v6.13"}) {
+  HugeFaultVsFork(Knobs{.insert_pfn_rejects_cow = false,
+                        .vfio_mmap_requires_shared = false,
+                        .vfio_huge_fault_passes_write = true,
+                        .vfio_huge_fault = model::VfioHugeFault::kV6_13},
+                  100, /*map_private=*/true, /*write=*/true);
 }
 
 }  // namespace

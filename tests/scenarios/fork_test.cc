@@ -109,6 +109,31 @@ TEST(ForkTest, V612HandlerMapsAnUnalignedPfnThatForkCopies) {
   EXPECT_TRUE(testing::FoundWithoutPreemption(name, ViolationKind::kInvariant));
 }
 
+// S5 twin B: a private BAR mapping whose special PMD is writable (no BUG_ON, a write-passing
+// huge_fault): fork's copy_huge_pmd meets the writable entry in a COW VMA (its VM_WARN_ON_ONCE).
+TEST(ForkTest, PrivateMappingWithoutBugOnCopiesAWritableSpecialPmd) {
+  const char* name = "fork/huge-fault-vs-fork@private-no-bug-on";
+  const std::optional<Violation> v = testing::FirstViolation(name, ViolationKind::kInvariant);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_NE(v->message.find("I-FORK-2: copy_huge_pmd copies a writable special PMD (pfn 100, "
+                            "write, dirty, young, special) of the COW mapping VMA [0, 2)"),
+            std::string::npos)
+      << v->message;
+  // The fault's insert of a writable leaf, then fork's lockless read of it in copy_huge_pmd.
+  const int insert = FindStep(*v, 0, "fault", OpKind::kStore, "pmd[0]");
+  const int read = FindStep(*v, insert, "fork", OpKind::kLoad, "pmd[0]");
+  ASSERT_GE(insert, 0);
+  EXPECT_EQ(EntryAt(*v, insert), "pfn 100, write, dirty, young, special");
+  ASSERT_GT(read, insert);
+  EXPECT_EQ(FunctionAt(*v, read), "copy_pmd_range");
+  const int lockless = FindStep(*v, read + 1, "fork", OpKind::kLoad, "pmd[0]");
+  ASSERT_GT(lockless, read);
+  EXPECT_EQ(FunctionAt(*v, lockless), "copy_huge_pmd");
+  EXPECT_EQ(EntryAt(*v, lockless), "pfn 100, write, dirty, young, special");
+  // No race needed: the fault completes, then fork copies.
+  EXPECT_TRUE(testing::FoundWithoutPreemption(name, ViolationKind::kInvariant));
+}
+
 // S6 -----------------------------------------------------------------------------------------
 
 TEST(ForkTest, PudWriteAfterForkPassesExhaustively) {

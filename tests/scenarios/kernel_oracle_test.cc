@@ -87,6 +87,7 @@ TEST(KernelOracleTest, BoundedDfsAgreesWithDporOnEveryTwin) {
                            "uffd/two-faults-vs-copy@must-wait-first",
                            "uffd/fault-vs-read-copy@wake-skips-fault-wqh",
                            "fork/huge-fault-vs-fork@v6.12-unaligned-pfn",
+                           "fork/huge-fault-vs-fork@private-no-bug-on",
                            "fork/fork-vs-bar-zap@v6.12",
                            "fork/fork-vs-bar-zap-pud@read-before-lock",
                            "fork/pud-write-after-fork@pre-003",
