@@ -59,7 +59,6 @@ void RwSemaphore::CheckHeld(bool write, absl::string_view op, const char* file, 
   }
 }
 
-int RwSemaphore::readers() const { return Execution::Get().sync().readers(id_); }
 
 void RwSemaphore::up_read(const char* file, int line, const char* function) {
   Execution& e = Execution::Get();

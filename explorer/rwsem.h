@@ -55,7 +55,6 @@ class RwSemaphore {
   // For model assertions (mmap_assert_locked and friends); no scheduling point.
   bool held_by_current_for_write() const;
   bool held_by_current() const;  // read or write
-  int readers() const;           // how many threads hold it for reading (no scheduling point)
   int id() const { return id_; }
 
  private:

@@ -41,7 +41,6 @@ class SyncState {
   // RwSemaphore.
   bool ReadFree(int object) const;   // no writer holds it and none is queued
   bool WriteFree(int object) const;  // nobody holds it
-  int readers(int object) const { return rw_[static_cast<size_t>(object)].readers; }
   int writer(int object) const { return rw_[static_cast<size_t>(object)].writer; }
   void QueueWriter(int object, int thread);
   void TakeWrite(int object, int thread);  // leaves the queue if it was in it

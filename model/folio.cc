@@ -59,7 +59,6 @@ static Folio* new_folio(MemMap* mem_map, int order = 0) {
   }
   const int pfn = mem_map->next_pfn.fetch_add(nr);
   Folio* folio = Make<Folio>(mem_map, pfn);
-  folio->order = order;
   std::vector<Folio*>& folios = mem_map->folios;
   if (folios.size() < static_cast<size_t>(pfn + nr)) {
     folios.resize(static_cast<size_t>(pfn + nr));

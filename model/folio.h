@@ -27,7 +27,6 @@ struct Folio {
 
   MemMap* const mem_map;
   const int pfn;
-  int order = 0;                // folio_order
   std::string name;             // "folio 1" (by pfn)
   Mutex lock;                   // PG_locked
   Atomic<int> _refcount;        // folio_ref_count
@@ -94,9 +93,9 @@ void folio_put_refs(Folio* folio, int refs);
 // folio_ref_try_add() (atomic_add_unless(&folio->_refcount, refs, 0), a cmpxchg loop): the
 // speculative reference of gup-fast and of the page-cache lookups. It may be called on a folio
 // that has been freed: the struct page (the memmap) is never freed, and a freed folio's refcount
-// is 0, so the try fails. It is therefore not a use of the folio's Lifetime. (The model never
-// reallocates a pfn, so the case of a refcount raised on a page that was freed and allocated
-// again, which the caller's re-check of the entry catches, does not arise.)
+// is 0, so the try fails. It is therefore not a use of the folio's Lifetime. With page reuse on,
+// the page may already belong to a new folio, whose refcount the try raises: the caller's
+// re-check of the entry (or of page_folio) catches that.
 bool folio_ref_try_add(Folio* folio, int refs);
 int folio_ref_count(Folio* folio);
 // folio_add_new_anon_rmap(folio, vma, address, RMAP_EXCLUSIVE): mapcount = 1, anon, exclusive.

@@ -15,7 +15,7 @@ struct Grab {
   Folio* folio = nullptr;
   Folio* seen = nullptr;
   Entry orig;
-  const char* level = "";
+  Level level = Level::kPte;  // of the entry read
 };
 
 // try_grab_folio_fast() (mm/gup.c v6.10+): FOLL_GET -> try_get_folio(page, refs); FOLL_PIN ->
@@ -51,6 +51,7 @@ bool grab_and_recheck(MmStruct* mm, int pfn, unsigned int flags, PageTable* tabl
                       Grab* grab) {
   grab->seen = mm->mem_map->pfn_folio(pfn);  // ghost: the folio the entry mapped when read
   grab->orig = orig;
+  grab->level = table->level;
   Folio* folio = try_grab_folio_fast(mm->mem_map, pfn, 1);
   if (folio == nullptr) return false;
   if (mm->knobs.gup_fast_rechecks) {
@@ -83,7 +84,6 @@ int gup_fast_leaf(MmStruct* mm, PageTable* table, const Entry& orig, unsigned lo
                          " is MMIO with no struct page, and try_grab_folio_fast() would take a "
                          "reference on whatever memmap entry is there"));
   }
-  grab->level = table->level == Level::kPud ? "PUD" : "PMD";
   return grab_and_recheck(mm, orig.val, flags, table, addr, orig, nullptr, Entry{}, grab) ? 1 : 0;
 }
 
@@ -102,7 +102,6 @@ int gup_fast_pte(MmStruct* mm, PageTable* pmdp, const Entry& pmd, unsigned long 
   if (pte.special) return 0;                                // pte_special -> goto pte_unmap
   MMCHECK_ASSERT_MSG(mm->mem_map->pfn_folio(pte_pfn(pte)) != nullptr,
                      "VM_WARN_ON_ONCE(!pfn_valid(pte_pfn(pte)))");
-  grab->level = "PTE";
   return grab_and_recheck(mm, pte_pfn(pte), flags, ptep, addr, pte, pmdp, pmd, grab) ? 1 : 0;
 }
 
@@ -156,7 +155,7 @@ int get_user_pages_fast(MmStruct* mm, unsigned long start, unsigned int gup_flag
     if (grab.folio != grab.seen) {
       Violate(ViolationKind::kInvariant,
               absl::StrCat("I-PT-6: gup-fast returns ", grab.folio->name, " for address ", start,
-                           ": the ", grab.level, " it read (",
+                           ": the ", LevelName(grab.level), " it read (",
                            Entry::FormatTrace(grab.orig.TraceValue()), ") mapped ",
                            grab.seen->name, ", which was unmapped and freed, and its page "
                            "allocated again, before the grab; nothing re-read the entry after "

@@ -137,7 +137,7 @@ bool zap_huge_pmd(MmuGather* tlb, Vma* vma, PageTable* pmd_table, unsigned long 
   const Entry orig_pmd = ptep_get_and_clear(pmd_table, address);  // pmdp_huge_get_and_clear_full
   tlb_remove_tlb_entry(tlb, address);  // tlb_remove_pmd_tlb_entry
   tlb_remove_tlb_entry(tlb, address + PMD_PAGES - 1);
-  if (vma->vm_flags.peek() & (VM_PFNMAP | VM_MIXEDMAP)) {
+  if (vma->vm_flags.read() & (VM_PFNMAP | VM_MIXEDMAP)) {
     // vma_is_special_huge(vma): no folio; zap_deposited_table only where
     // arch_needs_pgtable_deposit.
     ptl.unlock();

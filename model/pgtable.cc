@@ -8,18 +8,6 @@
 namespace mmcheck::model {
 namespace {
 
-const char* LevelName(Level level) {
-  switch (level) {
-    case Level::kPud:
-      return "PUD";
-    case Level::kPmd:
-      return "PMD";
-    case Level::kPte:
-      return "PTE";
-  }
-  return "?";
-}
-
 const char* EntryName(Level level) {
   switch (level) {
     case Level::kPud:
@@ -35,6 +23,18 @@ const char* EntryName(Level level) {
 const char* LockName(Level level) { return level == Level::kPte ? "ptl" : "pmd_lock"; }
 
 }  // namespace
+
+const char* LevelName(Level level) {
+  switch (level) {
+    case Level::kPud:
+      return "PUD";
+    case Level::kPmd:
+      return "PMD";
+    case Level::kPte:
+      return "PTE";
+  }
+  return "?";
+}
 
 int64_t Entry::TraceValue() const {
   return static_cast<int64_t>(kind) | int64_t{write} << 3 | int64_t{dirty} << 4 |
@@ -89,7 +89,8 @@ PageTable::PageTable(MmStruct* m, Level l, unsigned long first)
   ptlock.lockdep_set_class(LockName(l));
   entries.reserve(PTRS_PER_TABLE);
   for (unsigned long i = 0; i < PTRS_PER_TABLE; ++i) {
-    entries.emplace_back(Entry{}, m->Named(EntryName(l)), static_cast<int>(first + i * pages_per_entry()));
+    entries.emplace_back(Entry{}, m->Named(EntryName(l)),
+                         static_cast<int>(first + i * pages_per_entry()));
   }
 }
 

@@ -117,6 +117,8 @@ inline Entry make_device_private_entry(int pfn, bool writable) {
 inline constexpr int ZERO_PFN = 0;
 
 enum class Level { kPud = 3, kPmd = 2, kPte = 1 };
+// "PUD", "PMD", "PTE".
+const char* LevelName(Level level);
 
 struct PageTable {
   PageTable(MmStruct* mm, Level level, unsigned long first_page);

@@ -1,9 +1,8 @@
 // The vfio-pci device; see vfio.h.
 #include "model/vfio.h"
 
-#include "model/fault.h"
-
 #include "absl/strings/str_cat.h"
+#include "model/fault.h"
 #include "model/huge_memory.h"
 
 namespace mmcheck::model {
