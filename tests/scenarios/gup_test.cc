@@ -14,24 +14,11 @@ using testing::EntryAt;
 using testing::FindStep;
 using testing::FunctionAt;
 
-// The index of the first step after `from` by `thread` doing `op` on `object` whose old value
-// (what a load, exchange or cmpxchg found) is `old`, or -1.
-int FindStepFinding(const Trace& t, int from, absl::string_view thread, OpKind op,
-                    absl::string_view object, int64_t old) {
-  for (size_t i = static_cast<size_t>(from); i < t.steps.size(); ++i) {
-    const Step& s = t.steps[i];
-    if (t.thread_names[s.thread] == thread && s.op == op && t.ObjectName(s) == object &&
-        s.old == old) {
-      return static_cast<int>(i);
-    }
-  }
-  return -1;
-}
-
 // The fault took the page munmap freed (the pcp list's head was pfn 1), then gup raised the
 // reallocated folio's refcount, then gup went to the slow path: the re-check dropped the page.
+// (FindStep's value of an exchange, fetch_add or load is the value it found.)
 bool RecheckDroppedTheReallocatedPage(const Trace& t) {
-  const int realloc = FindStepFinding(t, 0, "fault", OpKind::kExchange, "pcp free list", 1);
+  const int realloc = FindStep(t, 0, "fault", OpKind::kExchange, "pcp free list", 1);
   if (realloc < 0) return false;
   int grab = -1;
   for (int i = realloc; (i = FindStep(t, i + 1, "gup", OpKind::kCompareExchange,
@@ -76,8 +63,8 @@ void ExpectGupPinsTheReallocatedPage(const char* name, const char* entry_object,
   const Trace& t = v->trace;
   const int read = FindStep(t, 0, "gup", OpKind::kLoad, entry_object);
   const int zap = FindStep(t, 0, "munmap", OpKind::kExchange, entry_object);
-  const int free = FindStepFinding(t, zap, "munmap", OpKind::kFetchAdd, "_refcount[1]", 1);
-  const int realloc = FindStepFinding(t, free, "fault", OpKind::kExchange, "pcp free list", 1);
+  const int free = FindStep(t, zap, "munmap", OpKind::kFetchAdd, "_refcount[1]", 1);
+  const int realloc = FindStep(t, free, "fault", OpKind::kExchange, "pcp free list", 1);
   const int grab = FindStep(t, realloc, "gup", OpKind::kCompareExchange, "_refcount[1]");
   ASSERT_GE(read, 0) << name;
   EXPECT_EQ(EntryAt(*v, read), "pfn 1, write, dirty, young");

@@ -91,11 +91,10 @@ TEST(SwapTest, RetryNowaitLeaksTheVmaLockAndMunmapWaitsForever) {
 }
 
 TEST(SwapTest, AMigratorThatNeedsMmapLockDeadlocksWithTheWaitingFault) {
-  DporStrategy dpor;
-  const ExploreResult r =
-      ExploreScenario("swap/migration-wait-vs-munmap@migrator-needs-mmap-lock", dpor);
-  const Violation* v = r.Find(ViolationKind::kDeadlock);
-  ASSERT_NE(v, nullptr);
+  const std::optional<Violation> v =
+      testing::FirstViolation("swap/migration-wait-vs-munmap@migrator-needs-mmap-lock",
+                              ViolationKind::kDeadlock);
+  ASSERT_TRUE(v.has_value());
   // The three-party cycle of S16 twin B, each named.
   for (const char* part : {"'fault' waits in wait_unlocked for folio_lock[1] held by 'migrator'",
                            "'munmap' waits in down_write:acquire on vm_lock",
@@ -106,7 +105,8 @@ TEST(SwapTest, AMigratorThatNeedsMmapLockDeadlocksWithTheWaitingFault) {
 
 TEST(SwapTest, TheSeedsMigrationPatchReadsAPmdTableMunmapFreed) {
   const std::optional<Violation> v =
-      testing::FirstViolation("swap/migration-wait-vs-munmap~v2@seed-4of6", ViolationKind::kUseAfterFree);
+      testing::FirstViolation("swap/migration-wait-vs-munmap~v2@seed-4of6",
+                              ViolationKind::kUseAfterFree);
   ASSERT_TRUE(v.has_value());
   EXPECT_NE(v->message.find("frees PMD table [0, 4) (tlb_remove_table_rcu) while thread 'fault' "
                             "reads an entry of it"),
@@ -130,11 +130,10 @@ TEST(SwapTest, TheSeedsMigrationPatchReadsAPmdTableMunmapFreed) {
 }
 
 TEST(SwapTest, ReadingVmMmAfterTheV2DropIsUseAfterUnlock) {
-  DporStrategy dpor;
-  const ExploreResult r =
-      ExploreScenario("swap/migration-wait-vs-munmap~v2@vma-after-unlock", dpor);
-  const Violation* v = r.Find(ViolationKind::kUseAfterFree);
-  ASSERT_NE(v, nullptr);
+  const std::optional<Violation> v =
+      testing::FirstViolation("swap/migration-wait-vs-munmap~v2@vma-after-unlock",
+                              ViolationKind::kUseAfterFree);
+  ASSERT_TRUE(v.has_value());
   EXPECT_NE(v->message.find("I-VMA-1: thread 'fault' reads vma->vm_mm"), std::string::npos)
       << v->message;
   const int dropped = FindStep(*v, 0, "fault", OpKind::kUpRead, "vm_lock");
@@ -203,11 +202,10 @@ TEST(SwapTest, TheDevicePrivateFallbackMigratesTheRetriedFaultsPage) {
 }
 
 TEST(SwapTest, WithoutTheFallbackMigrateToRamWalksWithoutMmapLock) {
-  DporStrategy dpor;
-  const ExploreResult r =
-      ExploreScenario("swap/device-private-vs-munmap@migrate-under-vma-lock", dpor);
-  const Violation* v = r.Find(ViolationKind::kLockMisuse);
-  ASSERT_NE(v, nullptr);
+  const std::optional<Violation> v =
+      testing::FirstViolation("swap/device-private-vs-munmap@migrate-under-vma-lock",
+                              ViolationKind::kLockMisuse);
+  ASSERT_TRUE(v.has_value());
   EXPECT_NE(v->message.find("mmap_assert_locked: thread 'fault' walks the page tables in "
                             "migrate_vma_setup"),
             std::string::npos)
@@ -225,7 +223,8 @@ TEST(SwapTest, WithoutTheFallbackMigrateToRamWalksWithoutMmapLock) {
 
 TEST(SwapTest, TheV64ArchHandlerReleasesTheDevicePrivateFallbacksLockAgain) {
   const std::optional<Violation> v =
-      testing::FirstViolation("swap/device-private-vs-munmap@v6.4-arch", ViolationKind::kLockMisuse);
+      testing::FirstViolation("swap/device-private-vs-munmap@v6.4-arch",
+                              ViolationKind::kLockMisuse);
   ASSERT_TRUE(v.has_value());
   const int read = FindStep(*v, 0, "fault", OpKind::kLoad, "pte[0]");
   const int released = FindStep(*v, read, "fault", OpKind::kUpRead, "vm_lock");

@@ -74,10 +74,9 @@ TEST(AnonPrepareVsMprotectTest, TheV2ProtocolPassesWithItsFlag) {
 class DoubleEndReadTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(DoubleEndReadTest, TheArchReleasesWhatTheCalleeReleased) {
-  DporStrategy dpor;
-  const ExploreResult r = ExploreScenario(GetParam(), dpor);
-  const Violation* v = r.Find(ViolationKind::kLockMisuse);
-  ASSERT_NE(v, nullptr);
+  const std::optional<Violation> v =
+      testing::FirstViolation(GetParam(), ViolationKind::kLockMisuse);
+  ASSERT_TRUE(v.has_value());
   EXPECT_NE(v->message.find("'fault' calls up_read(vm_lock) without holding it for read"),
             std::string::npos)
       << v->message;
