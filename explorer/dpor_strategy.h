@@ -7,8 +7,9 @@
 //
 // After each step it computes the step's vector clock (happens-before) and its races: pairs
 // e < e' of dependent steps of different threads with no step between them in happens-before.
-// For each race it builds v = notdep(e).e' (the steps after e that do not happen after it,
-// then e') and inserts v into the wakeup tree at the state before e, unless a thread asleep
+// For each race it builds v = notdep(e).e' (the steps after e, to the end of the execution, that
+// do not happen after it, then e') and inserts v into the wakeup tree at the state before e, once
+// the execution has ended (notdep must see the whole execution), unless a thread asleep
 // there is a weak initial of v. Dependency is AccessOf() in trace.h plus spawn/join and
 // program order. Two rules keep every reversal executable:
 // - A blocked acquisition (Access::blocks) whose object was last released by another thread
@@ -50,6 +51,8 @@ class DporStrategy : public Strategy {
     int16_t thread = -1;
     bool reads = false;
     bool writes = false;
+    bool counts = false;       // Access::counts
+    bool reads_count = false;  // Access::reads_count
     int32_t object = -1;  // ObjectInfo::key, or -1
     int16_t spawns = -1;  // the thread a spawn creates
     int16_t joins = -1;   // the thread a join waits for
@@ -100,14 +103,26 @@ class DporStrategy : public Strategy {
   void DetectRaces(const Execution& execution, const Step& step, const Event& ev,
                    const Access& access, int index, const Clock& previous,
                    const std::vector<int>& candidates);
+  // Records a race; ReverseRaces() inserts its reversal once the execution has ended.
   void AddRace(const Execution& execution, int earlier, int later, const Step& step,
                const Event& event);
+  // The pending steps of threads that never ran them race as if each ran next.
+  void RacePendingSteps(const Execution& execution);
+  // For each race of the execution: v = notdep(earlier).later, inserted at the state before
+  // `earlier` unless a sleeping thread is a weak initial of v.
+  void ReverseRaces();
 
   // Nodes [0, size_) are the states of the current path; the ones beyond are kept for reuse.
   std::vector<Node> stack_;
   size_t size_ = 0;
   std::vector<int> candidates_;       // scratch
   std::vector<Event> race_sequence_;  // scratch
+  struct Race {
+    int earlier;
+    int later;   // trace index; the trace's length for a pending step
+    Event moved;  // the later step as it runs where `earlier` ran
+  };
+  std::vector<Race> races_;  // of the current execution, in the order found
   std::vector<WakeupNode> arena_;
   std::vector<uint32_t> free_nodes_;
   Forest pending_wakeup_;    // subtree to become the next new state's wakeup tree

@@ -233,7 +233,8 @@ void Execution::AfterStep(int t, int index) {
   if (step.object < 0) return;
   const Access access = AccessOf(step);
   if (access.reads) thread.iteration_reads.emplace_back(step.object, last_write_[step.object]);
-  if (!access.writes) return;
+  // A reader's down_read or up_read changes what a spinning down_write_trylock reads.
+  if (!access.writes && !access.counts) return;
   last_write_[step.object] = index;
   for (const auto& other : live_threads()) {
     if (!other->spin_blocked || other->index == t) continue;

@@ -9,12 +9,12 @@ namespace {
 
 constexpr size_t kMaxStates = 2'000'000;
 
-bool Dependent(const Step& a, const Step& b) {
+bool StepsDependent(const Step& a, const Step& b) {
   if (a.thread == b.thread) return true;
   if ((a.op == OpKind::kSpawn || a.op == OpKind::kJoin) && a.object == b.thread) return true;
   if ((b.op == OpKind::kSpawn || b.op == OpKind::kJoin) && b.object == a.thread) return true;
   if (a.object < 0 || a.object != b.object) return false;
-  return AccessOf(a).writes || AccessOf(b).writes;
+  return Dependent(AccessOf(a), AccessOf(b));
 }
 
 }  // namespace
@@ -31,7 +31,7 @@ std::optional<std::vector<int>> MinimalSchedule(const Violation& v) {
   std::vector<std::vector<int>> before(n);
   for (size_t i = 0; i < n; ++i) {
     for (size_t j = 0; j < i; ++j) {
-      if (Dependent(steps[j], steps[i])) before[i].push_back(static_cast<int>(j));
+      if (StepsDependent(steps[j], steps[i])) before[i].push_back(static_cast<int>(j));
     }
   }
   // State: how many steps each thread has taken (positions), and the last thread.

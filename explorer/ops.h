@@ -55,13 +55,19 @@ enum class OpKind : uint8_t {
 absl::string_view OpName(OpKind op);
 
 // How a step touches its object. Two steps of different threads on the same object are
-// dependent unless both only read.
+// dependent unless both only read, except that a step that changes an rwsem's reader count and
+// one whose outcome reads it are dependent (Dependent() below).
 struct Access {
   bool reads = false;
   bool writes = false;
   bool acquires = false;  // takes a hold (lock, read or write side, RCU section)
   bool releases = false;  // gives a hold back (or wakes sleepers)
   bool blocks = false;    // may wait for another thread's release
+  // An rwsem's reader count: readers' steps change it and commute with each other (two
+  // down_reads give the same state in either order), but a write trylock's outcome reads it, so
+  // a failed down_write_trylock, which changes nothing, is still dependent with them.
+  bool counts = false;       // changes the reader count (down_read, up_read, a read trylock)
+  bool reads_count = false;  // its outcome depends on the reader count (down_write_trylock)
   // A blocked acquisition races with the step that made it wait, not with the release that let
   // it go (it could not run between the two): the releasing thread's acquisition, or, for a
   // reader kept out by a queued writer, that writer's queueing step.
@@ -93,8 +99,11 @@ inline Access AccessOf(OpKind op, bool ok) {
       break;
     case OpKind::kTryLock:
     case OpKind::kSpinTryLock:
-    case OpKind::kDownWriteTry:
       a.reads = true;
+      a.writes = a.acquires = ok;
+      break;
+    case OpKind::kDownWriteTry:
+      a.reads = a.reads_count = true;
       a.writes = a.acquires = ok;
       break;
     case OpKind::kUnlock:
@@ -105,16 +114,17 @@ inline Access AccessOf(OpKind op, bool ok) {
     case OpKind::kWaitUnlocked:
       a.reads = a.blocks = true;
       break;
-    // Readers of one rwsem commute with each other: their steps only read it.
+    // Readers of one rwsem commute with each other: their steps only read the writer side and
+    // change the reader count (Access::counts).
     case OpKind::kDownRead:
-      a.reads = a.acquires = a.blocks = a.races_with_queue = true;
+      a.reads = a.acquires = a.blocks = a.races_with_queue = a.counts = true;
       break;
     case OpKind::kDownReadTry:
       a.reads = true;
-      a.acquires = ok;
+      a.acquires = a.counts = ok;
       break;
     case OpKind::kUpRead:
-      a.reads = a.releases = true;
+      a.reads = a.releases = a.counts = true;
       break;
     case OpKind::kDownWriteStart:
       a.writes = true;
@@ -152,6 +162,11 @@ inline Access AccessOf(OpKind op, bool ok) {
       break;
   }
   return a;
+}
+
+// Whether two steps of different threads on the same object are dependent (do not commute).
+inline bool Dependent(const Access& a, const Access& b) {
+  return a.writes || b.writes || (a.counts && b.reads_count) || (a.reads_count && b.counts);
 }
 
 // How a step synchronises (happens-before, for the data-race check): an acquire joins the

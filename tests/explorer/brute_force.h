@@ -4,8 +4,10 @@
 // interleavings) and groups them into Mazurkiewicz traces under its own dependency definition,
 // written here independently of the explorer's AccessOf(): two events are dependent when they are
 // of the same thread, or touch the same object and one of them changes it. Loads, failed
-// compare_exchange and failed trylocks do not change it, nor do the reader side of an rwsem
-// (readers share it) and of RCU, nor waiting; everything else on an object does. The
+// compare_exchange and failed trylocks do not change it, nor do the reader side of RCU, nor
+// waiting; everything else on an object does. An rwsem's readers (down_read, a read trylock that
+// succeeds, up_read) change only its reader count: they commute with each other, but not with a
+// write trylock, whose outcome is decided by that count even when it fails. The
 // trace of an execution is represented by its lexicographically least linearization (Foata-like
 // normal form): repeatedly emit the lowest-numbered thread whose next event has no unemitted
 // dependent predecessor.
@@ -27,7 +29,14 @@ struct RawEvent {
   int object;
   bool changes;
   std::string label;
+  bool changes_readers = false;  // adds or drops an rwsem reader
+  bool reads_readers = false;    // a write trylock: fails while readers hold the rwsem
 };
+
+inline bool ChangesReaders(const Step& s) {
+  return s.op == OpKind::kDownRead || s.op == OpKind::kUpRead ||
+         (s.op == OpKind::kDownReadTry && s.ok);
+}
 
 inline bool Changes(const Step& s) {
   switch (s.op) {
@@ -53,7 +62,9 @@ inline bool Changes(const Step& s) {
 inline std::string NormalForm(const std::vector<RawEvent>& events) {
   auto dependent = [](const RawEvent& a, const RawEvent& b) {
     if (a.thread == b.thread) return true;
-    return a.object >= 0 && a.object == b.object && (a.changes || b.changes);
+    if (a.object < 0 || a.object != b.object) return false;
+    return a.changes || b.changes || (a.changes_readers && b.reads_readers) ||
+           (a.reads_readers && b.changes_readers);
   };
   std::vector<bool> done(events.size(), false);
   std::string form;
@@ -72,7 +83,7 @@ inline std::string NormalForm(const std::vector<RawEvent>& events) {
 }
 
 // Enumerates every interleaving with DfsStrategy and collects the normal forms of the complete
-// and of the deadlocked executions.
+// and of the deadlocked and otherwise violating executions.
 class BruteForce : public Strategy {
  public:
   absl::string_view name() const override { return "brute-force"; }
@@ -80,19 +91,21 @@ class BruteForce : public Strategy {
   bool NewExecution() override { return dfs_.NewExecution(); }
   int NextThread(const SchedulePoint& p) override { return dfs_.NextThread(p); }
   void EndExecution(const Execution& e, ExecutionOutcome outcome) override {
-    const bool deadlock =
-        outcome == ExecutionOutcome::kViolation && e.violation()->kind == ViolationKind::kDeadlock;
-    if (outcome != ExecutionOutcome::kComplete && !deadlock) return;
+    const bool violation = outcome == ExecutionOutcome::kViolation;
+    const bool deadlock = violation && e.violation()->kind == ViolationKind::kDeadlock;
+    if (outcome != ExecutionOutcome::kComplete && !violation) return;
     std::vector<RawEvent> events;
     for (int i = 0; i < e.performed_steps(); ++i) {
       const Step& s = e.trace().steps[static_cast<size_t>(i)];
       events.push_back(RawEvent{s.thread, s.object, Changes(s),
-                                absl::StrCat(s.thread, ":", OpName(s.op), s.object, s.ok)});
+                                absl::StrCat(s.thread, ":", OpName(s.op), s.object, s.ok),
+                                ChangesReaders(s), s.op == OpKind::kDownWriteTry});
     }
-    (deadlock ? deadlocked : complete).insert(NormalForm(events));
+    (deadlock ? deadlocked : violation ? violating : complete).insert(NormalForm(events));
   }
   std::set<std::string> complete;
   std::set<std::string> deadlocked;
+  std::set<std::string> violating;  // ended in another violation (an end check, an assertion)
 
  private:
   DfsStrategy dfs_;
