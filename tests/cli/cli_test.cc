@@ -139,7 +139,8 @@ TEST(CliTest, BoundedSearchSaysSo) {
   EXPECT_NE(pct.out.find("\"strategy\":\"pct\""), std::string::npos) << pct.out;
 }
 
-TEST(CliTest, AllMatchesEveryExpectation) {
+// Every scenario, about 3 minutes on one core: label `long`.
+TEST(CliTest, LongAllMatchesEveryExpectation) {
   const Result r = Mmcheck("run --all --json=-");
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out.find("\"matches_expectation\":false"), std::string::npos) << r.out;
