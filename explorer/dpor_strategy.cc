@@ -8,13 +8,13 @@
 
 namespace mmcheck {
 
-DporStrategy::Event DporStrategy::Describe(const Execution& execution, const Step& step) {
+DporStrategy::Event DporStrategy::Describe(const Execution& execution, const Step& step) const {
   Event e;
-  e.thread = step.thread;
+  e.thread = key_of_[static_cast<size_t>(step.thread)];
   if (step.op == OpKind::kSpawn) {
-    e.spawns = static_cast<int16_t>(step.object);
+    e.spawns = key_of_[static_cast<size_t>(step.object)];
   } else if (step.op == OpKind::kJoin) {
-    e.joins = static_cast<int16_t>(step.object);
+    e.joins = key_of_[static_cast<size_t>(step.object)];
   } else if (step.object >= 0) {
     const Access a = AccessOf(step);
     e.reads = a.reads;
@@ -85,7 +85,7 @@ void DporStrategy::TakeLeftmost(Node& n, Forest& forest) {
   const uint32_t r = forest.first;
   forest.first = arena_[r].next;
   if (forest.first == kNil) forest.last = kNil;
-  n.chosen = arena_[r].event.thread;
+  n.chosen = -1;  // NextThread resolves the key once the execution gets there
   n.event = arena_[r].event;
   FreeWakeupForest(pending_wakeup_);
   pending_wakeup_ = arena_[r].children;
@@ -122,13 +122,34 @@ void DporStrategy::Insert(Node& node, std::vector<Event>& v) {
   Append(parent == kNil ? node.wakeup : arena_[parent].children, head);
 }
 
+void DporStrategy::SeeThreads(const Execution& execution) {
+  // Clocks are only as wide as the threads that exist (entries beyond are zero): a thread
+  // spawned later has no earlier events. A thread that exists without a spawn step (the
+  // scenario's own) is its own key; a spawned one gets its key when its spawn is processed.
+  for (; threads_seen_ < execution.num_threads(); ++threads_seen_) {
+    thread_clock_[threads_seen_].fill(0);
+    woken_by_[threads_seen_] = -1;
+    holds_[static_cast<size_t>(threads_seen_)].clear();
+    key_of_[static_cast<size_t>(threads_seen_)] = threads_seen_;
+    spawn_count_[static_cast<size_t>(threads_seen_)] = 0;
+  }
+}
+
+int DporStrategy::IndexOfKey(int32_t key) const {
+  for (int t = 0; t < threads_seen_; ++t) {
+    if (key_of_[static_cast<size_t>(t)] == key) return t;
+  }
+  return -1;
+}
+
 void DporStrategy::ResetExecution() {
   processed_ = 0;
   races_.clear();
   clocks_.clear();
   events_.clear();
-  release_of_.clear();
-  queue_of_.clear();
+  thread_of_.clear();
+  hold_of_.clear();
+  hold_queued_.clear();
   grace_period_start_.clear();
   for (int t = 0; t < threads_seen_; ++t) {
     thread_clock_[t].fill(0);
@@ -166,14 +187,18 @@ bool DporStrategy::NewExecution() {
 int DporStrategy::NextThread(const SchedulePoint& point) {
   const Execution& execution = *point.execution;
   while (processed_ < point.step) ProcessStep(execution, processed_++);
+  SeeThreads(execution);
   const size_t depth = static_cast<size_t>(point.step);
   if (depth < size_) {
     Node& n = stack_[depth];
     // Replaying the prefix: a deterministic scenario offers the same choice again.
     MMCHECK_CHECK(n.enabled == point.enabled);
-    if (depth == branch_depth_ && !(point.enabled >> n.chosen & 1)) {
-      FreeWakeupForest(pending_wakeup_);
-      return kAbandonBlocked;
+    if (depth == branch_depth_) {
+      n.chosen = IndexOfKey(n.event.thread);
+      if (n.chosen < 0 || !(point.enabled >> n.chosen & 1)) {
+        FreeWakeupForest(pending_wakeup_);
+        return kAbandonBlocked;
+      }
     }
     return n.chosen;
   }
@@ -194,14 +219,18 @@ int DporStrategy::NextThread(const SchedulePoint& point) {
     n.wakeup = pending_wakeup_;
     pending_wakeup_ = Forest{};
     TakeLeftmost(n, n.wakeup);
-    if (!(point.enabled >> n.chosen & 1)) {
+    n.chosen = IndexOfKey(n.event.thread);
+    if (n.chosen < 0 || !(point.enabled >> n.chosen & 1)) {
       FreeWakeupForest(n.wakeup);
       FreeWakeupForest(pending_wakeup_);
       return kAbandonBlocked;
     }
   } else {
     uint64_t asleep = 0;
-    for (const Event& s : n.sleep) asleep |= uint64_t{1} << s.thread;
+    for (const Event& s : n.sleep) {
+      const int index = IndexOfKey(s.thread);
+      if (index >= 0) asleep |= uint64_t{1} << index;
+    }
     const uint64_t candidates = point.enabled & ~asleep;
     if (candidates == 0) return kAbandonRedundant;
     n.chosen = LowestThread(candidates);
@@ -268,29 +297,39 @@ void DporStrategy::DetectRaces(const Execution& execution, const Step& step, con
                                const std::vector<int>& candidates) {
   const int p = step.thread;
   const std::vector<Step>& steps = execution.trace().steps;
-  for (int k : candidates) {
-    const int q = events_[static_cast<size_t>(k)].thread;
-    if (q == p) continue;
-    int partner = k;
-    // A blocked acquisition could not run between the holder's acquisition and release: it races
-    // with the acquisition (or, for a reader kept out by a queued writer, with the queueing). A
-    // trylock can run there (it fails), so it races with the release itself.
-    if (access.blocks && AccessOf(steps[static_cast<size_t>(k)]).releases) {
-      partner = access.races_with_queue ? queue_of_[static_cast<size_t>(k)]
-                                        : release_of_[static_cast<size_t>(k)];
-      // A grace period waits only for sections that began before it started: the end of a later
-      // one never held it back, and the two race like any pair.
-      if (step.op == OpKind::kGracePeriodWait && partner >= 0 &&
-          partner > grace_period_start_[static_cast<size_t>(step.arg)]) {
-        partner = k;
-      }
-      if (partner < 0) continue;
+  // A blocked acquisition could not run while another thread held the object: it races with
+  // the acquisition that began that hold (or, for a reader kept out by a queued writer, with the
+  // queueing), not with the release or any step inside the hold. A trylock can run there (it
+  // fails), so it races with the step itself.
+  auto partner_of = [&](int k) {
+    if (!access.blocks || hold_of_[static_cast<size_t>(k)] < 0) return k;
+    const int partner = access.races_with_queue ? hold_queued_[static_cast<size_t>(k)]
+                                                : hold_of_[static_cast<size_t>(k)];
+    // A grace period waits only for sections that began before it started: the end of a later
+    // one never held it back, and the two race like any pair.
+    if (step.op == OpKind::kGracePeriodWait &&
+        partner > grace_period_start_[static_cast<size_t>(step.arg)]) {
+      return k;
     }
+    return partner;
+  };
+  for (size_t c = 0; c < candidates.size(); ++c) {
+    const int k = candidates[c];
+    const int q = steps[static_cast<size_t>(k)].thread;
+    if (q == p) continue;
+    const int partner = partner_of(k);
+    if (partner < 0) continue;
+    // Steps of one hold map to one partner: race with it once.
+    bool seen = false;
+    for (size_t d = 0; d < c && !seen; ++d) seen = partner_of(candidates[d]) == partner;
+    if (seen) continue;
     if (woken_by_[p] == partner) continue;
     const uint32_t mark = clocks_[static_cast<size_t>(partner)][q];
     bool covered = previous[q] >= mark;
     for (int other : candidates) {
-      if (other != k && other != partner && clocks_[static_cast<size_t>(other)][q] >= mark) {
+      const int other_partner = partner_of(other);
+      if (other_partner != partner && other_partner >= 0 &&
+          clocks_[static_cast<size_t>(other_partner)][q] >= mark) {
         covered = true;
       }
     }
@@ -300,8 +339,21 @@ void DporStrategy::DetectRaces(const Execution& execution, const Step& step, con
 
 void DporStrategy::ProcessStep(const Execution& execution, int index) {
   const Step& step = execution.trace().steps[static_cast<size_t>(index)];
-  const Event ev = Describe(execution, step);
   const int p = step.thread;
+  SeeThreads(execution);
+  const int width = execution.num_threads();
+  if (step.op == OpKind::kSpawn) {
+    const int64_t id = int64_t{key_of_[static_cast<size_t>(p)]} << 32 |
+                       spawn_count_[static_cast<size_t>(p)]++;
+    auto it = std::find_if(spawned_keys_.begin(), spawned_keys_.end(),
+                           [id](const auto& entry) { return entry.first == id; });
+    if (it == spawned_keys_.end()) {
+      spawned_keys_.emplace_back(id, kFirstSpawnedKey + static_cast<int32_t>(spawned_keys_.size()));
+      it = spawned_keys_.end() - 1;
+    }
+    key_of_[static_cast<size_t>(step.object)] = it->second;
+  }
+  const Event ev = Describe(execution, step);
   if (static_cast<size_t>(index) < size_) {
     Node& n = stack_[static_cast<size_t>(index)];
     MMCHECK_CHECK(n.chosen == p);
@@ -309,8 +361,9 @@ void DporStrategy::ProcessStep(const Execution& execution, int index) {
     n.executed = true;
   }
   events_.push_back(ev);
-  release_of_.push_back(-1);
-  queue_of_.push_back(-1);
+  thread_of_.push_back(p);
+  hold_of_.push_back(-1);
+  hold_queued_.push_back(-1);
 
   const Access access = AccessOf(step);
   const int x = (ev.object >= 0) ? step.object : -1;
@@ -322,14 +375,6 @@ void DporStrategy::ProcessStep(const Execution& execution, int index) {
   std::vector<int>& candidates = candidates_;
   Candidates(x, access, candidates);
 
-  // Clocks are only as wide as the threads that exist (entries beyond are zero): a thread
-  // spawned later has no earlier events.
-  const int width = execution.num_threads();
-  for (; threads_seen_ < width; ++threads_seen_) {
-    thread_clock_[threads_seen_].fill(0);
-    woken_by_[threads_seen_] = -1;
-    holds_[static_cast<size_t>(threads_seen_)].clear();
-  }
   const Clock& previous = thread_clock_[p];
   Clock& clock = clocks_.emplace_back(previous);
   auto join = [&clock, width](const Clock& other) {
@@ -360,18 +405,24 @@ void DporStrategy::ProcessStep(const Execution& execution, int index) {
       }
       grace_period_start_[static_cast<size_t>(step.arg)] = index;
     }
-    if (access.releases) {
-      for (size_t h = holds.size(); h-- > 0;) {
-        if (holds[h].object != x) continue;
-        release_of_.back() = holds[h].acquired;
-        queue_of_.back() = holds[h].queued;
+    // The hold this step is part of: the one it releases, or the one it takes, or one the
+    // thread held on the object while it did something else to it.
+    for (size_t h = holds.size(); h-- > 0;) {
+      if (holds[h].object != x) continue;
+      hold_of_.back() = holds[h].acquired;
+      hold_queued_.back() = holds[h].queued;
+      // A downgrade_write keeps the hold (the read hold continues the write hold: no writer
+      // could run between the write acquisition and the last up_read).
+      if (access.releases && step.op != OpKind::kDowngradeWrite) {
         holds.erase(holds.begin() + static_cast<long>(h));
-        break;
       }
+      break;
     }
-    if (access.acquires) {
+    if (access.acquires && step.op != OpKind::kDowngradeWrite) {
       const int queued = step.op == OpKind::kDownWrite ? queued_at_[p] : index;
       holds.push_back(Hold{x, index, queued});
+      hold_of_.back() = index;
+      hold_queued_.back() = queued;
     }
     value_after_[x] = ValueAfter(step);
   }
@@ -400,7 +451,7 @@ void DporStrategy::ReverseRaces() {
     // a weak initial of the short v and the reversal is wrongly skipped, while the insertion
     // that would have placed it is judged covered by a branch that can never reach the
     // combination (tests/explorer/soundness_test.cc has the program).
-    const int q = events_[static_cast<size_t>(race.earlier)].thread;
+    const int q = thread_of_[static_cast<size_t>(race.earlier)];
     const uint32_t mark = clocks_[static_cast<size_t>(race.earlier)][q];
     std::vector<Event>& v = race_sequence_;
     v.clear();

@@ -47,17 +47,22 @@ class DporStrategy : public Strategy {
   void EndExecution(const Execution& execution, ExecutionOutcome outcome) override;
 
   // What DPOR knows of a step, in terms that stay valid across executions.
+  // A thread is named by its key, not its index: indices follow spawn order, which differs
+  // between executions when threads spawn threads (call_rcu's callback), while a wakeup-tree
+  // sequence from one execution is replayed in another. A thread that exists before the first
+  // step keeps its index as key; a spawned thread's key stands for (its parent's key, the
+  // number of that spawn).
   struct Event {
-    int16_t thread = -1;
+    int32_t thread = -1;
     bool reads = false;
     bool writes = false;
     bool counts = false;       // Access::counts
     bool reads_count = false;  // Access::reads_count
     int32_t object = -1;  // ObjectInfo::key, or -1
-    int16_t spawns = -1;  // the thread a spawn creates
-    int16_t joins = -1;   // the thread a join waits for
+    int32_t spawns = -1;  // the thread a spawn creates (its key)
+    int32_t joins = -1;   // the thread a join waits for (its key)
   };
-  static Event Describe(const Execution& execution, const Step& step);
+  Event Describe(const Execution& execution, const Step& step) const;
   static bool Dependent(const Event& a, const Event& b);
   // p (with next event pe) is a weak initial of v: its first event in v has no predecessor in v,
   // or p does not occur in v and pe is independent of all of v.
@@ -80,7 +85,7 @@ class DporStrategy : public Strategy {
   };
   struct Node {
     uint64_t enabled = 0;
-    int chosen = -1;
+    int chosen = -1;  // thread index; for a branch just taken, resolved from event.thread
     bool executed = false;
     Event event;               // the step taken from this state in the current execution
     std::vector<Event> sleep;  // threads (with their next event) that need not be explored
@@ -97,6 +102,10 @@ class DporStrategy : public Strategy {
   void Insert(Node& node, std::vector<Event>& v);
 
   void ResetExecution();
+  // The thread index of `key` in the current execution, or -1 if that thread does not exist
+  // (yet).
+  int IndexOfKey(int32_t key) const;
+  void SeeThreads(const Execution& execution);
   void ProcessStep(const Execution& execution, int index);
   void Candidates(int object, const Access& access, std::vector<int>& candidates) const;
   // Races of `step` (at trace index `index`, performed or only pending) with earlier steps.
@@ -133,8 +142,12 @@ class DporStrategy : public Strategy {
   int processed_ = 0;
   std::vector<Clock> clocks_;
   std::vector<Event> events_;
-  std::vector<int> release_of_;  // release step -> the acquisition it releases
-  std::vector<int> queue_of_;    // release step -> where that hold began (a writer's queueing)
+  std::vector<int> thread_of_;  // step index -> thread index
+  // Step -> the acquisition that began the hold of its thread on its object it is part of (it
+  // takes, releases or works under it), or -1; and where that hold was queued for (a writer's
+  // down_write start, else the acquisition).
+  std::vector<int> hold_of_;
+  std::vector<int> hold_queued_;
   struct Hold {
     int object;
     int acquired;  // step index
@@ -146,6 +159,10 @@ class DporStrategy : public Strategy {
   std::array<Clock, kMaxThreads> thread_clock_{};
   std::array<int, kMaxThreads> woken_by_{};
   int threads_seen_ = 0;  // thread_clock_ and woken_by_ are valid for [0, threads_seen_)
+  std::array<int32_t, kMaxThreads> key_of_{};     // by thread index
+  std::array<int32_t, kMaxThreads> spawn_count_{};  // spawns by thread index so far
+  static constexpr int32_t kFirstSpawnedKey = 1000;
+  std::vector<std::pair<int64_t, int32_t>> spawned_keys_;  // (parent key << 32 | ordinal, key)
   std::vector<int> last_write_;
   std::vector<std::optional<int64_t>> value_after_;
   std::vector<std::vector<int>> reads_since_;

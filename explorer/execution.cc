@@ -290,6 +290,7 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
       break;
     }
     const int next = strategy.NextThread(SchedulePoint{enabled, last, steps(), this});
+    if (next == kStopAfterViolation) break;
     if (next < 0) {
       outcome = next == kAbandonBlocked ? ExecutionOutcome::kBlocked : ExecutionOutcome::kAbandoned;
       break;
@@ -335,7 +336,9 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
     v.preemptions = CountPreemptions(v.trace.steps);
   };
   if (violation_) {
-    outcome = ExecutionOutcome::kViolation;
+    // A strategy that abandoned the execution keeps it redundant or blocked: it is no trace of
+    // its own (its violation is still reported).
+    if (outcome == ExecutionOutcome::kComplete) outcome = ExecutionOutcome::kViolation;
     finish(*violation_);
   }
   for (size_t i = 0; i < findings_.size(); ++i) {

@@ -82,7 +82,13 @@ ExploreResult Explore(absl::FunctionRef<void()> body, Strategy& strategy,
       break;
     }
     bool stop = false;
-    for (const Violation& finding : execution.findings()) {
+    std::vector<Violation> found = execution.findings();
+    // An abandoned execution's violation is real (its prefix ran) though the execution counts
+    // as redundant or blocked.
+    if (outcome != ExecutionOutcome::kViolation && execution.violation()) {
+      found.insert(found.begin(), *execution.violation());
+    }
+    for (const Violation& finding : found) {
       if (result.Find(finding.kind) == nullptr) {
         Violation v = finding;
         const Provenance origin = strategy.Origin(static_cast<int>(number));

@@ -16,7 +16,7 @@ int ReplayStrategy::NextThread(const SchedulePoint& point) {
   if (next_ >= schedule_.size()) {
     // A token ends where its violation was found; the other threads would go on.
     if (point.execution->violation() || !point.execution->findings().empty()) {
-      return kAbandonRedundant;
+      return kStopAfterViolation;
     }
     status_ = absl::InvalidArgumentError(
         absl::StrCat("replay token does not fit the scenario: it ends after ", schedule_.size(),

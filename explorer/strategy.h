@@ -18,8 +18,12 @@ namespace mmcheck {
 // What NextThread() returns to abandon an execution: a redundant one (sleep-set blocked: every
 // enabled thread would repeat a trace already explored, or a replay that does not fit), or one
 // that cannot go on (a wakeup-tree branch that blocks).
+// An abandoned execution counts as redundant or blocked even when a thread had already hit a
+// violation (the violation is still reported). kStopAfterViolation ends an execution that is
+// done as far as the strategy is concerned: a replay token ends at its violation.
 inline constexpr int kAbandonRedundant = -1;
 inline constexpr int kAbandonBlocked = -2;
+inline constexpr int kStopAfterViolation = -3;
 
 class Strategy {
  public:

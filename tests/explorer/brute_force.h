@@ -31,7 +31,34 @@ struct RawEvent {
   std::string label;
   bool changes_readers = false;  // adds or drops an rwsem reader
   bool reads_readers = false;    // a write trylock: fails while readers hold the rwsem
+  std::string who;               // the thread's identity across executions (ThreadNames)
 };
+
+// A thread's index follows the order in which threads were spawned, which differs between
+// interleavings when threads spawn threads (call_rcu's callback, a spawned child). Its identity
+// does not: the scenario's threads are "t<index>", a spawned thread is its parent's identity and
+// the number of the spawn ("t0.1": the second thread t0 spawned).
+inline std::vector<std::string> ThreadNames(const Execution& e) {
+  std::vector<std::string> names(static_cast<size_t>(e.num_threads()));
+  std::vector<int> spawns(names.size(), 0);
+  std::vector<bool> spawned(names.size(), false);
+  for (int i = 0; i < e.performed_steps(); ++i) {
+    const Step& s = e.trace().steps[static_cast<size_t>(i)];
+    if (s.op == OpKind::kSpawn && s.object >= 0 && static_cast<size_t>(s.object) < names.size()) {
+      spawned[static_cast<size_t>(s.object)] = true;
+    }
+  }
+  for (size_t t = 0; t < names.size(); ++t) {
+    if (!spawned[t]) names[t] = absl::StrCat("t", t);
+  }
+  for (int i = 0; i < e.performed_steps(); ++i) {
+    const Step& s = e.trace().steps[static_cast<size_t>(i)];
+    if (s.op != OpKind::kSpawn || s.object < 0) continue;
+    const size_t parent = static_cast<size_t>(s.thread);
+    names[static_cast<size_t>(s.object)] = absl::StrCat(names[parent], ".", spawns[parent]++);
+  }
+  return names;
+}
 
 inline bool ChangesReaders(const Step& s) {
   return s.op == OpKind::kDownRead || s.op == OpKind::kUpRead ||
@@ -74,10 +101,10 @@ inline std::string NormalForm(const std::vector<RawEvent>& events) {
       if (done[k]) continue;
       bool ready = true;
       for (size_t j = 0; j < k && ready; ++j) ready = done[j] || !dependent(events[j], events[k]);
-      if (ready && (best == events.size() || events[k].thread < events[best].thread)) best = k;
+      if (ready && (best == events.size() || events[k].who < events[best].who)) best = k;
     }
     done[best] = true;
-    absl::StrAppend(&form, events[best].label, " ");
+    absl::StrAppend(&form, events[best].who, ":", events[best].label, " ");
   }
   return form;
 }
@@ -95,11 +122,17 @@ class BruteForce : public Strategy {
     const bool deadlock = violation && e.violation()->kind == ViolationKind::kDeadlock;
     if (outcome != ExecutionOutcome::kComplete && !violation) return;
     std::vector<RawEvent> events;
+    const std::vector<std::string> names = ThreadNames(e);
     for (int i = 0; i < e.performed_steps(); ++i) {
       const Step& s = e.trace().steps[static_cast<size_t>(i)];
-      events.push_back(RawEvent{s.thread, s.object, Changes(s),
-                                absl::StrCat(s.thread, ":", OpName(s.op), s.object, s.ok),
-                                ChangesReaders(s), s.op == OpKind::kDownWriteTry});
+      // A spawn's or join's object is a thread index, not an object id: they order nothing
+      // here (a join always follows the joined thread's steps anyway).
+      const bool thread_op =
+          s.op == OpKind::kSpawn || s.op == OpKind::kJoin || s.op == OpKind::kYield;
+      events.push_back(RawEvent{s.thread, thread_op ? -1 : s.object, Changes(s),
+                                absl::StrCat(OpName(s.op), thread_op ? -1 : s.object, s.ok),
+                                ChangesReaders(s), s.op == OpKind::kDownWriteTry,
+                                names[static_cast<size_t>(s.thread)]});
     }
     (deadlock ? deadlocked : violation ? violating : complete).insert(NormalForm(events));
   }

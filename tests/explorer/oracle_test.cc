@@ -1,0 +1,110 @@
+// The soundness oracle (oracle.h) run over seeded random programs of every primitive: dpor's
+// execution count, final states and verdicts against an independent trace count. A mismatch is
+// shrunk to a minimal program and printed.
+//
+// MMCHECK_ORACLE_PROGRAMS and MMCHECK_ORACLE_SEED override how many programs run and the first
+// seed (the long test runs 100,000).
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+
+#include "gtest/gtest.h"
+#include "tests/explorer/oracle.h"
+
+namespace mmcheck::testing {
+namespace {
+
+uint64_t EnvOr(const char* name, uint64_t fallback) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? fallback : std::strtoull(v, nullptr, 10);
+}
+
+struct Tally {
+  int compared = 0, brute_force = 0, sleep_set = 0, too_big = 0, with_violation = 0,
+      several_states = 0;
+  uint64_t traces = 0, blocked = 0;
+  std::map<int, int> by_threads;
+  std::set<ViolationKind> kinds;
+};
+
+Tally RunPrograms(uint64_t first_seed, uint64_t programs, int max_threads, int max_ops) {
+  Tally tally;
+  for (uint64_t seed = first_seed; seed < first_seed + programs; ++seed) {
+    const Program p = GenerateProgram(seed, max_threads, max_ops);
+    const OracleResult r = Compare(p);
+    if (!r.compared) {
+      ++tally.too_big;
+      continue;
+    }
+    ++tally.compared;
+    ++(r.brute_force ? tally.brute_force : tally.sleep_set);
+    ++tally.by_threads[static_cast<int>(p.threads.size())];
+    tally.traces += r.traces;
+    tally.blocked += r.blocked;
+    tally.with_violation += !r.kinds.empty();
+    tally.several_states += r.final_states > 1;
+    tally.kinds.insert(r.kinds.begin(), r.kinds.end());
+    if (!r.mismatch.empty()) {
+      const Program small = Shrink(p);
+      ADD_FAILURE() << "seed " << seed << ": " << r.mismatch << "\n"
+                    << ToString(p) << "shrunk to (" << Compare(small).mismatch << "):\n"
+                    << ToString(small);
+    }
+  }
+  std::printf("%d programs compared (%d by brute force, %d by the sleep-set counter; %d too big), "
+              "%llu traces (dpor: %llu blocked executions), %d with violations, %d with several "
+              "final states; by threads:",
+              tally.compared, tally.brute_force, tally.sleep_set, tally.too_big,
+              static_cast<unsigned long long>(tally.traces),
+              static_cast<unsigned long long>(tally.blocked), tally.with_violation,
+              tally.several_states);
+  for (const auto& [threads, n] : tally.by_threads) std::printf(" %d:%d", threads, n);
+  std::printf("\n");
+  return tally;
+}
+
+// Both counters must count the same traces where both finish: the sleep-set counter stands in
+// for brute force on larger programs.
+TEST(OracleTest, SleepSetCounterCountsWhatBruteForceCounts) {
+  int compared = 0;
+  for (uint64_t seed = 1; seed <= 150; ++seed) {
+    const Program p = GenerateProgram(seed, 4, 3);
+    ExploreOptions options;
+    options.find_all = true;
+    options.minimize = false;
+    options.max_executions = 20000;
+    BruteForce brute;
+    if (!Explore([&] { RunProgram(p, nullptr); }, brute, options).complete) continue;
+    SleepSetCounter counter;
+    options.max_executions = 0;
+    ASSERT_TRUE(Explore([&] { RunProgram(p, nullptr); }, counter, options).complete);
+    EXPECT_EQ(counter.complete, brute.complete) << "seed " << seed << "\n" << ToString(p);
+    EXPECT_EQ(counter.deadlocked, brute.deadlocked) << "seed " << seed;
+    EXPECT_EQ(counter.violating, brute.violating) << "seed " << seed;
+    ++compared;
+  }
+  EXPECT_GT(compared, 100);
+}
+
+// The CI run: 1,000 programs of 2 to 5 threads.
+TEST(OracleTest, DporAgreesOnRandomProgramsOfEveryPrimitive) {
+  const uint64_t programs = EnvOr("MMCHECK_ORACLE_PROGRAMS", 1000);
+  const Tally t = RunPrograms(EnvOr("MMCHECK_ORACLE_SEED", 1), programs, 5, 3);
+  // The generator covers what it claims to.
+  EXPECT_GT(t.compared, static_cast<int>(programs * 9 / 10));
+  EXPECT_GT(t.sleep_set, 0);
+  EXPECT_GT(t.by_threads.count(5), 0u);
+  EXPECT_GT(t.with_violation, 0);
+  EXPECT_GT(t.several_states, static_cast<int>(programs / 3));
+  EXPECT_EQ(t.kinds.count(ViolationKind::kDeadlock), 1u);
+  EXPECT_EQ(t.kinds.count(ViolationKind::kSleepInAtomic), 1u);
+}
+
+// The long run: 100,000 programs (label long).
+TEST(OracleTest, LongHundredThousandPrograms) {
+  const Tally t = RunPrograms(EnvOr("MMCHECK_ORACLE_SEED", 1000000), 100000, 5, 3);
+  EXPECT_GT(t.compared, 90000);
+}
+
+}  // namespace
+}  // namespace mmcheck::testing
