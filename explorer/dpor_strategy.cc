@@ -150,6 +150,7 @@ void DporStrategy::ResetExecution() {
   thread_of_.clear();
   hold_of_.clear();
   hold_queued_.clear();
+  hold_exclusive_.clear();
   grace_period_start_.clear();
   for (int t = 0; t < threads_seen_; ++t) {
     thread_clock_[t].fill(0);
@@ -303,6 +304,8 @@ void DporStrategy::DetectRaces(const Execution& execution, const Step& step, con
   // fails), so it races with the step itself.
   auto partner_of = [&](int k) {
     if (!access.blocks || hold_of_[static_cast<size_t>(k)] < 0) return k;
+    // Readers keep out writers, not readers: a down_read waits only for a writer's hold.
+    if (access.races_with_queue && !hold_exclusive_[static_cast<size_t>(k)]) return k;
     const int partner = access.races_with_queue ? hold_queued_[static_cast<size_t>(k)]
                                                 : hold_of_[static_cast<size_t>(k)];
     // A grace period waits only for sections that began before it started: the end of a later
@@ -364,6 +367,7 @@ void DporStrategy::ProcessStep(const Execution& execution, int index) {
   thread_of_.push_back(p);
   hold_of_.push_back(-1);
   hold_queued_.push_back(-1);
+  hold_exclusive_.push_back(false);
 
   const Access access = AccessOf(step);
   const int x = (ev.object >= 0) ? step.object : -1;
@@ -411,18 +415,24 @@ void DporStrategy::ProcessStep(const Execution& execution, int index) {
       if (holds[h].object != x) continue;
       hold_of_.back() = holds[h].acquired;
       hold_queued_.back() = holds[h].queued;
+      hold_exclusive_.back() = holds[h].exclusive;
       // A downgrade_write keeps the hold (the read hold continues the write hold: no writer
-      // could run between the write acquisition and the last up_read).
-      if (access.releases && step.op != OpKind::kDowngradeWrite) {
+      // could run between the write acquisition and the last up_read), shared from now on.
+      if (step.op == OpKind::kDowngradeWrite) {
+        holds[h].exclusive = false;
+      } else if (access.releases) {
         holds.erase(holds.begin() + static_cast<long>(h));
       }
       break;
     }
     if (access.acquires && step.op != OpKind::kDowngradeWrite) {
       const int queued = step.op == OpKind::kDownWrite ? queued_at_[p] : index;
-      holds.push_back(Hold{x, index, queued});
+      const bool exclusive = step.op != OpKind::kDownRead && step.op != OpKind::kDownReadTry &&
+                             step.op != OpKind::kRcuLock;
+      holds.push_back(Hold{x, index, queued, exclusive});
       hold_of_.back() = index;
       hold_queued_.back() = queued;
+      hold_exclusive_.back() = exclusive;
     }
     value_after_[x] = ValueAfter(step);
   }

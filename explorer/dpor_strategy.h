@@ -148,10 +148,12 @@ class DporStrategy : public Strategy {
   // down_write start, else the acquisition).
   std::vector<int> hold_of_;
   std::vector<int> hold_queued_;
+  std::vector<bool> hold_exclusive_;  // that hold kept everyone out (not a read hold)
   struct Hold {
     int object;
     int acquired;  // step index
     int queued;    // step index: the writer's down_write start, else = acquired
+    bool exclusive;  // a lock, a write hold; not a read hold or an RCU section
   };
   std::array<std::vector<Hold>, kMaxThreads> holds_;
   std::array<int, kMaxThreads> queued_at_{};
