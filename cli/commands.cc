@@ -42,8 +42,8 @@ struct Outcome {
 void Judge(Outcome& o) {
   const Expect& expect = o.instance->info->expect;
   const ExploreResult& r = o.result;
-  if (expect.kind()) {
-    o.shown = r.Find(*expect.kind());
+  if (expect.finding()) {
+    o.shown = r.Find(*expect.finding());
     o.matches = o.shown != nullptr;
   } else {
     o.matches = r.violations.empty() && r.complete;
@@ -56,6 +56,7 @@ std::string RunJson(const Outcome& o) {
   JsonObject json;
   json.Add("scenario", o.instance->name)
       .Add("expect", o.instance->info->expect.ToString())
+      .Add("expect_finding", o.instance->info->expect.FindingString())
       .Add("verdict", r.violations.empty() ? "pass" : "violation")
       .Add("matches_expectation", o.matches)
       .Add("strategy", o.strategy)
@@ -172,13 +173,16 @@ absl::StatusOr<int> ListCommand(const Options& options) {
       JsonObject json;
       json.Add("scenario", info->name)
           .Add("expect", info->expect.ToString())
+          .Add("expect_finding", info->expect.FindingString())
           .Add("question", info->meta.question)
           .Add("spec", info->meta.spec)
           .Add("protocol", info->meta.protocol);
       std::printf("%s\n", json.str().c_str());
     } else {
-      std::printf("%-32s %-26s %s\n", info->name.c_str(), info->expect.ToString().c_str(),
-                  info->meta.question);
+      const std::string expect = info->expect.is_pass()
+                                     ? "pass"
+                                     : absl::StrCat("violation:", info->expect.FindingString());
+      std::printf("%-32s %-26s %s\n", info->name.c_str(), expect.c_str(), info->meta.question);
     }
   }
   return 0;
@@ -227,7 +231,8 @@ absl::StatusOr<int> RunCommand(const Options& options) {
     if (strategy == nullptr) return status;
     ExploreOptions explore;
     explore.scenario = instance.name;
-    explore.target = instance.info->expect.kind();
+    const std::optional<Finding>& expected = instance.info->expect.finding();
+    if (expected) explore.target.emplace(Finding{expected->kind, expected->detail});
     explore.max_executions = options.max_executions;
     if (explore.max_executions == 0 && !strategy->exhaustive() && !options.replay) {
       explore.max_executions = kRandomDefaultExecutions;

@@ -18,6 +18,13 @@ const Violation* ExploreResult::Find(ViolationKind kind) const {
   return nullptr;
 }
 
+const Violation* ExploreResult::Find(const Finding& finding) const {
+  for (const Violation& v : violations) {
+    if (IsFinding(v, finding)) return &v;
+  }
+  return nullptr;
+}
+
 namespace {
 
 std::vector<int> PicksUpTo(const Execution& execution, const Violation& v) {
@@ -38,6 +45,9 @@ void Minimize(absl::FunctionRef<void()> body, const ExploreOptions& options, Sta
   execution.Run(body, replay);
   const std::optional<Violation>& again = execution.violation();
   if (!again || again->kind != v.kind || again->preemptions > v.preemptions) return;
+  if (options.target && IsFinding(v, *options.target) && !IsFinding(*again, *options.target)) {
+    return;
+  }
   v = *again;
   v.execution = origin.execution;
   v.found_by = origin.strategy;
@@ -82,23 +92,27 @@ ExploreResult Explore(absl::FunctionRef<void()> body, Strategy& strategy,
       break;
     }
     bool stop = false;
-    std::vector<Violation> found = execution.findings();
-    // An abandoned execution's violation is real (its prefix ran) though the execution counts
-    // as redundant or blocked.
-    if (outcome != ExecutionOutcome::kViolation && execution.violation()) {
-      found.insert(found.begin(), *execution.violation());
-    }
-    for (const Violation& finding : found) {
-      if (result.Find(finding.kind) == nullptr) {
-        Violation v = finding;
+    // Keeps the first violation of each kind, and the first that is the target finding.
+    auto record = [&](const Violation& found, bool minimize) {
+      const bool is_target = options.target && IsFinding(found, *options.target);
+      if (result.Find(found.kind) == nullptr ||
+          (is_target && result.Find(*options.target) == nullptr)) {
+        Violation v = found;
         const Provenance origin = strategy.Origin(static_cast<int>(number));
         v.execution = origin.execution;
         v.found_by = origin.strategy;
         v.schedule = EncodeToken(options.scenario, PicksUpTo(execution, v), origin);
+        if (minimize && options.minimize) Minimize(body, options, stacks, origin, v);
         result.violations.push_back(std::move(v));
       }
-      stop |= !options.find_all && (!options.target || *options.target == finding.kind);
+      stop |= !options.find_all && (!options.target || is_target);
+    };
+    // An abandoned execution's violation is real (its prefix ran) though the execution counts
+    // as redundant or blocked.
+    if (outcome != ExecutionOutcome::kViolation && execution.violation()) {
+      record(*execution.violation(), false);
     }
+    for (const Violation& finding : execution.findings()) record(finding, false);
     switch (outcome) {
       case ExecutionOutcome::kComplete:
         ++result.executions;
@@ -109,21 +123,10 @@ ExploreResult Explore(absl::FunctionRef<void()> body, Strategy& strategy,
       case ExecutionOutcome::kAbandoned:
         ++result.redundant_executions;
         break;
-      case ExecutionOutcome::kViolation: {
+      case ExecutionOutcome::kViolation:
         ++result.violating_executions;
-        Violation v = *execution.violation();
-        if (result.Find(v.kind) == nullptr) {
-          const Provenance origin = strategy.Origin(static_cast<int>(number));
-          v.execution = origin.execution;
-          v.found_by = origin.strategy;
-          v.schedule = EncodeToken(options.scenario, PicksUpTo(execution, v), origin);
-          if (options.minimize) Minimize(body, options, stacks, origin, v);
-          result.violations.push_back(std::move(v));
-        }
-        stop |= !options.find_all &&
-                (!options.target || *options.target == execution.violation()->kind);
+        record(*execution.violation(), true);
         break;
-      }
     }
     if (stop) {
       result.stop = StopReason::kViolation;

@@ -33,7 +33,7 @@ struct ExploreProgress {
 
 struct ExploreOptions {
   std::string scenario;                 // name, for replay tokens
-  std::optional<ViolationKind> target;  // the kind the scenario expects, if any
+  std::optional<Finding> target;        // the finding a buggy twin declares, if any
   // Keep exploring after any violation (the first of each kind is kept): for tests that compare
   // everything two strategies find.
   bool find_all = false;
@@ -58,11 +58,15 @@ struct ExploreResult {
   uint64_t total_steps = 0;  // steps performed, over all executions
   bool complete = false;     // every execution was covered
   StopReason stop = StopReason::kExhausted;
-  std::vector<Violation> violations;  // the first of each kind, in the order found
+  // The first of each kind, in the order found, and the first that is the target finding if
+  // another violation of its kind came first.
+  std::vector<Violation> violations;
   double elapsed_s = 0;
 
-  // The violation of `kind`, or nullptr.
+  // The first violation of `kind`, or nullptr.
   const Violation* Find(ViolationKind kind) const;
+  // The first violation that is `finding`, or nullptr.
+  const Violation* Find(const Finding& finding) const;
 };
 
 ExploreResult Explore(absl::FunctionRef<void()> body, Strategy& strategy,

@@ -36,7 +36,7 @@ std::string InstanceName(const ScenarioInfo& info, int param) {
 }  // namespace
 
 std::string Expect::ToString() const {
-  return kind_ ? absl::StrCat("violation:", KindName(*kind_)) : "pass";
+  return finding_ ? absl::StrCat("violation:", KindName(finding_->kind)) : "pass";
 }
 
 bool RegisterScenario(ScenarioInfo info) {

@@ -21,19 +21,31 @@
 
 namespace mmcheck {
 
+// A scenario's expectation: pass, or a buggy twin's finding (see Finding in violation.h): the
+// twin matches when a violation that is this finding is found; violations of other findings
+// met on the way are listed beside it, and a twin that finds only those does not match.
 class Expect {
  public:
   static Expect Pass() { return Expect(std::nullopt); }
-  static Expect Violation(ViolationKind kind) { return Expect(kind); }
+  // `detail` names the finding within its kind: an invariant's code ("I-PT-7"), or words of the
+  // message ("VMA", "fault_pending_wqh").
+  static Expect Violation(ViolationKind kind, std::string detail) {
+    return Expect(Finding{kind, std::move(detail)});
+  }
 
-  const std::optional<ViolationKind>& kind() const { return kind_; }
-  bool is_pass() const { return !kind_; }
+  std::optional<ViolationKind> kind() const {
+    return finding_ ? std::optional<ViolationKind>(finding_->kind) : std::nullopt;
+  }
+  const std::optional<Finding>& finding() const { return finding_; }
+  bool is_pass() const { return !finding_; }
   // "pass" or "violation:<kind>".
   std::string ToString() const;
+  // "" for pass, else the finding: "invariant:I-PT-7".
+  std::string FindingString() const { return finding_ ? finding_->ToString() : ""; }
 
  private:
-  explicit Expect(std::optional<ViolationKind> kind) : kind_(kind) {}
-  std::optional<ViolationKind> kind_;
+  explicit Expect(std::optional<Finding> finding) : finding_(std::move(finding)) {}
+  std::optional<Finding> finding_;
 };
 
 struct ScenarioMeta {

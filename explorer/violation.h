@@ -30,6 +30,20 @@ inline constexpr int kNumViolationKinds = 9;
 absl::string_view KindName(ViolationKind kind);
 std::optional<ViolationKind> ParseKind(absl::string_view name);
 
+// A finding a buggy twin declares: a kind and, to tell findings of one kind apart, a detail
+// ("invariant:I-PT-7", "use-after-free:VMA", "deadlock:fault_pending_wqh"). A violation is that
+// finding when its kind is the finding's and the detail is empty, is the invariant code its
+// message opens with ("I-PT-7: ..."), or occurs in its message.
+struct Finding {
+  ViolationKind kind;
+  std::string detail;
+  // "kind" or "kind:detail".
+  std::string ToString() const;
+};
+
+struct Violation;
+bool IsFinding(const Violation& v, const Finding& finding);
+
 struct Violation {
   ViolationKind kind;
   std::string message;

@@ -52,7 +52,7 @@ MMCHECK_SCENARIO("cow/wp-copy-vs-zap", Expect::Pass(),
 }
 
 MMCHECK_SCENARIO("cow/wp-copy-vs-zap@unpinned-copy",
-                 Expect::Violation(ViolationKind::kUseAfterFree),
+                 Expect::Violation(ViolationKind::kUseAfterFree, "frees folio"),
                  {.question = "If do_wp_page drops the PTL without a folio reference, is the "
                               "copy's source freed under it?",
                   .spec = "",

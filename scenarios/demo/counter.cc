@@ -27,7 +27,8 @@ MMCHECK_SCENARIO("demo/counter", Expect::Pass(),
   Counter(/*locked=*/true);
 }
 
-MMCHECK_SCENARIO("demo/counter@lost-update", Expect::Violation(ViolationKind::kAssertion),
+MMCHECK_SCENARIO("demo/counter@lost-update",
+                 Expect::Violation(ViolationKind::kAssertion, "an update was lost"),
                  {.question = "Without the mutex, is an increment lost?"}) {
   Counter(/*locked=*/false);
 }

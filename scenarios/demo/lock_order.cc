@@ -40,12 +40,14 @@ MMCHECK_SCENARIO("demo/lock-order", Expect::Pass(),
   LockOrder(/*reversed=*/false);
 }
 
-MMCHECK_SCENARIO("demo/lock-order@abba", Expect::Violation(ViolationKind::kDeadlock),
+MMCHECK_SCENARIO("demo/lock-order@abba",
+                 Expect::Violation(ViolationKind::kDeadlock, "'ab' waits for B"),
                  {.question = "Do A-then-B and B-then-A deadlock (ABBA)?"}) {
   LockOrder(/*reversed=*/true);
 }
 
-MMCHECK_SCENARIO("demo/lock-order@inversion", Expect::Violation(ViolationKind::kLockOrder),
+MMCHECK_SCENARIO("demo/lock-order@inversion",
+                 Expect::Violation(ViolationKind::kLockOrder, "lock order cycle"),
                  {.question = "Is an A/B order inversion caught even when it cannot deadlock?"}) {
   LockOrder(/*reversed=*/true, /*one_after_the_other=*/true);
 }

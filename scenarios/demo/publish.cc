@@ -30,7 +30,8 @@ MMCHECK_SCENARIO("demo/publish", Expect::Pass(),
   Publish(/*waits=*/true);
 }
 
-MMCHECK_SCENARIO("demo/publish@no-wait", Expect::Violation(ViolationKind::kDataRace),
+MMCHECK_SCENARIO("demo/publish@no-wait",
+                 Expect::Violation(ViolationKind::kDataRace, "data race on data"),
                  {.question = "Is reading published data without waiting for the flag a race?"}) {
   Publish(/*waits=*/false);
 }

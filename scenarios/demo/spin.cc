@@ -22,7 +22,8 @@ MMCHECK_SCENARIO("demo/spin", Expect::Pass(),
   Spin(/*sets_flag=*/true);
 }
 
-MMCHECK_SCENARIO("demo/spin@forever", Expect::Violation(ViolationKind::kLivelock),
+MMCHECK_SCENARIO("demo/spin@forever",
+                 Expect::Violation(ViolationKind::kLivelock, "'waiter' spins forever"),
                  {.question = "Is a spin on a flag that nobody sets reported as a livelock?"}) {
   Spin(/*sets_flag=*/false);
 }

@@ -33,12 +33,14 @@ MMCHECK_SCENARIO("demo/unlock", Expect::Pass(),
   Unlock(Bug::kNone);
 }
 
-MMCHECK_SCENARIO("demo/unlock@double-unlock", Expect::Violation(ViolationKind::kLockMisuse),
+MMCHECK_SCENARIO("demo/unlock@double-unlock",
+                 Expect::Violation(ViolationKind::kLockMisuse, "double unlock"),
                  {.question = "Is a second unlock of m caught?"}) {
   Unlock(Bug::kDoubleUnlock);
 }
 
-MMCHECK_SCENARIO("demo/unlock@left-held", Expect::Violation(ViolationKind::kLockMisuse),
+MMCHECK_SCENARIO("demo/unlock@left-held",
+                 Expect::Violation(ViolationKind::kLockMisuse, "exits holding m"),
                  {.question = "Is a thread that returns holding m caught?"}) {
   Unlock(Bug::kLeftHeld);
 }

@@ -49,7 +49,8 @@ MMCHECK_SCENARIO("fork/fork-vs-anon-fault", Expect::Pass(),
   ForkVsAnonFault(Knobs{});
 }
 
-MMCHECK_SCENARIO("fork/fork-vs-anon-fault@v6.4", Expect::Violation(ViolationKind::kInvariant),
+MMCHECK_SCENARIO("fork/fork-vs-anon-fault@v6.4",
+                 Expect::Violation(ViolationKind::kInvariant, "I-FORK-4"),
                  {.question = "Without vma_start_write in dup_mmap (v6.4), does a per-VMA-lock "
                               "fault run while fork copies the VMA?",
                   .spec = "S4",

@@ -57,7 +57,8 @@ MMCHECK_SCENARIO("fork/fork-vs-bar-zap", Expect::Pass(),
   ForkVsBarZap(Knobs{}, model::Level::kPmd);
 }
 
-MMCHECK_SCENARIO("fork/fork-vs-bar-zap@v6.12", Expect::Violation(ViolationKind::kInvariant),
+MMCHECK_SCENARIO("fork/fork-vs-bar-zap@v6.12",
+                 Expect::Violation(ViolationKind::kInvariant, "I-PFN-1"),
                  {.question = "Does v6.12's copy_huge_pmd, which does not re-read the PMD under "
                               "its lock, give the child a BAR mapping vfio has revoked?",
                   .spec = "S7",
@@ -74,7 +75,7 @@ MMCHECK_SCENARIO("fork/fork-vs-bar-zap-pud", Expect::Pass(),
 }
 
 MMCHECK_SCENARIO("fork/fork-vs-bar-zap-pud@read-before-lock",
-                 Expect::Violation(ViolationKind::kInvariant),
+                 Expect::Violation(ViolationKind::kInvariant, "I-PFN-1"),
                  {.question = "If copy_huge_pud read the PUD before its locks, as copy_huge_pmd "
                               "does, would the child keep the zapped BAR too?",
                   .spec = "S7",

@@ -58,7 +58,7 @@ MMCHECK_SCENARIO("fork/huge-fault-vs-fork", Expect::Pass(),
 }
 
 MMCHECK_SCENARIO("fork/huge-fault-vs-fork@v6.12-unaligned-pfn",
-                 Expect::Violation(ViolationKind::kInvariant),
+                 Expect::Violation(ViolationKind::kInvariant, "I-PFN-2"),
                  {.question = "With the v6.12 handler and a BAR at an odd pfn, does a PMD leaf "
                               "map an unaligned pfn in parent and child?",
                   .spec = "S5",
@@ -67,7 +67,7 @@ MMCHECK_SCENARIO("fork/huge-fault-vs-fork@v6.12-unaligned-pfn",
 }
 
 MMCHECK_SCENARIO("fork/huge-fault-vs-fork@private-no-bug-on",
-                 Expect::Violation(ViolationKind::kInvariant),
+                 Expect::Violation(ViolationKind::kInvariant, "I-FORK-2"),
                  {.question = "If a driver let MAP_PRIVATE through and inserted a writable PMD "
                               "without vmf_insert_pfn_pmd's BUG_ON, would fork copy a writable "
                               "special PMD of a COW mapping?",

@@ -64,7 +64,8 @@ MMCHECK_SCENARIO("fork/pud-write-after-fork", Expect::Pass(),
   PudWriteAfterFork(Knobs{}, 1);
 }
 
-MMCHECK_SCENARIO("fork/pud-write-after-fork@pre-003", Expect::Violation(ViolationKind::kLivelock),
+MMCHECK_SCENARIO("fork/pud-write-after-fork@pre-003",
+                 Expect::Violation(ViolationKind::kLivelock, "I-RETRY-1"),
                  {.question = "With copy_huge_pud write-protecting every PUD (before 003/07), "
                               "does a write vfio cannot upgrade fault forever?",
                   .spec = "S6",
@@ -73,7 +74,7 @@ MMCHECK_SCENARIO("fork/pud-write-after-fork@pre-003", Expect::Violation(Violatio
 }
 
 MMCHECK_SCENARIO("fork/pud-write-after-fork@pre-003-aligned-fault",
-                 Expect::Violation(ViolationKind::kLivelock),
+                 Expect::Violation(ViolationKind::kLivelock, "I-RETRY-1"),
                  {.question = "With the v6.12 vfio handler, does a write at the PUD-aligned "
                               "address to a write-protected PUD fault forever?",
                   .spec = "S6",
@@ -84,7 +85,7 @@ MMCHECK_SCENARIO("fork/pud-write-after-fork@pre-003-aligned-fault",
 }
 
 MMCHECK_SCENARIO("fork/pud-write-after-fork@pre-003-unaligned-fault",
-                 Expect::Violation(ViolationKind::kInvariant),
+                 Expect::Violation(ViolationKind::kInvariant, "I-FORK-2"),
                  {.question = "With the v6.12 vfio handler, does a write at an unaligned address "
                               "split the write-protected PUD and complete, losing only the write "
                               "bit?",

@@ -85,7 +85,7 @@ MMCHECK_SCENARIO("gup/gup-fast-vs-thp-munmap", Expect::Pass(),
 }
 
 MMCHECK_SCENARIO("gup/gup-fast-vs-thp-munmap@no-recheck",
-                 Expect::Violation(ViolationKind::kInvariant),
+                 Expect::Violation(ViolationKind::kInvariant, "I-PT-6"),
                  {.question = "Without the re-check of the PMD after try_grab_folio_fast, does "
                               "gup-fast pin a THP munmap has already unmapped?",
                   .spec = "S9",
@@ -94,7 +94,7 @@ MMCHECK_SCENARIO("gup/gup-fast-vs-thp-munmap@no-recheck",
 }
 
 MMCHECK_SCENARIO("gup/gup-fast-vs-thp-munmap@table-free-without-rcu",
-                 Expect::Violation(ViolationKind::kUseAfterFree),
+                 Expect::Violation(ViolationKind::kUseAfterFree, "frees PMD table"),
                  {.question = "If munmap freed the PMD table without waiting for IRQ-off "
                               "sections, would gup-fast read a freed table?",
                   .spec = "S9",
@@ -110,7 +110,8 @@ MMCHECK_SCENARIO("gup/gup-fast-vs-munmap", Expect::Pass(),
   GupFastVsMunmap(Knobs{}, /*thp=*/false, model::FOLL_GET);
 }
 
-MMCHECK_SCENARIO("gup/gup-fast-vs-munmap@no-recheck", Expect::Violation(ViolationKind::kInvariant),
+MMCHECK_SCENARIO("gup/gup-fast-vs-munmap@no-recheck",
+                 Expect::Violation(ViolationKind::kInvariant, "I-PT-6"),
                  {.question = "Without the re-check of the PMD and PTE after the grab, does "
                               "gup-fast (FOLL_GET) return a page munmap has already unmapped?",
                   .spec = "S9",

@@ -48,7 +48,7 @@ MMCHECK_SCENARIO("hugetlb/anon-prepare-vs-munmap", Expect::Pass(),
 }
 
 MMCHECK_SCENARIO("hugetlb/anon-prepare-vs-munmap@pre-fix",
-                 Expect::Violation(ViolationKind::kUseAfterFree),
+                 Expect::Violation(ViolationKind::kUseAfterFree, "I-VMA-1"),
                  {.question = "Before 98b74bb4d7e9, does hugetlb_vma_unlock_read touch a VMA "
                               "whose lock vmf_anon_prepare dropped?",
                   .spec = "S15",

@@ -45,7 +45,8 @@ MMCHECK_SCENARIO("swap/device-private-vs-munmap", Expect::Pass(),
 }
 
 MMCHECK_SCENARIO("swap/device-private-vs-munmap@v6.4-arch",
-                 Expect::Violation(ViolationKind::kLockMisuse),
+                 Expect::Violation(ViolationKind::kLockMisuse,
+                                   "up_read(vm_lock) without holding it"),
                  {.question = "Does the v6.4 arch handler release the VMA lock the device-private "
                               "fallback dropped?",
                   .spec = "S16",
@@ -54,7 +55,7 @@ MMCHECK_SCENARIO("swap/device-private-vs-munmap@v6.4-arch",
 }
 
 MMCHECK_SCENARIO("swap/device-private-vs-munmap@migrate-under-vma-lock",
-                 Expect::Violation(ViolationKind::kLockMisuse),
+                 Expect::Violation(ViolationKind::kLockMisuse, "mmap_assert_locked"),
                  {.question = "Without the fallback, does migrate_to_ram walk page tables without "
                               "mmap_lock?",
                   .spec = "S16",

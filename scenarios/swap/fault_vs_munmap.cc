@@ -56,7 +56,9 @@ MMCHECK_SCENARIO("swap/fault-vs-munmap", Expect::Pass(),
   SwapFaultVsMunmap(Knobs{}, 0);
 }
 
-MMCHECK_SCENARIO("swap/fault-vs-munmap@v6.4-arch", Expect::Violation(ViolationKind::kLockMisuse),
+MMCHECK_SCENARIO("swap/fault-vs-munmap@v6.4-arch",
+                 Expect::Violation(ViolationKind::kLockMisuse,
+                                   "up_read(vm_lock) without holding it"),
                  {.question = "Does the v6.4 arch handler release the VMA lock do_swap_page "
                               "dropped?",
                   .spec = "S1",
@@ -65,7 +67,7 @@ MMCHECK_SCENARIO("swap/fault-vs-munmap@v6.4-arch", Expect::Violation(ViolationKi
 }
 
 MMCHECK_SCENARIO("swap/fault-vs-munmap@vma-after-retry",
-                 Expect::Violation(ViolationKind::kUseAfterFree),
+                 Expect::Violation(ViolationKind::kUseAfterFree, "I-VMA-1"),
                  {.question = "If do_swap_page reads vma->vm_mm after the lock was dropped, is "
                               "that caught?",
                   .spec = "S1",
@@ -82,7 +84,8 @@ MMCHECK_SCENARIO("swap/fault-vs-munmap~v2", Expect::Pass(),
 }
 
 MMCHECK_SCENARIO("swap/fault-vs-munmap~v2@no-unlocked-flag",
-                 Expect::Violation(ViolationKind::kLockMisuse),
+                 Expect::Violation(ViolationKind::kLockMisuse,
+                                   "up_read(vm_lock) without holding it"),
                  {.question = "Under v2, is a swap retry that forgets VM_FAULT_VMA_UNLOCKED "
                               "released twice?",
                   .spec = "S1",
@@ -100,7 +103,9 @@ MMCHECK_SCENARIO("swap/retry-nowait-vs-munmap", Expect::Pass(),
   SwapFaultVsMunmap(Knobs{}, model::FAULT_FLAG_RETRY_NOWAIT);
 }
 
-MMCHECK_SCENARIO("swap/retry-nowait-vs-munmap@allowed", Expect::Violation(ViolationKind::kDeadlock),
+MMCHECK_SCENARIO("swap/retry-nowait-vs-munmap@allowed",
+                 Expect::Violation(ViolationKind::kDeadlock,
+                                   "'fault' waits in down_read for mmap_lock"),
                  {.question = "If RETRY_NOWAIT is let through, does the leaked VMA lock block "
                               "munmap forever?",
                   .spec = "S18",

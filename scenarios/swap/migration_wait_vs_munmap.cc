@@ -67,7 +67,8 @@ MMCHECK_SCENARIO("swap/migration-wait-vs-munmap", Expect::Pass(),
 }
 
 MMCHECK_SCENARIO("swap/migration-wait-vs-munmap@migrator-needs-mmap-lock",
-                 Expect::Violation(ViolationKind::kDeadlock),
+                 Expect::Violation(ViolationKind::kDeadlock,
+                                   "'fault' waits in wait_unlocked for folio_lock"),
                  {.question = "If the migrator needed mmap_lock, would the fault's wait under the "
                               "VMA lock deadlock?",
                   .spec = "S16",
@@ -84,7 +85,7 @@ MMCHECK_SCENARIO("swap/migration-wait-vs-munmap~v2", Expect::Pass(),
 }
 
 MMCHECK_SCENARIO("swap/migration-wait-vs-munmap~v2@seed-4of6",
-                 Expect::Violation(ViolationKind::kUseAfterFree),
+                 Expect::Violation(ViolationKind::kUseAfterFree, "frees PMD table"),
                  {.question = "Does seed 002 v2 4/6, which drops the VMA lock before the "
                               "migration wait, still use the page table?",
                   .spec = "S16",
@@ -94,7 +95,7 @@ MMCHECK_SCENARIO("swap/migration-wait-vs-munmap~v2@seed-4of6",
 }
 
 MMCHECK_SCENARIO("swap/migration-wait-vs-munmap~v2@vma-after-unlock",
-                 Expect::Violation(ViolationKind::kUseAfterFree),
+                 Expect::Violation(ViolationKind::kUseAfterFree, "I-VMA-1"),
                  {.question = "Under v2, is reading vma->vm_mm after the drop caught?",
                   .spec = "S16",
                   .protocol = "v2"}) {

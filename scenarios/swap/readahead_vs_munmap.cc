@@ -47,7 +47,8 @@ MMCHECK_SCENARIO("swap/readahead-vs-munmap", Expect::Pass(),
 }
 
 MMCHECK_SCENARIO("swap/readahead-vs-munmap@v6.4-arch",
-                 Expect::Violation(ViolationKind::kLockMisuse),
+                 Expect::Violation(ViolationKind::kLockMisuse,
+                                   "up_read(vm_lock) without holding it"),
                  {.question = "Does the v6.4 arch handler release the VMA lock that "
                               "folio_lock_or_retry dropped while the read was in flight?",
                   .spec = "S1",
@@ -64,7 +65,8 @@ MMCHECK_SCENARIO("swap/readahead-vs-munmap~v2", Expect::Pass(),
 }
 
 MMCHECK_SCENARIO("swap/readahead-vs-munmap~v2@no-unlocked-flag",
-                 Expect::Violation(ViolationKind::kLockMisuse),
+                 Expect::Violation(ViolationKind::kLockMisuse,
+                                   "up_read(vm_lock) without holding it"),
                  {.question = "Under v2, is a swap-in retry without VM_FAULT_VMA_UNLOCKED released "
                               "twice?",
                   .spec = "S1",

@@ -36,7 +36,7 @@ MMCHECK_SCENARIO("uffd/copy-vs-copy", Expect::Pass(),
 }
 
 MMCHECK_SCENARIO("uffd/copy-vs-copy@no-pte-none-check",
-                 Expect::Violation(ViolationKind::kInvariant),
+                 Expect::Violation(ViolationKind::kInvariant, "I-MAP-1"),
                  {.question = "Without the pte_none re-check under the PTL, is a page installed "
                               "twice?",
                   .spec = "S3",

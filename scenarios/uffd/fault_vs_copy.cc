@@ -54,7 +54,8 @@ MMCHECK_SCENARIO("uffd/fault-vs-copy~v2", Expect::Pass(),
 }
 
 MMCHECK_SCENARIO("uffd/fault-vs-copy~v2@no-unlocked-flag",
-                 Expect::Violation(ViolationKind::kLockMisuse),
+                 Expect::Violation(ViolationKind::kLockMisuse,
+                                   "up_read(vm_lock) without holding it"),
                  {.question = "Under v2, is a userfault that forgets VM_FAULT_VMA_UNLOCKED "
                               "released twice?",
                   .spec = "S3",
@@ -63,7 +64,9 @@ MMCHECK_SCENARIO("uffd/fault-vs-copy~v2@no-unlocked-flag",
       Knobs{.fault_protocol = model::FaultProtocol::kV2, .v2_callee_sets_vma_unlocked = false});
 }
 
-MMCHECK_SCENARIO("uffd/fault-vs-copy@must-wait-first", Expect::Violation(ViolationKind::kDeadlock),
+MMCHECK_SCENARIO("uffd/fault-vs-copy@must-wait-first",
+                 Expect::Violation(ViolationKind::kDeadlock,
+                                   "'fault' sleeps in schedule() on fault_pending_wqh"),
                  {.question = "If must_wait is checked before the fault queues itself, is a "
                               "wake-up lost?",
                   .spec = "S3",
@@ -81,7 +84,8 @@ MMCHECK_SCENARIO("uffd/two-faults-vs-copy", Expect::Pass(),
 }
 
 MMCHECK_SCENARIO("uffd/two-faults-vs-copy@must-wait-first",
-                 Expect::Violation(ViolationKind::kDeadlock),
+                 Expect::Violation(ViolationKind::kDeadlock,
+                                   "'fault2' sleeps in schedule() on fault_pending_wqh"),
                  {.question = "With two faults, is a wake-up lost if must_wait is checked before "
                               "queueing?",
                   .spec = "S3",

@@ -64,7 +64,8 @@ MMCHECK_SCENARIO("uffd/fault-vs-munmap~v2", Expect::Pass(),
 }
 
 MMCHECK_SCENARIO("uffd/fault-vs-munmap~v2@no-unlocked-flag",
-                 Expect::Violation(ViolationKind::kLockMisuse),
+                 Expect::Violation(ViolationKind::kLockMisuse,
+                                   "up_read(vm_lock) without holding it"),
                  {.question = "Under v2, is a userfault that forgets VM_FAULT_VMA_UNLOCKED "
                               "released twice?",
                   .spec = "S2",
@@ -74,7 +75,8 @@ MMCHECK_SCENARIO("uffd/fault-vs-munmap~v2@no-unlocked-flag",
 }
 
 MMCHECK_SCENARIO("uffd/fault-vs-munmap@sleeps-with-vma-lock",
-                 Expect::Violation(ViolationKind::kDeadlock),
+                 Expect::Violation(ViolationKind::kDeadlock,
+                                   "'fault' sleeps in schedule() on fault_pending_wqh"),
                  {.question = "If handle_userfault sleeps with the VMA lock held, do fault, "
                               "munmap and monitor deadlock?",
                   .spec = "S2",
@@ -95,7 +97,8 @@ MMCHECK_SCENARIO("uffd/fault-vs-munmap-vma-locked-copy", Expect::Pass(),
 }
 
 MMCHECK_SCENARIO("uffd/fault-vs-munmap-vma-locked-copy@sleeps-with-vma-lock",
-                 Expect::Violation(ViolationKind::kDeadlock),
+                 Expect::Violation(ViolationKind::kDeadlock,
+                                   "'fault' sleeps in schedule() on fault_pending_wqh"),
                  {.question = "With the v6.9 copy, does sleeping with the VMA lock still deadlock "
                               "all three?",
                   .spec = "S2",

@@ -47,7 +47,8 @@ MMCHECK_SCENARIO("uffd/fault-vs-read-copy", Expect::Pass(),
 }
 
 MMCHECK_SCENARIO("uffd/fault-vs-read-copy@wake-skips-fault-wqh",
-                 Expect::Violation(ViolationKind::kDeadlock),
+                 Expect::Violation(ViolationKind::kDeadlock,
+                                   "'fault' sleeps in schedule() on fault_pending_wqh"),
                  {.question = "If wake_userfault looked only at fault_pending_wqh, would the read "
                               "waiter be lost?",
                   .spec = "S3",

@@ -53,7 +53,7 @@ MMCHECK_SCENARIO("vfio/follow-pfnmap-vs-bar-zap", Expect::Pass(),
 }
 
 MMCHECK_SCENARIO("vfio/follow-pfnmap-vs-bar-zap@v6.12",
-                 Expect::Violation(ViolationKind::kInvariant),
+                 Expect::Violation(ViolationKind::kInvariant, "I-PFN-4"),
                  {.question = "Does v6.12's follow_pfnmap_start, re-testing its lockless copy, "
                               "return the pfn of a PMD the BAR zap has cleared?",
                   .spec = "S13",

@@ -43,7 +43,7 @@ MMCHECK_SCENARIO("vfio/gup-fast-vs-bar-zap", Expect::Pass(),
 }
 
 MMCHECK_SCENARIO("vfio/gup-fast-vs-bar-zap@pre-003-05",
-                 Expect::Violation(ViolationKind::kInvariant),
+                 Expect::Violation(ViolationKind::kInvariant, "I-PFN-3"),
                  {.question = "Without the pmd_special() check, does gup-fast take pmd_page() of "
                               "an MMIO pfn?",
                   .spec = "S9",

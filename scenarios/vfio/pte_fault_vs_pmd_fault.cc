@@ -40,7 +40,8 @@ MMCHECK_SCENARIO("vfio/pte-fault-vs-pmd-fault", Expect::Pass(),
   PteFaultVsPmdFault(Knobs{.vfio_huge_fault = model::VfioHugeFault::kAlignOrder});
 }
 
-MMCHECK_SCENARIO("vfio/pte-fault-vs-pmd-fault@v6.13", Expect::Violation(ViolationKind::kInvariant),
+MMCHECK_SCENARIO("vfio/pte-fault-vs-pmd-fault@v6.13",
+                 Expect::Violation(ViolationKind::kInvariant, "I-RETRY-2"),
                  {.question = "With the v6.13 handler, does an order-0 fault that loses the race "
                               "to a PMD fault return VM_FAULT_OOM?",
                   .spec = "S14",

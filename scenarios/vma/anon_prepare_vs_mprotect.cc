@@ -41,7 +41,8 @@ MMCHECK_SCENARIO("vma/anon-prepare-vs-mprotect", Expect::Pass(),
 }
 
 MMCHECK_SCENARIO("vma/anon-prepare-vs-mprotect@v6.4-arch",
-                 Expect::Violation(ViolationKind::kLockMisuse),
+                 Expect::Violation(ViolationKind::kLockMisuse,
+                                   "up_read(vm_lock) without holding it"),
                  {.question = "Does the v6.4 arch handler release the VMA lock a callee already "
                               "dropped?",
                   .spec = "S19",
@@ -58,7 +59,8 @@ MMCHECK_SCENARIO("vma/anon-prepare-vs-mprotect~v2", Expect::Pass(),
 }
 
 MMCHECK_SCENARIO("vma/anon-prepare-vs-mprotect~v2@no-unlocked-flag",
-                 Expect::Violation(ViolationKind::kLockMisuse),
+                 Expect::Violation(ViolationKind::kLockMisuse,
+                                   "up_read(vm_lock) without holding it"),
                  {.question = "Under v2, does a callee that forgets VM_FAULT_VMA_UNLOCKED get its "
                               "lock released twice?",
                   .spec = "S19",
@@ -68,7 +70,8 @@ MMCHECK_SCENARIO("vma/anon-prepare-vs-mprotect~v2@no-unlocked-flag",
 }
 
 MMCHECK_SCENARIO("vma/anon-prepare-vs-mprotect@blocking-mmap-lock",
-                 Expect::Violation(ViolationKind::kDeadlock),
+                 Expect::Violation(ViolationKind::kDeadlock,
+                                   "'fault' waits in down_read for mmap_lock"),
                  {.question = "With a blocking mmap_read_lock under the VMA lock, does it "
                               "deadlock?",
                   .spec = "S19",

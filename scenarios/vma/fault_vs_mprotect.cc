@@ -60,7 +60,7 @@ MMCHECK_SCENARIO("vma/fault-vs-mprotect", Expect::Pass(),
 }
 
 MMCHECK_SCENARIO("vma/fault-vs-mprotect@no-vma-write-lock",
-                 Expect::Violation(ViolationKind::kInvariant),
+                 Expect::Violation(ViolationKind::kInvariant, "I-PT-7"),
                  {.question = "If mprotect changes vm_flags without vma_start_write, does a "
                               "writable PTE survive it?",
                   .spec = "S11",

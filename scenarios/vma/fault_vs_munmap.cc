@@ -39,7 +39,7 @@ MMCHECK_SCENARIO("vma/fault-vs-munmap", Expect::Pass(),
 }
 
 MMCHECK_SCENARIO("vma/fault-vs-munmap@no-detached-check",
-                 Expect::Violation(ViolationKind::kUseAfterFree),
+                 Expect::Violation(ViolationKind::kUseAfterFree, "I-VMA-5"),
                  {.question = "Without the detached check, does the fault lock a detached VMA?",
                   .spec = "S12",
                   .protocol = "v6.6"}) {
@@ -47,7 +47,7 @@ MMCHECK_SCENARIO("vma/fault-vs-munmap@no-detached-check",
 }
 
 MMCHECK_SCENARIO("vma/fault-vs-munmap@free-without-rcu",
-                 Expect::Violation(ViolationKind::kUseAfterFree),
+                 Expect::Violation(ViolationKind::kUseAfterFree, "frees VMA"),
                  {.question = "If vm_area_free frees at once, does vma_start_read touch a freed "
                               "VMA?",
                   .spec = "S12",
@@ -56,7 +56,7 @@ MMCHECK_SCENARIO("vma/fault-vs-munmap@free-without-rcu",
 }
 
 MMCHECK_SCENARIO("vma/fault-vs-munmap@end-read-without-rcu",
-                 Expect::Violation(ViolationKind::kUseAfterFree),
+                 Expect::Violation(ViolationKind::kUseAfterFree, "frees VMA"),
                  {.question = "Without vma_end_read's RCU bracket, is the VMA freed under "
                               "up_read?",
                   .spec = "S12",

@@ -37,7 +37,7 @@ ExploreResult ExploreBody(absl::FunctionRef<void()> body, Strategy& strategy,
                           std::optional<ViolationKind> target = std::nullopt) {
   ExploreOptions options;
   options.scenario = "t";
-  options.target = target;
+  if (target) options.target = Finding{*target, ""};
   return Explore(body, strategy, options);
 }
 

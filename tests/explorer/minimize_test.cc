@@ -36,7 +36,7 @@ ExploreResult Find(bool minimize, void (*body)() = LostUpdateWithNoise) {
   DfsStrategy dfs;
   ExploreOptions options;
   options.scenario = "t";
-  options.target = ViolationKind::kAssertion;
+  options.target = Finding{ViolationKind::kAssertion, ""};
   options.minimize = minimize;
   return Explore(body, dfs, options);
 }

@@ -18,7 +18,7 @@ std::vector<std::string> Races(void (*body)()) {
   DfsStrategy dfs;
   for (Strategy* s : {static_cast<Strategy*>(&dpor), static_cast<Strategy*>(&dfs)}) {
     ExploreOptions options;
-    options.target = ViolationKind::kDataRace;
+    options.target = Finding{ViolationKind::kDataRace, ""};
     const ExploreResult r = Explore(body, *s, options);
     const Violation* v = r.Find(ViolationKind::kDataRace);
     found.push_back(v ? v->message : "");

@@ -16,7 +16,7 @@ ExploreResult ExploreInstance(const ScenarioInstance& s, Strategy& strategy,
                               uint64_t max_executions = 0) {
   ExploreOptions options;
   options.scenario = s.name;
-  options.target = s.info->expect.kind();
+  options.target = s.info->expect.finding();
   options.max_executions = max_executions;
   return Explore([&s] { s.Run(); }, strategy, options);
 }
@@ -92,6 +92,31 @@ TEST(DemoTest, AbbaDeadlockNamesTheCycle) {
   ASSERT_NE(v, nullptr);
   EXPECT_NE(v->message.find("'ab' waits for B held by 'ba'"), std::string::npos) << v->message;
   EXPECT_NE(v->message.find("'ba' waits for A held by 'ab'"), std::string::npos) << v->message;
+}
+
+}  // namespace
+}  // namespace mmcheck
+
+namespace mmcheck {
+namespace {
+
+// A twin matches only the finding it declares: the same kind with another detail is listed, but
+// the search goes on looking for the declared one, and reports none if it never comes.
+TEST(FindingTest, ATwinMatchesOnlyItsDeclaredFinding) {
+  absl::StatusOr<ScenarioInstance> s = FindScenario("fork/fork-vs-bar-zap@v6.12");
+  ASSERT_TRUE(s.ok());
+  ExploreOptions options;
+  options.scenario = s->name;
+  options.target = Finding{ViolationKind::kInvariant, "I-PT-7"};  // not what this twin shows
+  DporStrategy dpor;
+  const ExploreResult r = Explore([&] { s->Run(); }, dpor, options);
+  EXPECT_TRUE(r.complete);  // it never stopped: nothing was the declared finding
+  ASSERT_NE(r.Find(ViolationKind::kInvariant), nullptr);
+  EXPECT_EQ(r.Find(*options.target), nullptr);
+  EXPECT_TRUE(
+      IsFinding(*r.Find(ViolationKind::kInvariant), Finding{ViolationKind::kInvariant, "I-PFN-1"}));
+  EXPECT_FALSE(IsFinding(*r.Find(ViolationKind::kInvariant),
+                         Finding{ViolationKind::kUseAfterFree, "I-PFN-1"}));
 }
 
 }  // namespace

@@ -28,7 +28,7 @@ inline ExploreResult ExploreScenario(const std::string& name, Strategy& strategy
   EXPECT_TRUE(s.ok()) << s.status();
   ExploreOptions options;
   options.scenario = name;
-  options.target = s->info->expect.kind();
+  options.target = s->info->expect.finding();
   options.find_all = find_all;
   return Explore([&] { s->Run(); }, strategy, options);
 }

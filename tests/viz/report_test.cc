@@ -34,7 +34,7 @@ Found Explore(const std::string& name, Strategy& strategy) {
   EXPECT_TRUE(s.ok());
   ExploreOptions options;
   options.scenario = name;
-  options.target = s->info->expect.kind();
+  options.target = s->info->expect.finding();
   const ExploreResult r = Explore([&] { s->Run(); }, strategy, options);
   const Violation* v = r.Find(*s->info->expect.kind());
   EXPECT_NE(v, nullptr) << name;
