@@ -46,11 +46,18 @@ inline void Yield(const char* file = __builtin_FILE(), int line = __builtin_LINE
   CurrentExecution().Yield(file, line);
 }
 
-// A named invariant, checked after every step and at the end.
+// A named invariant, checked after every step and at the end. `observes` names every object the
+// check reads, by the base name it was created with (Atomic<int>(0, "x") is "x", an array's
+// elements share one name), so that DPOR orders the steps that change them (see
+// Execution::AddInvariant): a check must read nothing else.
 template <typename F>
-void Invariant(std::string name, F&& check) {
-  CurrentExecution().AddInvariant(std::move(name), std::forward<F>(check));
+void Invariant(std::string name, std::vector<std::string> observes, F&& check) {
+  CurrentExecution().AddInvariant(std::move(name), std::move(observes), std::forward<F>(check));
 }
+
+// Ghost state of the model that is no registered object (a TLB record) declares each change by
+// name, so that an invariant can observe it: Invariant(..., {"tlb"}, ...).
+inline void GhostWrite(absl::string_view name) { CurrentExecution().GhostWrite(name); }
 
 // A check that runs once every thread has finished.
 template <typename F>

@@ -21,6 +21,12 @@ DporStrategy::Event DporStrategy::Describe(const Execution& execution, const Ste
     e.writes = a.writes;
     e.counts = a.counts;
     e.reads_count = a.reads_count;
+    e.observed = step.observed;
+    if (step.ghost >= 0) {
+      e.ghost = execution.object_key(step.ghost);
+      e.ghost_changes = step.ghost_changes;
+      e.ghost_reads = step.ghost_reads;
+    }
     e.object = execution.object_key(step.object);
   }
   return e;
@@ -28,6 +34,11 @@ DporStrategy::Event DporStrategy::Describe(const Execution& execution, const Ste
 
 bool DporStrategy::Dependent(const Event& a, const Event& b) {
   if (a.thread == b.thread) return true;
+  if (a.observed && b.observed) return true;
+  if (a.ghost >= 0 && a.ghost == b.ghost &&
+      ((a.ghost_changes && b.ghost_reads) || (a.ghost_reads && b.ghost_changes))) {
+    return true;
+  }
   if (a.spawns == b.thread || b.spawns == a.thread) return true;
   if (a.joins == b.thread || b.joins == a.thread) return true;
   return a.object >= 0 && a.object == b.object &&
@@ -131,6 +142,8 @@ void DporStrategy::SeeThreads(const Execution& execution) {
     woken_by_[threads_seen_] = -1;
     holds_[static_cast<size_t>(threads_seen_)].clear();
     key_of_[static_cast<size_t>(threads_seen_)] = threads_seen_;
+    waiting_on_[static_cast<size_t>(threads_seen_)] = -1;
+    woken_at_[static_cast<size_t>(threads_seen_)] = -1;
     spawn_count_[static_cast<size_t>(threads_seen_)] = 0;
   }
 }
@@ -145,9 +158,11 @@ int DporStrategy::IndexOfKey(int32_t key) const {
 void DporStrategy::ResetExecution() {
   processed_ = 0;
   races_.clear();
+  last_observed_ = -1;
   clocks_.clear();
   events_.clear();
   thread_of_.clear();
+  ghost_of_.clear();
   hold_of_.clear();
   hold_queued_.clear();
   hold_exclusive_.clear();
@@ -267,8 +282,10 @@ void DporStrategy::RacePendingSteps(const Execution& execution) {
     ev.writes = access.writes;
     ev.counts = access.counts;
     ev.reads_count = access.reads_count;
+    ev.observed = (access.writes || access.counts) && execution.observed(pending.object);
     Candidates(pending.object, access, candidates_);
     DetectRaces(execution, pending, ev, access, processed_, thread_clock_[t], candidates_);
+    if (ev.observed) RaceObserved(execution, pending, ev, processed_, thread_clock_[t], candidates_);
   }
 }
 
@@ -285,12 +302,21 @@ void DporStrategy::Candidates(int object, const Access& access,
     candidates.insert(candidates.end(), reads_since_[x].begin(), reads_since_[x].end());
   } else if (access.counts || access.reads_count) {
     for (int k : reads_since_[x]) {
-      const Event& e = events_[static_cast<size_t>(k)];
-      if ((access.counts && e.reads_count) || (access.reads_count && e.counts)) {
+      if ((access.counts && ReadsCountOn(k, object)) || (access.reads_count && CountsOn(k, object))) {
         candidates.push_back(k);
       }
     }
   }
+}
+
+bool DporStrategy::CountsOn(int k, int object) const {
+  const Event& e = events_[static_cast<size_t>(k)];
+  return ghost_of_[static_cast<size_t>(k)] == object ? e.ghost_changes : e.counts;
+}
+
+bool DporStrategy::ReadsCountOn(int k, int object) const {
+  const Event& e = events_[static_cast<size_t>(k)];
+  return ghost_of_[static_cast<size_t>(k)] == object ? e.ghost_reads : e.reads_count;
 }
 
 void DporStrategy::DetectRaces(const Execution& execution, const Step& step, const Event& ev,
@@ -303,7 +329,14 @@ void DporStrategy::DetectRaces(const Execution& execution, const Step& step, con
   // queueing), not with the release or any step inside the hold. A trylock can run there (it
   // fails), so it races with the step itself.
   auto partner_of = [&](int k) {
-    if (!access.blocks || hold_of_[static_cast<size_t>(k)] < 0) return k;
+    if (!access.blocks) return k;
+    // A release that ends no hold (a wake_up) let the blocked step go: it could not run before
+    // it, so there is no race to reverse. A schedule() was let go by the first wake_up after its
+    // prepare_to_wait only: it races with the later ones like any read with a write.
+    if (hold_of_[static_cast<size_t>(k)] < 0) {
+      if (step.op == OpKind::kSchedule) return k == woken_at_[static_cast<size_t>(p)] ? -1 : k;
+      return AccessOf(steps[static_cast<size_t>(k)]).releases ? -1 : k;
+    }
     // Readers keep out writers, not readers: a down_read waits only for a writer's hold.
     if (access.races_with_queue && !hold_exclusive_[static_cast<size_t>(k)]) return k;
     const int partner = access.races_with_queue ? hold_queued_[static_cast<size_t>(k)]
@@ -329,10 +362,11 @@ void DporStrategy::DetectRaces(const Execution& execution, const Step& step, con
     if (woken_by_[p] == partner) continue;
     const uint32_t mark = clocks_[static_cast<size_t>(partner)][q];
     bool covered = previous[q] >= mark;
+    // Another candidate after the partner puts a dependent step between the two, unless it is
+    // a step of the same hold (a blocked acquisition races with the hold as a whole).
     for (int other : candidates) {
-      const int other_partner = partner_of(other);
-      if (other_partner != partner && other_partner >= 0 &&
-          clocks_[static_cast<size_t>(other_partner)][q] >= mark) {
+      if (other != k && partner_of(other) != partner &&
+          clocks_[static_cast<size_t>(other)][q] >= mark) {
         covered = true;
       }
     }
@@ -365,6 +399,7 @@ void DporStrategy::ProcessStep(const Execution& execution, int index) {
   }
   events_.push_back(ev);
   thread_of_.push_back(p);
+  ghost_of_.push_back(step.ghost);
   hold_of_.push_back(-1);
   hold_queued_.push_back(-1);
   hold_exclusive_.push_back(false);
@@ -385,9 +420,36 @@ void DporStrategy::ProcessStep(const Execution& execution, int index) {
     for (int t = 0; t < width; ++t) clock[t] = std::max(clock[t], other[t]);
   };
   for (int k : candidates) join(clocks_[static_cast<size_t>(k)]);
+  // Steps that change what an invariant observes are all dependent (the visibility proviso):
+  // as if each wrote one more object, the observed state.
+  const int observed_partner = ev.observed ? last_observed_ : -1;
+  if (observed_partner >= 0) join(clocks_[static_cast<size_t>(observed_partner)]);
   if (step.op == OpKind::kJoin) join(thread_clock_[step.object]);
   clock[p] = previous[p] + 1;
   DetectRaces(execution, step, ev, access, index, previous, candidates);
+  if (ev.observed) {
+    RaceObserved(execution, step, ev, index, previous, candidates);
+    last_observed_ = index;
+  }
+  if (step.ghost >= 0) {
+    // The ghost counter is a second object of the step, accessed like an rwsem's reader count:
+    // changes commute, a read is ordered against every change.
+    const int g = step.ghost;
+    if (static_cast<size_t>(g) >= last_write_.size()) {
+      last_write_.resize(static_cast<size_t>(g) + 1, -1);
+      value_after_.resize(static_cast<size_t>(g) + 1, std::nullopt);
+      if (reads_since_.size() < last_write_.size()) reads_since_.resize(last_write_.size());
+    }
+    Access ghost;
+    ghost.reads = true;
+    ghost.counts = step.ghost_changes;
+    ghost.reads_count = step.ghost_reads;
+    std::vector<int> ghost_candidates;
+    Candidates(g, ghost, ghost_candidates);
+    for (int k : ghost_candidates) join(clocks_[static_cast<size_t>(k)]);
+    DetectRaces(execution, step, ev, ghost, index, previous, ghost_candidates);
+    reads_since_[static_cast<size_t>(g)].push_back(index);
+  }
   thread_clock_[p] = clocks_.back();
   if (step.op == OpKind::kSpawn) thread_clock_[step.object] = clocks_.back();
   woken_by_[p] = -1;
@@ -403,6 +465,16 @@ void DporStrategy::ProcessStep(const Execution& execution, int index) {
     // Match releases to acquisitions per thread (rwsem readers hold one lock together).
     std::vector<Hold>& holds = holds_[static_cast<size_t>(p)];
     if (step.op == OpKind::kDownWriteStart) queued_at_[p] = index;
+    if (step.op == OpKind::kPrepareToWait) {
+      waiting_on_[p] = x;
+      woken_at_[p] = -1;
+    } else if (step.op == OpKind::kFinishWait) {
+      waiting_on_[p] = -1;
+    } else if (step.op == OpKind::kWakeUp) {
+      for (int t = 0; t < threads_seen_; ++t) {
+        if (waiting_on_[t] == x && woken_at_[t] < 0) woken_at_[t] = index;
+      }
+    }
     if (step.op == OpKind::kSynchronizeRcu || step.op == OpKind::kCallRcu) {
       if (grace_period_start_.size() <= static_cast<size_t>(step.arg)) {
         grace_period_start_.resize(static_cast<size_t>(step.arg) + 1, -1);
@@ -438,17 +510,45 @@ void DporStrategy::ProcessStep(const Execution& execution, int index) {
   }
 }
 
+void DporStrategy::RaceObserved(const Execution& execution, const Step& step, const Event& ev,
+                                int index, const Clock& previous,
+                                const std::vector<int>& candidates) {
+  const int k = last_observed_;
+  if (k < 0) return;
+  const int q = thread_of_[static_cast<size_t>(k)];
+  if (q == step.thread) return;
+  const uint32_t mark = clocks_[static_cast<size_t>(k)][q];
+  bool covered = previous[q] >= mark;
+  for (int other : candidates) {
+    if (other != k && clocks_[static_cast<size_t>(other)][q] >= mark) covered = true;
+  }
+  if (!covered) AddRace(execution, k, index, step, ev);
+}
+
 void DporStrategy::AddRace(const Execution& execution, int earlier, int later, const Step& step,
                            const Event& event) {
   // The reversed step runs where `earlier` ran: on the same object, so it sees the value
   // `earlier` saw (no step of notdep(earlier) writes it). A compare_exchange or try_lock may
   // change footprint.
   Event moved = event;
-  const Access at = AccessAt(step, execution.trace().steps[static_cast<size_t>(earlier)].old);
+  const Step& partner = execution.trace().steps[static_cast<size_t>(earlier)];
+  Access at = AccessAt(step, partner.old);
+  if (partner.object != step.object) {
+    // An observed-state race (see ProcessStep): what the object held there is not known, so
+    // the step may succeed or fail there.
+    const Access fails = AccessOf(step.op, false);
+    at = AccessOf(step.op, true);
+    at.reads |= fails.reads;
+    at.reads_count |= fails.reads_count;
+  }
   moved.reads = at.reads;
   moved.writes = at.writes;
   moved.counts = at.counts;
   moved.reads_count = at.reads_count;
+  // The code that follows the step keeps the ghost and observed accesses it had: marking a moved
+  // step as touching every ghost would make the dependency relation differ between the wakeup
+  // tree and the executions, which loses traces (the oracle showed it). Where that code acts
+  // otherwise at the new position the sweep test (tests/scenarios/sweep_test.cc) is the check.
   races_.push_back(Race{earlier, later, moved});
 }
 

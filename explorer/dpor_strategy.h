@@ -58,6 +58,10 @@ class DporStrategy : public Strategy {
     bool writes = false;
     bool counts = false;       // Access::counts
     bool reads_count = false;  // Access::reads_count
+    bool observed = false;     // Step::observed: changes what an invariant observes
+    int32_t ghost = -1;        // Step::ghost's key, or -1
+    bool ghost_changes = false;
+    bool ghost_reads = false;
     int32_t object = -1;  // ObjectInfo::key, or -1
     int32_t spawns = -1;  // the thread a spawn creates (its key)
     int32_t joins = -1;   // the thread a join waits for (its key)
@@ -108,6 +112,10 @@ class DporStrategy : public Strategy {
   void SeeThreads(const Execution& execution);
   void ProcessStep(const Execution& execution, int index);
   void Candidates(int object, const Access& access, std::vector<int>& candidates) const;
+  // Whether step k changes / reads the reader-count-like state of `object`: its own object's
+  // (Access::counts, reads_count) or its ghost's (GhostCounter).
+  bool CountsOn(int k, int object) const;
+  bool ReadsCountOn(int k, int object) const;
   // Races of `step` (at trace index `index`, performed or only pending) with earlier steps.
   void DetectRaces(const Execution& execution, const Step& step, const Event& ev,
                    const Access& access, int index, const Clock& previous,
@@ -115,6 +123,9 @@ class DporStrategy : public Strategy {
   // Records a race; ReverseRaces() inserts its reversal once the execution has ended.
   void AddRace(const Execution& execution, int earlier, int later, const Step& step,
                const Event& event);
+  // The race of an observed step with the previous observed step.
+  void RaceObserved(const Execution& execution, const Step& step, const Event& ev, int index,
+                    const Clock& previous, const std::vector<int>& candidates);
   // The pending steps of threads that never ran them race as if each ran next.
   void RacePendingSteps(const Execution& execution);
   // For each race of the execution: v = notdep(earlier).later, inserted at the state before
@@ -132,6 +143,7 @@ class DporStrategy : public Strategy {
     Event moved;  // the later step as it runs where `earlier` ran
   };
   std::vector<Race> races_;  // of the current execution, in the order found
+  int last_observed_ = -1;   // the latest observed step of the current execution
   std::vector<WakeupNode> arena_;
   std::vector<uint32_t> free_nodes_;
   Forest pending_wakeup_;    // subtree to become the next new state's wakeup tree
@@ -143,6 +155,7 @@ class DporStrategy : public Strategy {
   std::vector<Clock> clocks_;
   std::vector<Event> events_;
   std::vector<int> thread_of_;  // step index -> thread index
+  std::vector<int> ghost_of_;   // step index -> Step::ghost (an object id), or -1
   // Step -> the acquisition that began the hold of its thread on its object it is part of (it
   // takes, releases or works under it), or -1; and where that hold was queued for (a writer's
   // down_write start, else the acquisition).
@@ -157,6 +170,10 @@ class DporStrategy : public Strategy {
   };
   std::array<std::vector<Hold>, kMaxThreads> holds_;
   std::array<int, kMaxThreads> queued_at_{};
+  // Wait queues: the queue a thread prepared to wait on (-1: none), and the wake_up that woke it
+  // there (-1: none yet).
+  std::array<int, kMaxThreads> waiting_on_{};
+  std::array<int, kMaxThreads> woken_at_{};
   std::vector<int> grace_period_start_;  // grace period id -> step that started it
   std::array<Clock, kMaxThreads> thread_clock_{};
   std::array<int, kMaxThreads> woken_by_{};

@@ -27,7 +27,9 @@ int Execution::RegisterObject(const char* kind, const char* name, int index,
       ObjectInfo{kind, name, index, static_cast<int32_t>(creator << 20) | seq, format});
   sync_.AddObject();
   last_write_.push_back(-1);
-  return static_cast<int>(trace_.objects.size()) - 1;
+  const int id = static_cast<int>(trace_.objects.size()) - 1;
+  if (!observed_names_.empty()) MarkObserved(id);
+  return id;
 }
 
 int Execution::rcu_object() {
@@ -107,8 +109,20 @@ void Execution::Yield(const char* file, int line) {
   Visible(OpKind::kYield, kNoObject, 0, file, line);
 }
 
-void Execution::AddInvariant(std::string name, absl::AnyInvocable<bool()> check) {
+void Execution::AddInvariant(std::string name, std::vector<std::string> observes,
+                             absl::AnyInvocable<bool()> check) {
   invariants_.emplace_back(std::move(name), std::move(check));
+  for (std::string& n : observes) observed_names_.push_back(std::move(n));
+  for (size_t id = 0; id < trace_.objects.size(); ++id) MarkObserved(static_cast<int>(id));
+}
+
+void Execution::MarkObserved(int object) {
+  if (observed_.size() < trace_.objects.size()) observed_.resize(trace_.objects.size(), false);
+  for (const std::string& n : observed_names_) {
+    if (n == trace_.objects[static_cast<size_t>(object)].name) {
+      observed_[static_cast<size_t>(object)] = true;
+    }
+  }
 }
 
 void Execution::AtEnd(absl::AnyInvocable<void()> check) { at_end_.push_back(std::move(check)); }
@@ -232,6 +246,7 @@ void Execution::AfterStep(int t, int index) {
   }
   if (step.object < 0) return;
   const Access access = AccessOf(step);
+  if ((access.writes || access.counts) && observed(step.object)) step.observed = true;
   if (access.reads) thread.iteration_reads.emplace_back(step.object, last_write_[step.object]);
   // A reader's down_read or up_read changes what a spinning down_write_trylock reads.
   if (!access.writes && !access.counts) return;
@@ -259,6 +274,7 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
   picks_.clear();
   performed_ = 0;
   trace_.objects.clear();
+  last_step_of_.fill(-1);
   trace_.thread_names.clear();
   sync_.Reset();
   rcu_object_ = -1;
@@ -309,6 +325,7 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
       break;
     }
     trace_.steps.emplace_back(thread.pending).enabled = enabled;
+    last_step_of_[static_cast<size_t>(next)] = steps() - 1;  // owns the plain code that follows
     running_ = next;
     if (track_hb_) hb_unapplied_ = steps() - 1;
     thread.fiber->Resume();
@@ -372,6 +389,8 @@ void Execution::Teardown() {
   for (auto it = owned_.rbegin(); it != owned_.rend(); ++it) it->second(it->first);
   owned_.clear();
   invariants_.clear();
+  observed_names_.clear();
+  observed_.clear();
   at_end_.clear();
 }
 

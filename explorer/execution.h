@@ -93,8 +93,24 @@ class Execution {
   // thread then blocks until another thread writes an object that iteration read (GenMC's
   // "spin assume"); a thread still blocked so when no thread can run spins forever: livelock.
   void Yield(const char* file, int line);
-  // Checked after every step and at the end of the execution.
-  void AddInvariant(std::string name, absl::AnyInvocable<bool()> check);
+  // Checked after every step and at the end of the execution. `observes` names (ObjectInfo::name,
+  // the base name an object was registered with) every object the check reads, fixed before
+  // exploration and covering objects created later: the steps that change one of them (a write,
+  // or a plain write in the code that follows a step) are all dependent on each other, so DPOR
+  // orders them in every way they can be ordered and the check sees every state of what it
+  // observes (the visibility proviso of partial-order reduction). A check that reads an object it
+  // does not name is not sound under DPOR.
+  void AddInvariant(std::string name, std::vector<std::string> observes,
+                    absl::AnyInvocable<bool()> check);
+  // Model ghost state that is no registered object (a TLB record) declares each change by name:
+  // if an invariant observes `name`, the step the running thread performed last is observed.
+  void GhostWrite(absl::string_view name);
+  // A GhostCounter `object` changed or read by the running thread (explorer/ghost.h).
+  void GhostAccess(int object, bool change);
+  bool observed(int object) const {
+    return object >= 0 && static_cast<size_t>(object) < observed_.size() &&
+           observed_[static_cast<size_t>(object)];
+  }
   // Runs after every thread has finished (scenario final-state assertions).
   void AtEnd(absl::AnyInvocable<void()> check);
   // Keeps `object` alive until the execution has been torn down (after every fiber unwound).
@@ -274,6 +290,10 @@ class Execution {
   void ApplyHappensBefore();
   std::vector<PlainRecord> plain_;  // by object id
   std::vector<std::pair<std::string, absl::AnyInvocable<bool()>>> invariants_;
+  std::vector<std::string> observed_names_;  // of every invariant of this execution
+  std::vector<bool> observed_;               // by object id
+  std::array<int, kMaxThreads> last_step_of_{};  // by thread: its latest performed step, or -1
+  void MarkObserved(int object);
   std::vector<absl::AnyInvocable<void()>> at_end_;
   std::vector<std::pair<void*, void (*)(void*)>> owned_;
   std::optional<Violation> violation_;

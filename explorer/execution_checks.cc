@@ -44,6 +44,11 @@ void Execution::PlainAccess(int object, bool write, const char* file, int line,
   if (running_ < 0) return;
   ApplyHappensBefore();
   const int t = running_;
+  // A plain write belongs to the step its thread performed last (it runs in that step's
+  // atomic block): an invariant that observes the object makes that step an observed one.
+  if (write && observed(object) && last_step_of_[static_cast<size_t>(t)] >= 0) {
+    trace_.steps[static_cast<size_t>(last_step_of_[static_cast<size_t>(t)])].observed = true;
+  }
   PlainRecord& r = plain_[static_cast<size_t>(object)];
   if (r.write.thread >= 0 && r.write.thread != t &&
       !hb_.Ordered(r.write.thread, r.write.epoch, t)) {
@@ -267,6 +272,24 @@ void Execution::ReportSpinForever() {
                     t->spin_file, t->spin_line, t->index);
     return;
   }
+}
+
+void Execution::GhostWrite(absl::string_view name) {
+  if (running_ < 0 || last_step_of_[static_cast<size_t>(running_)] < 0) return;
+  for (const std::string& n : observed_names_) {
+    if (n == name) {
+      trace_.steps[static_cast<size_t>(last_step_of_[static_cast<size_t>(running_)])].observed =
+          true;
+    }
+  }
+}
+
+void Execution::GhostAccess(int object, bool change) {
+  if (running_ < 0 || last_step_of_[static_cast<size_t>(running_)] < 0) return;
+  Step& step = trace_.steps[static_cast<size_t>(last_step_of_[static_cast<size_t>(running_)])];
+  MMCHECK_CHECK(step.ghost == kNoObject || step.ghost == object);
+  step.ghost = object;
+  (change ? step.ghost_changes : step.ghost_reads) = true;
 }
 
 void Execution::CheckInvariants() {

@@ -30,6 +30,13 @@ struct Step {
   int64_t expected = 0;  // what a compare_exchange expected
   uint64_t enabled = 0;  // threads that could have been scheduled at this step
   uint64_t wakes = 0;    // spinning threads this step's write let run again
+  // The step (or the invisible code its thread ran after it, up to its next step) changed an
+  // object an invariant observes: DPOR orders every two such steps (Execution::AddInvariant).
+  bool observed = false;
+  // A GhostCounter its block changed or read (explorer/ghost.h), or kNoObject.
+  int32_t ghost = kNoObject;
+  bool ghost_changes = false;
+  bool ghost_reads = false;
   const char* file = "";
   int line = 0;
   const char* function = "";  // the (model) function that performed it, for reports

@@ -22,7 +22,7 @@ bool vma_needs_copy(Vma* dst_vma, Vma* src_vma) {
 // the per-VMA lock would change what is being copied). A fault that has only trylocked the rwsem
 // and is about to see vm_lock_seq and drop it does not count: it does nothing under it.
 void check_no_fault_on_source(Vma* src_vma, const char* where) {
-  if (src_vma->vm_lock_owners > 0) {
+  if (src_vma->vm_lock_owners.read() > 0) {
     Violate(ViolationKind::kInvariant,
             absl::StrCat("I-FORK-4: ", where, " copies ", src_vma->name,
                          " while a fault holds its VMA read lock: the fault changes the parent's "

@@ -20,6 +20,7 @@ Vma::Vma(MmStruct* mm, unsigned long start, unsigned long end, unsigned long fla
       vm_lock_seq(-1, mm->Named("vm_lock_seq")),
       detached(false, mm->Named("detached")),
       vm_lock_count(0, mm->Named("vm_lock->count")),
+      vm_lock_owners(mm->Named("vm_lock_owners")),
       name(absl::StrCat(mm->prefix, "VMA [", start, ", ", end, ")")),
       lifetime(name.c_str()) {
   vm_lock.lockdep_set_class("vm_lock");

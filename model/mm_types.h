@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "explorer/api.h"
+#include "explorer/ghost.h"
 #include "explorer/lifetime.h"
 #include "model/folio.h"
 #include "model/pgtable.h"
@@ -99,8 +100,9 @@ struct Vma {
   // Ghost (no steps): the readers of vm_lock that own the VMA lock, i.e. are past
   // vma_start_read()'s second vm_lock_seq check or took it under mmap_lock (uffd_mfill_lock).
   // A reader between its down_read_trylock and that check holds the rwsem on a write-locked VMA
-  // for a moment and then drops it: harmless, and not counted. I-FORK-4 counts these.
-  int vm_lock_owners = 0;
+  // for a moment and then drops it: harmless, and not counted. I-FORK-4 counts these. A
+  // GhostCounter, so that DPOR orders fork's check against every change of it.
+  GhostCounter vm_lock_owners;
   std::string name;           // "VMA [0, 2)"
   Lifetime lifetime;          // vm_area_alloc .. the vm_area_free (RCU) callback
 };

@@ -9,12 +9,16 @@
 
 namespace mmcheck::model {
 
+// The TLB record is ghost state: each change is declared (GhostWrite) so that an invariant that
+// observes "tlb" (I-PT-7) sees every order of its changes.
 void flush_tlb_range(MmStruct* mm, unsigned long start, unsigned long end) {
   for (unsigned long p = start; p < end && p < mm->tlb.size(); ++p) mm->tlb[p] = TlbEntry{};
+  GhostWrite("tlb");
 }
 
 void tlb_mark_stale(MmStruct* mm, unsigned long address, const Entry& old) {
   mm->tlb[address] = TlbEntry{true, old.val, old.write};
+  GhostWrite("tlb");
 }
 
 MmuGather tlb_gather_mmu(MmStruct* mm) { return MmuGather{mm, {}, {}}; }

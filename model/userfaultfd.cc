@@ -106,7 +106,7 @@ Vma* uffd_lock_vma(MmStruct* mm, unsigned long address) {
     vma_use(vma, "reads vma->anon_vma");
     if (!vma->anon_vma.load()) __anon_vma_prepare(vma);  // anon_vma_prepare
     vma->vm_lock.down_read();
-    ++vma->vm_lock_owners;
+    vma->vm_lock_owners.add(1);
   }
   mmap_read_unlock(mm);
   return vma;

@@ -21,7 +21,7 @@ bool vma_start_read(Vma* vma) {
     vma->vm_lock.up_read();
     return false;
   }
-  ++vma->vm_lock_owners;
+  vma->vm_lock_owners.add(1);
   return true;
 }
 
@@ -29,7 +29,7 @@ void vma_end_read(Vma* vma) {
   const bool bracket = vma->vm_mm->knobs.vma_end_read_rcu_bracket;
   if (bracket) RcuReadLock();  // keeps vma alive till the end of up_read
   vma->lifetime.Use("up_read(&vma->vm_lock->lock)");
-  --vma->vm_lock_owners;
+  vma->vm_lock_owners.add(-1);
   vma->vm_lock.up_read();
   // __up_read: after the count is released, rwsem_wake() may still read the semaphore.
   vma->lifetime.Use("reads vma->vm_lock->count in up_read after the release");

@@ -33,16 +33,19 @@ void FaultVsMprotect(Knobs knobs) {
   MmStruct* mm = Make<MmStruct>(knobs);
   model::Vma* vma = mm->map(0, 2, model::VM_READ | model::VM_WRITE | model::VM_MAYWRITE);
   vma->anon_vma.store(true);  // an earlier fault prepared it: this is not S19
-  bool* mprotect_returned = Make<bool>(false);
+  auto* mprotect_returned = Make<Shared<bool>>(false, "mprotect returned");
   Spawn("fault", [mm] {
     model::do_user_addr_fault(mm, 0, model::FAULT_FLAG_USER | model::FAULT_FLAG_WRITE);
   });
   Spawn("mprotect", [mm, mprotect_returned] {
     model::do_mprotect(mm, 0, 2, model::VM_READ);
-    *mprotect_returned = true;
+    mprotect_returned->write(true);
   });
-  Invariant("I-PT-7", [mm, mprotect_returned] {
-    if (!*mprotect_returned) return true;
+  // Observes everything check_no_writable_pte reads: the VMA tree, the page-table entries, the
+  // VMA's flags, the TLB record, and whether mprotect returned.
+  Invariant("I-PT-7", {"mm_mt", "pud", "pmd", "pte", "vm_flags", "tlb", "mprotect returned"},
+            [mm, mprotect_returned] {
+    if (!mprotect_returned->peek()) return true;
     const std::string why = model::check_no_writable_pte(mm, 0, 2);
     if (!why.empty())
       Violate(ViolationKind::kInvariant, why + " after mprotect(PROT_READ) returned");

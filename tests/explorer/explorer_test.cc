@@ -274,7 +274,7 @@ TEST(ExplorerTest, InvariantIsCheckedAfterEveryStep) {
           x->store(1);
           x->store(0);  // the end state is fine; the middle is not
         });
-        Invariant("x stays 0", [x] { return x->load() == 0; });
+        Invariant("x stays 0", {"x"}, [x] { return x->load() == 0; });
       },
       dfs);
   ASSERT_EQ(r.violations.size(), 1u);

@@ -306,7 +306,10 @@ TEST(VfioTest, Pre00305GupFastTakesAStructPageForMmio) {
 
 TEST(ForkTest, ForkVsAnonFaultPassesAndTheFaultWaitsForFork) {
   const char* name = "fork/fork-vs-anon-fault";
-  testing::ExpectExhaustivePass(name, 19);
+  // One redundant execution since I-FORK-4's count of VMA lock owners is a GhostCounter that
+  // DPOR orders against fork's check: a reversal's moved step is assumed to touch any ghost
+  // (what its code does there is not known), one more dependency than the execution shows.
+  testing::ExpectExhaustivePass(name, 19, /*redundant=*/1);
   // The fault meets the write-locked VMA and waits on mmap_lock, or runs before fork locks it.
   EXPECT_GT(testing::ExecutionsWhere(name,
                                      [](const Trace& t) {

@@ -42,15 +42,16 @@ inline std::optional<Violation> FirstViolation(const std::string& name, Violatio
   return v == nullptr ? std::nullopt : std::optional<Violation>(*v);
 }
 
-// `name` passes exhaustively under dpor with exactly `executions` complete executions and no
-// redundant one.
-inline void ExpectExhaustivePass(const std::string& name, uint64_t executions) {
+// `name` passes exhaustively under dpor with exactly `executions` complete executions and
+// exactly `redundant` redundant ones (0 unless a listed reason says otherwise).
+inline void ExpectExhaustivePass(const std::string& name, uint64_t executions,
+                                 uint64_t redundant = 0) {
   DporStrategy dpor;
   const ExploreResult r = ExploreScenario(name, dpor);
   EXPECT_TRUE(r.complete) << name;
   EXPECT_TRUE(r.violations.empty()) << name << ": " << r.violations[0].message;
   EXPECT_EQ(r.executions, executions) << name;
-  EXPECT_EQ(r.redundant_executions, 0u) << name;
+  EXPECT_EQ(r.redundant_executions, redundant) << name;
 }
 
 // The final state of an execution, independent of the model: the value every object was left
