@@ -148,6 +148,13 @@ void DporStrategy::SeeThreads(const Execution& execution) {
   }
 }
 
+void DporStrategy::TrackObject(int x) {
+  if (static_cast<size_t>(x) < last_write_.size()) return;
+  last_write_.resize(static_cast<size_t>(x) + 1, -1);
+  value_after_.resize(static_cast<size_t>(x) + 1, std::nullopt);
+  if (reads_since_.size() < last_write_.size()) reads_since_.resize(last_write_.size());
+}
+
 int DporStrategy::IndexOfKey(int32_t key) const {
   for (int t = 0; t < threads_seen_; ++t) {
     if (key_of_[static_cast<size_t>(t)] == key) return t;
@@ -161,7 +168,6 @@ void DporStrategy::ResetExecution() {
   last_observed_ = -1;
   clocks_.clear();
   events_.clear();
-  thread_of_.clear();
   ghost_of_.clear();
   hold_of_.clear();
   hold_queued_.clear();
@@ -260,7 +266,7 @@ void DporStrategy::EndExecution(const Execution& execution, ExecutionOutcome out
   if (outcome != ExecutionOutcome::kComplete && outcome != ExecutionOutcome::kAbandoned) {
     RacePendingSteps(execution);
   }
-  ReverseRaces();
+  ReverseRaces(execution);
 }
 
 void DporStrategy::RacePendingSteps(const Execution& execution) {
@@ -398,7 +404,6 @@ void DporStrategy::ProcessStep(const Execution& execution, int index) {
     n.executed = true;
   }
   events_.push_back(ev);
-  thread_of_.push_back(p);
   ghost_of_.push_back(step.ghost);
   hold_of_.push_back(-1);
   hold_queued_.push_back(-1);
@@ -406,11 +411,7 @@ void DporStrategy::ProcessStep(const Execution& execution, int index) {
 
   const Access access = AccessOf(step);
   const int x = (ev.object >= 0) ? step.object : -1;
-  if (x >= 0 && static_cast<size_t>(x) >= last_write_.size()) {
-    last_write_.resize(static_cast<size_t>(x) + 1, -1);
-    value_after_.resize(static_cast<size_t>(x) + 1, std::nullopt);
-    if (reads_since_.size() < last_write_.size()) reads_since_.resize(last_write_.size());
-  }
+  if (x >= 0) TrackObject(x);
   std::vector<int>& candidates = candidates_;
   Candidates(x, access, candidates);
 
@@ -435,19 +436,14 @@ void DporStrategy::ProcessStep(const Execution& execution, int index) {
     // The ghost counter is a second object of the step, accessed like an rwsem's reader count:
     // changes commute, a read is ordered against every change.
     const int g = step.ghost;
-    if (static_cast<size_t>(g) >= last_write_.size()) {
-      last_write_.resize(static_cast<size_t>(g) + 1, -1);
-      value_after_.resize(static_cast<size_t>(g) + 1, std::nullopt);
-      if (reads_since_.size() < last_write_.size()) reads_since_.resize(last_write_.size());
-    }
+    TrackObject(g);
     Access ghost;
     ghost.reads = true;
     ghost.counts = step.ghost_changes;
     ghost.reads_count = step.ghost_reads;
-    std::vector<int> ghost_candidates;
-    Candidates(g, ghost, ghost_candidates);
-    for (int k : ghost_candidates) join(clocks_[static_cast<size_t>(k)]);
-    DetectRaces(execution, step, ev, ghost, index, previous, ghost_candidates);
+    Candidates(g, ghost, ghost_candidates_);
+    for (int k : ghost_candidates_) join(clocks_[static_cast<size_t>(k)]);
+    DetectRaces(execution, step, ev, ghost, index, previous, ghost_candidates_);
     reads_since_[static_cast<size_t>(g)].push_back(index);
   }
   thread_clock_[p] = clocks_.back();
@@ -515,7 +511,7 @@ void DporStrategy::RaceObserved(const Execution& execution, const Step& step, co
                                 const std::vector<int>& candidates) {
   const int k = last_observed_;
   if (k < 0) return;
-  const int q = thread_of_[static_cast<size_t>(k)];
+  const int q = execution.trace().steps[static_cast<size_t>(k)].thread;
   if (q == step.thread) return;
   const uint32_t mark = clocks_[static_cast<size_t>(k)][q];
   bool covered = previous[q] >= mark;
@@ -552,7 +548,7 @@ void DporStrategy::AddRace(const Execution& execution, int earlier, int later, c
   races_.push_back(Race{earlier, later, moved});
 }
 
-void DporStrategy::ReverseRaces() {
+void DporStrategy::ReverseRaces(const Execution& execution) {
   const int end = static_cast<int>(events_.size());
   for (const Race& race : races_) {
     // v = notdep(earlier, E).later, where notdep spans the whole execution E, not only the
@@ -561,7 +557,7 @@ void DporStrategy::ReverseRaces() {
     // a weak initial of the short v and the reversal is wrongly skipped, while the insertion
     // that would have placed it is judged covered by a branch that can never reach the
     // combination (tests/explorer/soundness_test.cc has the program).
-    const int q = thread_of_[static_cast<size_t>(race.earlier)];
+    const int q = execution.trace().steps[static_cast<size_t>(race.earlier)].thread;
     const uint32_t mark = clocks_[static_cast<size_t>(race.earlier)][q];
     std::vector<Event>& v = race_sequence_;
     v.clear();

@@ -130,12 +130,15 @@ class DporStrategy : public Strategy {
   void RacePendingSteps(const Execution& execution);
   // For each race of the execution: v = notdep(earlier).later, inserted at the state before
   // `earlier` unless a sleeping thread is a weak initial of v.
-  void ReverseRaces();
+  void ReverseRaces(const Execution& execution);
+  // Sizes the per-object records to hold object `x`.
+  void TrackObject(int x);
 
   // Nodes [0, size_) are the states of the current path; the ones beyond are kept for reuse.
   std::vector<Node> stack_;
   size_t size_ = 0;
   std::vector<int> candidates_;       // scratch
+  std::vector<int> ghost_candidates_;  // scratch
   std::vector<Event> race_sequence_;  // scratch
   struct Race {
     int earlier;
@@ -154,7 +157,6 @@ class DporStrategy : public Strategy {
   int processed_ = 0;
   std::vector<Clock> clocks_;
   std::vector<Event> events_;
-  std::vector<int> thread_of_;  // step index -> thread index
   std::vector<int> ghost_of_;   // step index -> Step::ghost (an object id), or -1
   // Step -> the acquisition that began the hold of its thread on its object it is part of (it
   // takes, releases or works under it), or -1; and where that hold was queued for (a writer's
