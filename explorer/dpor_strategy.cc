@@ -151,6 +151,7 @@ void DporStrategy::SeeThreads(const Execution& execution) {
 void DporStrategy::TrackObject(int x) {
   if (static_cast<size_t>(x) < last_write_.size()) return;
   last_write_.resize(static_cast<size_t>(x) + 1, -1);
+  last_on_object_.resize(static_cast<size_t>(x) + 1, -1);
   value_after_.resize(static_cast<size_t>(x) + 1, std::nullopt);
   if (reads_since_.size() < last_write_.size()) reads_since_.resize(last_write_.size());
 }
@@ -180,6 +181,8 @@ void DporStrategy::ResetExecution() {
   }
   threads_seen_ = 0;
   last_write_.clear();
+  last_on_object_.clear();
+  previous_on_object_.clear();
   value_after_.clear();
   for (auto& r : reads_since_) r.clear();
 }
@@ -280,10 +283,13 @@ void DporStrategy::RacePendingSteps(const Execution& execution) {
     const size_t x = static_cast<size_t>(pending.object);
     if (x >= last_write_.size()) continue;  // not touched yet: nothing to race with
     Event ev = Describe(execution, pending);
-    // Where the value there is unknown (a reader count), assume the step succeeds: at worst an
-    // extra branch, never a lost one.
-    const Access access =
-        value_after_[x] ? AccessAt(pending, *value_after_[x]) : AccessOf(pending.op, /*ok=*/true);
+    // The state it would run in: an rwsem's is read from the semaphore as the execution left
+    // it (a down_write_trylock taken to succeed where a writer holds the lock raced with steps
+    // it commutes with, and added a redundant execution: the oracle found it). Where the value
+    // is unknown, assume the step succeeds: at worst an extra branch, never a lost one.
+    std::optional<int64_t> old = value_after_[x];
+    if (IsRwsemOp(pending.op)) old = execution.sync().RwBits(pending.object);
+    const Access access = old ? AccessAt(pending, *old) : AccessOf(pending.op, /*ok=*/true);
     ev.reads = access.reads;
     ev.writes = access.writes;
     ev.counts = access.counts;
@@ -334,8 +340,33 @@ void DporStrategy::DetectRaces(const Execution& execution, const Step& step, con
   // the acquisition that began that hold (or, for a reader kept out by a queued writer, with the
   // queueing), not with the release or any step inside the hold. A trylock can run there (it
   // fails), so it races with the step itself.
-  auto partner_of = [&](int k) {
-    if (!access.blocks) return k;
+  // A down_read is kept out from `partner` on only if the rwsem was open to it just before:
+  // write holds and queued writers overlap (a writer queues while another holds it), and the
+  // blocked down_read can move no later than the start of the whole closed stretch. Reversed at
+  // a step inside it, it would not be enabled there, and the wakeup-tree leaf it left would pass
+  // for an explored branch to later insertions it is a weak initial of (the oracle found a
+  // down_read_trylock's failure inside a write hold lost this way). Step::old holds the state
+  // before each rwsem step (ops.h), so the stretch's start is found by walking back.
+  // Not for a blocked down_write: its reversal brings the writer's queueing step along, which
+  // can run inside the stretch and makes traces of its own (walking back lost them, the oracle
+  // showed: seed 1009690).
+  auto stretch_start = [&](int partner) {
+    if (partner < 0 || step.op != OpKind::kDownRead) return partner;
+    // Only a step that closed the rwsem (an acquisition, a writer queueing) starts a stretch; a
+    // failed trylock closed nothing, and races with the blocked step like a read with a write.
+    const Step& closer = steps[static_cast<size_t>(partner)];
+    if (!AccessOf(closer).acquires && closer.op != OpKind::kDownWriteStart) return partner;
+    const int64_t closed = kRwWriterHeld | kRwWriterQueued;
+    // The walk stops at the blocked thread's own steps: what its own hold closed, its own
+    // release (in notdep) opens again before it.
+    while ((steps[static_cast<size_t>(partner)].old & closed) != 0) {
+      const int before = previous_on_object_[static_cast<size_t>(partner)];
+      if (before < 0 || steps[static_cast<size_t>(before)].thread == p) break;
+      partner = before;
+    }
+    return partner;
+  };
+  auto blocked_partner_of = [&](int k) {
     // A release that ends no hold (a wake_up) let the blocked step go: it could not run before
     // it, so there is no race to reverse. A schedule() was let go by the first wake_up after its
     // prepare_to_wait only: it races with the later ones like any read with a write.
@@ -355,12 +386,17 @@ void DporStrategy::DetectRaces(const Execution& execution, const Step& step, con
     }
     return partner;
   };
+  auto partner_of = [&](int k) {
+    if (!access.blocks) return k;
+    return stretch_start(blocked_partner_of(k));
+  };
   for (size_t c = 0; c < candidates.size(); ++c) {
     const int k = candidates[c];
-    const int q = steps[static_cast<size_t>(k)].thread;
-    if (q == p) continue;
+    if (steps[static_cast<size_t>(k)].thread == p) continue;
     const int partner = partner_of(k);
     if (partner < 0) continue;
+    const int q = steps[static_cast<size_t>(partner)].thread;  // k's, or the stretch's start's
+    if (q == p) continue;
     // Steps of one hold map to one partner: race with it once.
     bool seen = false;
     for (size_t d = 0; d < c && !seen; ++d) seen = partner_of(candidates[d]) == partner;
@@ -412,6 +448,7 @@ void DporStrategy::ProcessStep(const Execution& execution, int index) {
   const Access access = AccessOf(step);
   const int x = (ev.object >= 0) ? step.object : -1;
   if (x >= 0) TrackObject(x);
+  previous_on_object_.push_back(x >= 0 ? last_on_object_[static_cast<size_t>(x)] : -1);
   std::vector<int>& candidates = candidates_;
   Candidates(x, access, candidates);
 
@@ -452,6 +489,7 @@ void DporStrategy::ProcessStep(const Execution& execution, int index) {
   for (uint64_t w = step.wakes; w != 0; w &= w - 1) woken_by_[LowestThread(w)] = index;
 
   if (x >= 0) {
+    last_on_object_[static_cast<size_t>(x)] = index;
     if (access.writes) {
       last_write_[x] = index;
       reads_since_[x].clear();

@@ -185,6 +185,8 @@ class DporStrategy : public Strategy {
   static constexpr int32_t kFirstSpawnedKey = 1000;
   std::vector<std::pair<int64_t, int32_t>> spawned_keys_;  // (parent key << 32 | ordinal, key)
   std::vector<int> last_write_;
+  std::vector<int> last_on_object_;      // object -> its last step so far, or -1
+  std::vector<int> previous_on_object_;  // step index -> the previous step on its object, or -1
   std::vector<std::optional<int64_t>> value_after_;
   std::vector<std::vector<int>> reads_since_;
 };

@@ -242,6 +242,31 @@ inline bool Sleeps(OpKind op) {
   }
 }
 
+// What every step on an rwsem records as Step::old: the semaphore's state before the step, in
+// one encoding for every operation, so that a trylock moved to another rwsem step's place (a race
+// reversal) can tell whether it succeeds there. (Each operation used to record only the bit it
+// tested itself, and a down_read or up_read recorded nothing: a down_write_trylock moved before
+// a reader's up_read was wrongly taken to succeed; the oracle found it, issue 14.)
+constexpr int64_t kRwWriterHeld = 1;
+constexpr int64_t kRwWriterQueued = 2;
+constexpr int64_t kRwReaders = 4;
+
+inline bool IsRwsemOp(OpKind op) {
+  switch (op) {
+    case OpKind::kDownRead:
+    case OpKind::kDownReadTry:
+    case OpKind::kUpRead:
+    case OpKind::kDownWriteStart:
+    case OpKind::kDownWrite:
+    case OpKind::kDownWriteTry:
+    case OpKind::kUpWrite:
+    case OpKind::kDowngradeWrite:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // An operation whose footprint depends on the state where it runs, given whether the object was
 // busy (Step::old != 0) there: compare_exchange and the trylocks. See AccessAt (trace.h).
 inline bool OutcomeAt(OpKind op, int64_t old, int64_t expected) {
@@ -250,9 +275,10 @@ inline bool OutcomeAt(OpKind op, int64_t old, int64_t expected) {
       return old == expected;
     case OpKind::kTryLock:
     case OpKind::kSpinTryLock:
-    case OpKind::kDownWriteTry:
-    case OpKind::kDownReadTry:
+    case OpKind::kDownWriteTry:  // nobody holds it and no writer is queued (SyncState::RwBits)
       return old == 0;
+    case OpKind::kDownReadTry:  // no writer holds it and none is queued
+      return (old & (kRwWriterHeld | kRwWriterQueued)) == 0;
     default:
       return true;
   }

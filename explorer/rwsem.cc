@@ -27,7 +27,9 @@ void RwSemaphore::down_read(const char* file, int line, const char* function) {
   Execution& e = Execution::Get();
   e.MightSleep(absl::StrCat("down_read(", e.ObjectName(id_), ")"), file, line);
   e.CheckLockOrder(OpKind::kDownRead, id_, file, line);
-  e.Visible(OpKind::kDownRead, id_, 0, file, line).function = function;
+  Step& step = e.Visible(OpKind::kDownRead, id_, 0, file, line);
+  step.function = function;
+  step.old = e.sync().RwBits(id_);
   if (!e.InThread()) return;
   e.sync().TakeRead(id_);
   e.AddHold(e.current_thread(), id_, file, line);
@@ -37,8 +39,8 @@ bool RwSemaphore::down_read_trylock(const char* file, int line, const char* func
   Execution& e = Execution::Get();
   Step& step = e.Visible(OpKind::kDownReadTry, id_, 0, file, line);
   step.function = function;
-  step.old = e.sync().ReadFree(id_) ? 0 : 1;
-  step.ok = step.old == 0;
+  step.old = e.sync().RwBits(id_);
+  step.ok = OutcomeAt(OpKind::kDownReadTry, step.old, 0);
   if (step.ok && e.InThread()) {
     e.sync().TakeRead(id_);
     e.AddHold(e.current_thread(), id_, file, line);
@@ -62,7 +64,9 @@ void RwSemaphore::CheckHeld(bool write, absl::string_view op, const char* file, 
 
 void RwSemaphore::up_read(const char* file, int line, const char* function) {
   Execution& e = Execution::Get();
-  e.Visible(OpKind::kUpRead, id_, 0, file, line).function = function;
+  Step& step = e.Visible(OpKind::kUpRead, id_, 0, file, line);
+  step.function = function;
+  step.old = e.sync().RwBits(id_);
   if (!e.InThread()) return;
   CheckHeld(/*write=*/false, "up_read", file, line);
   e.sync().ReleaseRead(id_);
@@ -78,10 +82,14 @@ void RwSemaphore::down_write_nested(int subclass, const char* file, int line,
   Execution& e = Execution::Get();
   e.MightSleep(absl::StrCat("down_write(", e.ObjectName(id_), ")"), file, line);
   e.CheckLockOrder(OpKind::kDownWriteStart, id_, file, line, subclass);
-  e.Visible(OpKind::kDownWriteStart, id_, 0, file, line).function = function;
+  Step& start = e.Visible(OpKind::kDownWriteStart, id_, 0, file, line);
+  start.function = function;
+  start.old = e.sync().RwBits(id_);
   if (!e.InThread()) return;
   e.sync().QueueWriter(id_, e.current_thread());
-  e.Visible(OpKind::kDownWrite, id_, 0, file, line).function = function;
+  Step& take = e.Visible(OpKind::kDownWrite, id_, 0, file, line);
+  take.function = function;
+  take.old = e.sync().RwBits(id_);
   e.sync().TakeWrite(id_, e.current_thread());
   e.AddHold(e.current_thread(), id_, file, line, subclass);
 }
@@ -90,8 +98,8 @@ bool RwSemaphore::down_write_trylock(const char* file, int line, const char* fun
   Execution& e = Execution::Get();
   Step& step = e.Visible(OpKind::kDownWriteTry, id_, 0, file, line);
   step.function = function;
-  step.old = e.sync().WriteFree(id_) && e.sync().ReadFree(id_) ? 0 : 1;
-  step.ok = step.old == 0;
+  step.old = e.sync().RwBits(id_);
+  step.ok = OutcomeAt(OpKind::kDownWriteTry, step.old, 0);
   if (step.ok && e.InThread()) {
     e.sync().TakeWrite(id_, e.current_thread());
     e.AddHold(e.current_thread(), id_, file, line);
@@ -101,7 +109,9 @@ bool RwSemaphore::down_write_trylock(const char* file, int line, const char* fun
 
 void RwSemaphore::up_write(const char* file, int line, const char* function) {
   Execution& e = Execution::Get();
-  e.Visible(OpKind::kUpWrite, id_, 0, file, line).function = function;
+  Step& step = e.Visible(OpKind::kUpWrite, id_, 0, file, line);
+  step.function = function;
+  step.old = e.sync().RwBits(id_);
   if (!e.InThread()) return;
   CheckHeld(/*write=*/true, "up_write", file, line);
   e.sync().ReleaseWrite(id_);
@@ -110,7 +120,9 @@ void RwSemaphore::up_write(const char* file, int line, const char* function) {
 
 void RwSemaphore::downgrade_write(const char* file, int line, const char* function) {
   Execution& e = Execution::Get();
-  e.Visible(OpKind::kDowngradeWrite, id_, 0, file, line).function = function;
+  Step& step = e.Visible(OpKind::kDowngradeWrite, id_, 0, file, line);
+  step.function = function;
+  step.old = e.sync().RwBits(id_);
   if (!e.InThread()) return;
   CheckHeld(/*write=*/true, "downgrade_write", file, line);
   e.sync().ReleaseWrite(id_);

@@ -83,6 +83,12 @@ bool SyncState::WriteFree(int object) const {
   return rw.writer < 0 && rw.readers == 0;
 }
 
+int64_t SyncState::RwBits(int object) const {
+  const RwState& rw = rw_[static_cast<size_t>(object)];
+  return (rw.writer >= 0 ? kRwWriterHeld : 0) | (rw.queued.empty() ? 0 : kRwWriterQueued) |
+         (rw.readers > 0 ? kRwReaders : 0);
+}
+
 void SyncState::QueueWriter(int object, int thread) {
   rw_[static_cast<size_t>(object)].queued.push_back(thread);
 }

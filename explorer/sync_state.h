@@ -41,6 +41,7 @@ class SyncState {
   // RwSemaphore.
   bool ReadFree(int object) const;   // no writer holds it and none is queued
   bool WriteFree(int object) const;  // nobody holds it
+  int64_t RwBits(int object) const;   // kRwWriterHeld | kRwWriterQueued | kRwReaders (ops.h)
   int writer(int object) const { return rw_[static_cast<size_t>(object)].writer; }
   void QueueWriter(int object, int thread);
   void TakeWrite(int object, int thread);  // leaves the queue if it was in it
