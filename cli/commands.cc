@@ -145,13 +145,12 @@ absl::Status WriteReports(const std::string& dir, const Outcome& o) {
 std::unique_ptr<Strategy> MakeStrategy(const Options& options, const ScenarioInstance& instance,
                                        absl::Status* status) {
   if (options.replay) {
-    absl::StatusOr<std::vector<int>> schedule = DecodeToken(instance.name, *options.replay);
-    if (!schedule.ok()) {
-      *status = schedule.status();
+    absl::StatusOr<ReplayToken> token = ParseToken(instance.name, *options.replay);
+    if (!token.ok()) {
+      *status = token.status();
       return nullptr;
     }
-    return std::make_unique<ReplayStrategy>(*std::move(schedule),
-                                            TokenProvenance(*options.replay));
+    return std::make_unique<ReplayStrategy>(*std::move(token));
   }
   if (options.strategy == "random") {
     // The same seed for every scenario of a run, mixed with the name so they differ.

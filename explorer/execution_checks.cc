@@ -126,12 +126,13 @@ void Execution::CheckLockOrder(OpKind op, int object, const char* file, int line
   }
   const LockOrder::Site acquiring{LockClass(trace_.objects[static_cast<size_t>(object)], subclass),
                                   file, line};
-  if (std::optional<std::string> cycle =
-          lock_order_->OnAcquire(t.name, held, acquiring, execution_number_)) {
+  if (std::optional<LockOrder::Cycle> cycle =
+          lock_order_->OnAcquire(t.name, held, acquiring, execution_number_, picks_)) {
     // Like lockdep, warn and go on: the execution may still deadlock, or not.
     Violation v;
     v.kind = ViolationKind::kLockOrder;
-    v.message = *std::move(cycle);
+    v.message = std::move(cycle->message);
+    v.witnesses = std::move(cycle->witnesses);
     v.thread = running_;
     v.step = steps() + 1;  // the acquisition about to be announced
     v.picks = static_cast<int>(picks_.size());

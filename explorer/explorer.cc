@@ -51,7 +51,7 @@ void Minimize(absl::FunctionRef<void()> body, const ExploreOptions& options, Sta
   v = *again;
   v.execution = origin.execution;
   v.found_by = origin.strategy;
-  v.schedule = EncodeToken(options.scenario, PicksUpTo(execution, v), origin);
+  v.schedule = EncodeToken(options.scenario, PicksUpTo(execution, v), origin, v.witnesses);
 }
 
 }  // namespace
@@ -81,16 +81,20 @@ ExploreResult Explore(absl::FunctionRef<void()> body, Strategy& strategy,
       break;
     }
     ++number;
-    execution.set_execution_number(static_cast<int>(number));
+    const bool witness = strategy.witnessing();
+    // Numbered as the strategy says: a replay's executions take the numbers of the run that
+    // found the violation, so that lockdep's messages name the same executions.
+    execution.set_execution_number(strategy.Origin(static_cast<int>(number)).execution);
     const ExecutionOutcome outcome = execution.Run(body, strategy);
     strategy.EndExecution(execution, outcome);
-    result.max_depth = std::max(result.max_depth, execution.steps());
-    result.total_steps += static_cast<uint64_t>(execution.performed_steps());
     if (!strategy.status().ok()) {
       result.status = strategy.status();
       result.stop = StopReason::kInputError;
       break;
     }
+    if (witness) continue;
+    result.max_depth = std::max(result.max_depth, execution.steps());
+    result.total_steps += static_cast<uint64_t>(execution.performed_steps());
     bool stop = false;
     // Keeps the first violation of each kind, and the first that is the target finding.
     auto record = [&](const Violation& found, bool minimize) {
@@ -101,7 +105,7 @@ ExploreResult Explore(absl::FunctionRef<void()> body, Strategy& strategy,
         const Provenance origin = strategy.Origin(static_cast<int>(number));
         v.execution = origin.execution;
         v.found_by = origin.strategy;
-        v.schedule = EncodeToken(options.scenario, PicksUpTo(execution, v), origin);
+        v.schedule = EncodeToken(options.scenario, PicksUpTo(execution, v), origin, v.witnesses);
         if (minimize && options.minimize) Minimize(body, options, stacks, origin, v);
         result.violations.push_back(std::move(v));
       }

@@ -1,6 +1,7 @@
 // LockOrder; see lock_order.h.
 #include "explorer/lock_order.h"
 
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -38,29 +39,42 @@ std::vector<std::string> LockOrder::Path(const std::string& from, const std::str
   return {};
 }
 
-std::optional<std::string> LockOrder::OnAcquire(const std::string& thread,
-                                                const std::vector<Site>& held,
-                                                const Site& acquiring, int execution) {
+std::optional<LockOrder::Cycle> LockOrder::OnAcquire(const std::string& thread,
+                                                     const std::vector<Site>& held,
+                                                     const Site& acquiring, int execution,
+                                                     const std::vector<int>& schedule) {
   for (const Site& h : held) {
     const std::string site = absl::StrCat(
         acquiring.lock_class, " taken at ", acquiring.file, ":", acquiring.line, " while holding ",
         h.lock_class, " (taken at ", h.file, ":", h.line, ") by thread '", thread, "'");
     if (h.lock_class == acquiring.lock_class) {
-      return absl::StrCat("possible recursive locking: ", site);
+      return Cycle{absl::StrCat("possible recursive locking: ", site), {}};
     }
     auto& out = edges_[h.lock_class];
     if (out.count(acquiring.lock_class) != 0) continue;
-    out[acquiring.lock_class] = Edge{absl::StrCat(site, " in execution ", execution)};
+    out[acquiring.lock_class] =
+        Edge{absl::StrCat(site, " in execution ", execution), Witness{execution, schedule}};
     const std::vector<std::string> back = Path(acquiring.lock_class, h.lock_class);
     if (back.empty()) continue;
     std::string message =
         absl::StrCat("lock order cycle ", h.lock_class, " -> ", acquiring.lock_class);
     for (size_t i = 1; i < back.size(); ++i) absl::StrAppend(&message, " -> ", back[i]);
     absl::StrAppend(&message, ": ", site, " (this execution)");
+    Cycle cycle;
     for (size_t i = 0; i + 1 < back.size(); ++i) {
-      absl::StrAppend(&message, "; ", edges_[back[i]][back[i + 1]].description);
+      const Edge& edge = edges_[back[i]][back[i + 1]];
+      absl::StrAppend(&message, "; ", edge.description);
+      // Edges this execution added itself need no witness: the replay adds them again.
+      if (edge.first_seen.execution == execution) continue;
+      const bool listed = std::find(cycle.witnesses.begin(), cycle.witnesses.end(),
+                                    edge.first_seen) != cycle.witnesses.end();
+      if (!listed) cycle.witnesses.push_back(edge.first_seen);
     }
-    return message;
+    // Replayed in the order they first ran, so that each edge is first seen where it was.
+    std::sort(cycle.witnesses.begin(), cycle.witnesses.end(),
+              [](const Witness& a, const Witness& b) { return a.execution < b.execution; });
+    cycle.message = std::move(message);
+    return cycle;
   }
   return std::nullopt;
 }

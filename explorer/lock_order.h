@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "explorer/token.h"
+
 namespace mmcheck {
 
 class LockOrder {
@@ -24,13 +26,22 @@ class LockOrder {
     const char* file;
     int line;
   };
-  // `held` are the thread's holds in acquisition order. Returns the violation message, if any.
-  std::optional<std::string> OnAcquire(const std::string& thread, const std::vector<Site>& held,
-                                       const Site& acquiring, int execution);
+  struct Cycle {
+    std::string message;
+    // The executions that first added the cycle's other edges, each with its schedule up to
+    // that acquisition, in the order of the message: a replay runs them first (token.h).
+    std::vector<Witness> witnesses;
+  };
+  // `held` are the thread's holds in acquisition order; `schedule` is this execution's so far.
+  // Returns the violation, if any.
+  std::optional<Cycle> OnAcquire(const std::string& thread, const std::vector<Site>& held,
+                                 const Site& acquiring, int execution,
+                                 const std::vector<int>& schedule);
 
  private:
   struct Edge {
     std::string description;  // "B taken at x.cc:3 while holding A (taken at x.cc:2), thread 't'"
+    Witness first_seen;       // the execution that added it, up to the acquisition
   };
   // Path from `from` to `to` in the graph, as classes; empty if none.
   std::vector<std::string> Path(const std::string& from, const std::string& to) const;

@@ -45,6 +45,10 @@ class Strategy {
   // Where a violation found in execution `number` comes from, for its token and report: this
   // strategy and that number (a replay names the run that found it first).
   virtual Provenance Origin(int number) const { return Provenance{std::string(name()), number}; }
+  // True while the current execution only re-runs an earlier one that a violation depends on
+  // (a replay token's witness, token.h): the explorer reports nothing from it and counts it
+  // nowhere.
+  virtual bool witnessing() const { return false; }
   // An input error found while exploring (a replay token that does not fit the scenario).
   virtual absl::Status status() const { return absl::OkStatus(); }
 };

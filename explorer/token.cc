@@ -18,9 +18,9 @@ uint32_t ScenarioHash(absl::string_view scenario) {
   return hash;
 }
 
-std::string EncodeToken(absl::string_view scenario, const std::vector<int>& schedule,
-                        const Provenance& provenance) {
-  std::string token = absl::StrFormat("v1:%08x:", ScenarioHash(scenario));
+namespace {
+
+void AppendSchedule(std::string& token, const std::vector<int>& schedule) {
   for (size_t i = 0; i < schedule.size();) {
     size_t j = i;
     while (j < schedule.size() && schedule[j] == schedule[i]) ++j;
@@ -29,30 +29,57 @@ std::string EncodeToken(absl::string_view scenario, const std::vector<int>& sche
     if (j - i > 1) absl::StrAppend(&token, "*", j - i);
     i = j;
   }
+}
+
+// A positive decimal number without a sign.
+bool ParsePositive(absl::string_view text, int64_t& value) {
+  return !text.empty() && text[0] != '+' && absl::SimpleAtoi(text, &value) && value >= 1;
+}
+
+}  // namespace
+
+std::string EncodeToken(absl::string_view scenario, const std::vector<int>& schedule,
+                        const Provenance& provenance, const std::vector<Witness>& witnesses) {
+  std::string token =
+      absl::StrFormat("%s:%08x:", witnesses.empty() ? "v1" : "v2", ScenarioHash(scenario));
+  AppendSchedule(token, schedule);
+  if (!provenance.strategy.empty() || !witnesses.empty()) token += ':';
   if (!provenance.strategy.empty()) {
-    absl::StrAppend(&token, ":", provenance.strategy, ".", provenance.execution);
+    absl::StrAppend(&token, provenance.strategy, ".", provenance.execution);
+  }
+  if (!witnesses.empty()) {
+    token += ':';
+    for (size_t i = 0; i < witnesses.size(); ++i) {
+      absl::StrAppend(&token, i == 0 ? "" : ";", witnesses[i].execution, "=");
+      AppendSchedule(token, witnesses[i].schedule);
+    }
   }
   return token;
 }
 
-absl::StatusOr<std::vector<int>> DecodeToken(absl::string_view scenario, absl::string_view token) {
+absl::StatusOr<ReplayToken> ParseToken(absl::string_view scenario, absl::string_view token) {
   auto bad = [&](absl::string_view why) {
     return absl::InvalidArgumentError(absl::StrCat("malformed replay token '", token, "': ", why));
   };
-  if (token.substr(0, 3) != "v1:") return bad("expected it to start with 'v1:'");
+  const bool v2 = token.substr(0, 3) == "v2:";
+  if (token.substr(0, 3) != "v1:" && !v2) return bad("expected it to start with 'v1:' or 'v2:'");
   std::vector<absl::string_view> parts = absl::StrSplit(token.substr(3), ':');
-  if (parts.size() < 2 || parts.size() > 3 || parts[0].size() != 8) {
+  if (!v2 && (parts.size() < 2 || parts.size() > 3 || parts[0].size() != 8)) {
     return bad("expected v1:<8 hex digits>:<schedule>[:<strategy>.<execution>]");
   }
-  if (parts.size() == 3) {
+  if (v2 && (parts.size() != 4 || parts[0].size() != 8)) {
+    return bad("expected v2:<8 hex digits>:<schedule>:[<strategy>.<execution>]:<witnesses>");
+  }
+  ReplayToken parsed;
+  if (parts.size() >= 3 && !(v2 && parts[2].empty())) {
     std::vector<absl::string_view> origin = absl::StrSplit(parts[2], absl::MaxSplits('.', 1));
-    int execution = 0;
+    int64_t execution = 0;
     if (origin.size() != 2 || origin[0].empty() ||
         origin[0].find_first_not_of("abcdefghijklmnopqrstuvwxyz") != absl::string_view::npos ||
-        origin[1].empty() || origin[1][0] == '+' || !absl::SimpleAtoi(origin[1], &execution) ||
-        execution < 1) {
+        !ParsePositive(origin[1], execution) || execution > INT32_MAX) {
       return bad("the origin is not <strategy>.<execution>");
     }
+    parsed.origin = Provenance{std::string(origin[0]), static_cast<int>(execution)};
   }
   uint32_t hash = 0;
   for (char c : parts[0]) {
@@ -69,31 +96,55 @@ absl::StatusOr<std::vector<int>> DecodeToken(absl::string_view scenario, absl::s
     return absl::InvalidArgumentError(
         absl::StrCat("replay token '", token, "' was not made for scenario ", scenario));
   }
-  std::vector<int> schedule;
-  if (parts[1].empty()) return schedule;
   constexpr int64_t kMaxSteps = 100'000'000;
-  for (absl::string_view run : absl::StrSplit(parts[1], '.')) {
-    std::vector<absl::string_view> tc = absl::StrSplit(run, absl::MaxSplits('*', 1));
-    int thread = 0;
-    int64_t count = 1;
-    if (tc[0].empty() || !absl::SimpleAtoi(tc[0], &thread) || thread < 0 || thread >= kMaxThreads ||
-        tc[0][0] == '+') {
-      return bad(absl::StrCat("'", run, "' is not a thread index"));
+  int64_t total = 0;
+  auto schedule_of = [&](absl::string_view text, std::vector<int>& schedule) -> absl::Status {
+    if (text.empty()) return absl::OkStatus();
+    for (absl::string_view run : absl::StrSplit(text, '.')) {
+      std::vector<absl::string_view> tc = absl::StrSplit(run, absl::MaxSplits('*', 1));
+      int thread = 0;
+      int64_t count = 1;
+      if (tc[0].empty() || !absl::SimpleAtoi(tc[0], &thread) || thread < 0 ||
+          thread >= kMaxThreads || tc[0][0] == '+') {
+        return bad(absl::StrCat("'", run, "' is not a thread index"));
+      }
+      if (tc.size() == 2 && (!ParsePositive(tc[1], count) || count < 2)) {
+        return bad(absl::StrCat("'", run, "' has a bad repeat count"));
+      }
+      total += count;
+      if (total > kMaxSteps) return bad("too long");
+      schedule.insert(schedule.end(), static_cast<size_t>(count), thread);
     }
-    if (tc.size() == 2 &&
-        (tc[1].empty() || tc[1][0] == '+' || !absl::SimpleAtoi(tc[1], &count) || count < 2)) {
-      return bad(absl::StrCat("'", run, "' has a bad repeat count"));
+    return absl::OkStatus();
+  };
+  if (absl::Status s = schedule_of(parts[1], parsed.schedule); !s.ok()) return s;
+  if (v2) {
+    if (parts[3].empty()) return bad("a v2 token lists at least one witness");
+    for (absl::string_view w : absl::StrSplit(parts[3], ';')) {
+      std::vector<absl::string_view> ns = absl::StrSplit(w, absl::MaxSplits('=', 1));
+      int64_t execution = 0;
+      if (ns.size() != 2 || !ParsePositive(ns[0], execution) || execution > INT32_MAX) {
+        return bad(absl::StrCat("'", w, "' is not <execution>=<schedule>"));
+      }
+      Witness witness;
+      witness.execution = static_cast<int>(execution);
+      if (absl::Status s = schedule_of(ns[1], witness.schedule); !s.ok()) return s;
+      parsed.witnesses.push_back(std::move(witness));
     }
-    if (static_cast<int64_t>(schedule.size()) + count > kMaxSteps) return bad("too long");
-    schedule.insert(schedule.end(), static_cast<size_t>(count), thread);
   }
-  return schedule;
+  return parsed;
+}
+
+absl::StatusOr<std::vector<int>> DecodeToken(absl::string_view scenario, absl::string_view token) {
+  absl::StatusOr<ReplayToken> parsed = ParseToken(scenario, token);
+  if (!parsed.ok()) return parsed.status();
+  return std::move(parsed->schedule);
 }
 
 Provenance TokenProvenance(absl::string_view token) {
   std::vector<absl::string_view> parts = absl::StrSplit(token, ':');
   Provenance p;
-  if (parts.size() != 4) return p;
+  if (parts.size() < 4) return p;
   std::vector<absl::string_view> origin = absl::StrSplit(parts[3], absl::MaxSplits('.', 1));
   if (origin.size() == 2 && absl::SimpleAtoi(origin[1], &p.execution)) {
     p.strategy = std::string(origin[0]);

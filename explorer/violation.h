@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "explorer/token.h"
 #include "explorer/trace.h"
 
 namespace mmcheck {
@@ -55,6 +56,9 @@ struct Violation {
   int execution = 0;     // 1-based number of the execution that found it
   std::string found_by;  // the strategy that found it
   int picks = 0;         // scheduling decisions up to the finding: the replay token's length
+  // Earlier executions the finding depends on (a lock-order cycle's other edges): the token
+  // carries them (token.h).
+  std::vector<Witness> witnesses;
 };
 
 }  // namespace mmcheck

@@ -1,5 +1,5 @@
-// Result: pass; demo/lock-order@abba: violation:deadlock; demo/lock-order@inversion:
-// violation:lock-order.
+// Result: pass; demo/lock-order@abba: violation:deadlock; demo/lock-order@inversion and
+// @across-executions: violation:lock-order.
 // Question: can two threads that each take mutexes A and B deadlock?
 // Threads: "ab" takes A then B; "ba" takes them in the same order, or, in the twin, B then A:
 // "ab" holds A and waits for B while "ba" holds B and waits for A. In @inversion "ba" starts only
@@ -50,6 +50,26 @@ MMCHECK_SCENARIO("demo/lock-order@inversion",
                  Expect::Violation(ViolationKind::kLockOrder, "lock order cycle"),
                  {.question = "Is an A/B order inversion caught even when it cannot deadlock?"}) {
   LockOrder(/*reversed=*/true, /*one_after_the_other=*/true);
+}
+
+// One thread takes A then B, or B then A, on what it reads: no execution has both orders, so the
+// cycle's second edge is found in a later execution than its first, and the replay token carries
+// the execution that added the first (a v2 token, explorer/token.h).
+MMCHECK_SCENARIO("demo/lock-order@across-executions",
+                 Expect::Violation(ViolationKind::kLockOrder, "lock order cycle"),
+                 {.question = "Is an order inversion caught when each execution takes one order?"}) {
+  auto* a = Make<Mutex>("A");
+  auto* b = Make<Mutex>("B");
+  auto* x = Make<Atomic<int>>(0, "x");
+  Spawn("t", [a, b, x] {
+    Mutex* first = x->load() == 0 ? a : b;
+    Mutex* second = first == a ? b : a;
+    first->lock();
+    second->lock();
+    second->unlock();
+    first->unlock();
+  });
+  Spawn("w", [x] { x->store(1); });
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include <regex>
 #include <sstream>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
 
 namespace mmcheck {
@@ -70,30 +72,49 @@ TEST(CliTest, ListJsonHasEveryContractField) {
   EXPECT_GE(n, 15);
 }
 
+// Every violation's token replays to the same violation and the same report files, byte for
+// byte: a deadlock, a lock-order cycle found in one execution, and one whose first edge came from
+// an earlier execution (a v2 token, which carries that execution as a witness).
 TEST(CliTest, TokenReplaysToTheSameViolation) {
-  const Result first = Mmcheck("run demo/lock-order@abba --json=-");
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(first.out, m, std::regex(R"re("schedule":"([^"]+)")re")));
-  const std::string token = m[1];
-  const Result again = Mmcheck("run demo/lock-order@abba --replay=" + token + " --json=-");
-  EXPECT_EQ(again.code, 0) << again.err;
-  EXPECT_NE(again.out.find("\"schedule\":\"" + token + "\""), std::string::npos);
-  EXPECT_NE(again.out.find("\"strategy\":\"replay\""), std::string::npos);
-  // The reports of the run that found it and of its replay agree byte for byte, every file.
-  const std::string dir = ::testing::TempDir() + "/mmcheck_reports";
-  std::filesystem::remove_all(dir);
-  Mmcheck("run demo/lock-order@abba --report=" + dir + "/a");
-  Mmcheck("run demo/lock-order@abba --replay=" + token + " --report=" + dir + "/b");
+  const struct {
+    const char* scenario;
+    const char* kind;
+    const char* version;
+  } cases[] = {{"demo/lock-order@abba", "deadlock", "v1:"},
+               {"demo/lock-order@inversion", "lock-order", "v1:"},
+               {"demo/lock-order@across-executions", "lock-order", "v2:"}};
   auto read = [](const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     std::stringstream s;
     s << in.rdbuf();
     return s.str();
   };
-  for (const char* ext : {".txt", ".race.txt", ".dot", ".svg", ".png", ".html"}) {
-    const std::string a = read(dir + "/a/demo__lock-order@abba.deadlock" + ext);
-    EXPECT_FALSE(a.empty()) << ext;
-    EXPECT_TRUE(a == read(dir + "/b/demo__lock-order@abba.deadlock" + ext)) << ext << " differs";
+  for (const auto& c : cases) {
+    const std::string run = absl::StrCat("run ", c.scenario);
+    const Result first = Mmcheck(run + " --json=-");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(first.out, m, std::regex(R"re("schedule":"([^"]+)")re")))
+        << first.out;
+    const std::string token = m[1];
+    EXPECT_EQ(token.rfind(c.version, 0), 0u) << token;
+    const Result again = Mmcheck(run + " --replay=" + token + " --json=-");
+    EXPECT_EQ(again.code, 0) << again.err;
+    EXPECT_NE(again.out.find("\"schedule\":\"" + token + "\""), std::string::npos) << again.out;
+    EXPECT_NE(again.out.find("\"strategy\":\"replay\""), std::string::npos);
+    std::smatch message;
+    ASSERT_TRUE(std::regex_search(first.out, message, std::regex(R"re("message":"([^"]+)")re")));
+    EXPECT_NE(again.out.find(message[1].str()), std::string::npos) << again.out;
+    const std::string dir = ::testing::TempDir() + "/mmcheck_reports";
+    std::filesystem::remove_all(dir);
+    Mmcheck(run + " --report=" + dir + "/a");
+    Mmcheck(run + " --replay=" + token + " --report=" + dir + "/b");
+    const std::string base =
+        absl::StrCat("/", absl::StrReplaceAll(c.scenario, {{"/", "__"}}), ".", c.kind);
+    for (const char* ext : {".txt", ".race.txt", ".dot", ".svg", ".png", ".html"}) {
+      const std::string a = read(dir + "/a" + base + ext);
+      EXPECT_FALSE(a.empty()) << c.scenario << ext;
+      EXPECT_TRUE(a == read(dir + "/b" + base + ext)) << c.scenario << ext << " differs";
+    }
   }
 }
 

@@ -37,6 +37,39 @@ TEST(TokenTest, CarriesWhereItWasFound) {
   }
 }
 
+TEST(TokenTest, CarriesWitnessesInVersionTwo) {
+  const std::vector<Witness> witnesses = {{2, {0, 1, 1, 1}}, {5, {1, 1, 0}}, {9, {}}};
+  const std::string token = EncodeToken("s", {0, 0, 0, 1, 1}, Provenance{"dpor", 12}, witnesses);
+  EXPECT_EQ(token.substr(0, 3), "v2:");
+  EXPECT_EQ(token.substr(12), "0*3.1*2:dpor.12:2=0.1*3;5=1*2.0;9=");
+  absl::StatusOr<ReplayToken> parsed = ParseToken("s", token);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->schedule, (std::vector<int>{0, 0, 0, 1, 1}));
+  EXPECT_EQ(parsed->origin.strategy, "dpor");
+  EXPECT_EQ(parsed->origin.execution, 12);
+  EXPECT_EQ(parsed->witnesses, witnesses);
+  EXPECT_EQ(TokenProvenance(token).execution, 12);
+  // Without witnesses a token stays v1, and v1 tokens parse with none.
+  EXPECT_EQ(EncodeToken("s", {0}, Provenance{"dpor", 1}).substr(0, 3), "v1:");
+  EXPECT_TRUE(ParseToken("s", EncodeToken("s", {0}, Provenance{"dpor", 1}))->witnesses.empty());
+  // No origin: the field stays, empty.
+  const std::string bare = EncodeToken("s", {0}, Provenance{}, {{1, {0}}});
+  EXPECT_EQ(bare.substr(12), "0::1=0");
+  ASSERT_TRUE(ParseToken("s", bare).ok());
+  EXPECT_EQ(ParseToken("s", bare)->origin.strategy, "");
+  const std::string head = token.substr(0, 12) + "0:dpor.1:";
+  for (const std::string& bad :
+       {head, head + "x", head + "1", head + "0=0", head + "-1=0", head + "1=0;", head + "1=a",
+        head + "1=0*1", head + "+1=0", token.substr(0, 12) + "0:dpor.1",
+        "v1" + token.substr(2)}) {
+    absl::StatusOr<ReplayToken> p = ParseToken("s", bad);
+    EXPECT_FALSE(p.ok()) << bad;
+    if (!p.ok()) {
+      EXPECT_EQ(std::string(p.status().message()).find('\n'), std::string::npos);
+    }
+  }
+}
+
 TEST(TokenTest, RejectsTokensForAnotherScenario) {
   const std::string token = EncodeToken("demo/counter", {0, 1});
   absl::StatusOr<std::vector<int>> decoded = DecodeToken("demo/lock-order", token);

@@ -43,9 +43,9 @@ TEST_P(DemoTest, MeetsItsExpectationAndReplays) {
   ASSERT_NE(by_dfs.Find(*kind), nullptr) << GetParam();
   const Violation* v = r.Find(*kind);
   ASSERT_NE(v, nullptr) << GetParam();
-  absl::StatusOr<std::vector<int>> schedule = DecodeToken(s->name, v->schedule);
-  ASSERT_TRUE(schedule.ok());
-  ReplayStrategy replay(*schedule, TokenProvenance(v->schedule));
+  absl::StatusOr<ReplayToken> token = ParseToken(s->name, v->schedule);
+  ASSERT_TRUE(token.ok());
+  ReplayStrategy replay(*std::move(token));
   const ExploreResult again = ExploreInstance(*s, replay);
   ASSERT_TRUE(again.status.ok()) << again.status;
   const Violation* w = again.Find(*kind);
@@ -71,7 +71,8 @@ TEST_P(DemoTest, MeetsItsExpectationAndReplays) {
 INSTANTIATE_TEST_SUITE_P(Demo, DemoTest,
                          ::testing::Values("demo/counter", "demo/counter@lost-update",
                                            "demo/lock-order", "demo/lock-order@abba",
-                                           "demo/lock-order@inversion", "demo/unlock",
+                                           "demo/lock-order@inversion",
+                                           "demo/lock-order@across-executions", "demo/unlock",
                                            "demo/unlock@double-unlock", "demo/unlock@left-held",
                                            "demo/spin", "demo/spin@forever", "demo/publish",
                                            "demo/publish@no-wait"),
