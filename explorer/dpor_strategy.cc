@@ -243,12 +243,15 @@ int DporStrategy::NextThread(const SchedulePoint& point) {
   if (pending_wakeup_.first != kNil) {
     n.wakeup = pending_wakeup_;
     pending_wakeup_ = Forest{};
-    TakeLeftmost(n, n.wakeup);
-    n.chosen = IndexOfKey(n.event.thread);
-    if (n.chosen < 0 || !(point.enabled >> n.chosen & 1)) {
-      FreeWakeupForest(n.wakeup);
+    // A branch whose first step cannot run here (a wait that nothing will end) is dropped with
+    // its subtree, and the next one is tried: dropping the siblings with it lost their traces
+    // (the oracle found one behind a grace-period wait that a dead thread's RCU section blocks).
+    while (true) {
+      TakeLeftmost(n, n.wakeup);
+      n.chosen = IndexOfKey(n.event.thread);
+      if (n.chosen >= 0 && (point.enabled >> n.chosen & 1)) break;
       FreeWakeupForest(pending_wakeup_);
-      return kAbandonBlocked;
+      if (n.wakeup.first == kNil) return kAbandonBlocked;
     }
   } else {
     uint64_t asleep = 0;
@@ -367,12 +370,16 @@ void DporStrategy::DetectRaces(const Execution& execution, const Step& step, con
     return partner;
   };
   auto blocked_partner_of = [&](int k) {
-    // A release that ends no hold (a wake_up) let the blocked step go: it could not run before
+    // A wake_up (a release that ends no hold) let the blocked step go: it could not run before
     // it, so there is no race to reverse. A schedule() was let go by the first wake_up after its
-    // prepare_to_wait only: it races with the later ones like any read with a write.
+    // prepare_to_wait only: it races with the later ones like any read with a write. A release
+    // of a lock the thread did not hold (an up_read after the read lock was dropped: the
+    // lock-misuse the thread dies of) let nothing go, and races like any write: taking it for a
+    // wake_up lost the traces that run the blocked step first (the sweep found a use-after-free
+    // of swap/device-private-vs-munmap@v6.4-arch that way).
     if (hold_of_[static_cast<size_t>(k)] < 0) {
       if (step.op == OpKind::kSchedule) return k == woken_at_[static_cast<size_t>(p)] ? -1 : k;
-      return AccessOf(steps[static_cast<size_t>(k)]).releases ? -1 : k;
+      return steps[static_cast<size_t>(k)].op == OpKind::kWakeUp ? -1 : k;
     }
     // Readers keep out writers, not readers: a down_read waits only for a writer's hold.
     if (access.races_with_queue && !hold_exclusive_[static_cast<size_t>(k)]) return k;
