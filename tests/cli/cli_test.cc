@@ -118,6 +118,60 @@ TEST(CliTest, TokenReplaysToTheSameViolation) {
   }
 }
 
+// The same for the twins of the tree and every violation their runs report (the declared one
+// and any other found on the way): each token replays to the same message and writes the same
+// report files for that violation, byte for byte.
+// `stride` 1 replays every twin (the long test), 5 every fifth (with the tests).
+void ReplayTwinsTokens(int stride) {
+  const Result list = Mmcheck("list --json");
+  std::istringstream lines(list.out);
+  std::string line;
+  int twins = 0, tokens = 0;
+  auto read = [](const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return in.good() || in.eof() ? s.str() : std::string("(missing)");
+  };
+  while (std::getline(lines, line)) {
+    std::smatch m;
+    if (!std::regex_search(line, m, std::regex(R"re(^\{"scenario":"([^"]+)","expect":"violation)re"))) {
+      continue;
+    }
+    if (twins++ % stride != 0) continue;
+    const std::string name = m[1];
+    const std::string dir = ::testing::TempDir() + "/mmcheck_twin_reports";
+    std::filesystem::remove_all(dir);
+    const Result first = Mmcheck("run " + name + " --report=" + dir + "/found");
+    // "    <kind>: <message>" then "    replay: mmcheck run <name> --replay=<token>".
+    const std::regex finding(R"re(\n    ([a-z-]+): ([^\n]*)\n    replay: mmcheck run \S+ --replay=(\S+))re");
+    for (auto it = std::sregex_iterator(first.out.begin(), first.out.end(), finding);
+         it != std::sregex_iterator(); ++it) {
+      ++tokens;
+      const std::string kind = (*it)[1], message = (*it)[2], token = (*it)[3];
+      const std::string replayed = dir + "/" + kind;
+      const Result again = Mmcheck("run " + name + " --replay=" + token + " --report=" + replayed);
+      EXPECT_NE(again.out.find("    " + kind + ": " + message + "\n"), std::string::npos)
+          << name << " " << token << ": " << again.out << again.err;
+      int files = 0;
+      for (const auto& entry : std::filesystem::directory_iterator(dir + "/found")) {
+        const std::string file = entry.path().filename().string();
+        if (file.find("." + kind + ".") == std::string::npos) continue;
+        ++files;
+        EXPECT_TRUE(read(entry.path()) == read(replayed + "/" + file))
+            << name << " " << token << ": " << file << " differs";
+      }
+      EXPECT_EQ(files, 6) << name << " " << kind;
+    }
+  }
+  EXPECT_GE(twins, 40);
+  EXPECT_GE(tokens, twins / stride);
+}
+
+TEST(CliTest, EveryFifthTwinsTokensReplayToTheSameReports) { ReplayTwinsTokens(5); }
+
+TEST(CliTest, LongEveryTwinsTokensReplayToTheSameReports) { ReplayTwinsTokens(1); }
+
 TEST(CliTest, InputErrorsExitTwoWithOneLine) {
   for (const std::string& args :
        {std::string("run no/such/scenario"), std::string("run demo/counter --replay=garbage"),
