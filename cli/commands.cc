@@ -3,10 +3,17 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -223,42 +230,120 @@ absl::StatusOr<int> RunCommand(const Options& options) {
   FILE* text_out = json_out == stdout ? stderr : stdout;
   const bool show_progress = isatty(STDERR_FILENO) != 0;
 
-  int mismatches = 0;
-  for (const ScenarioInstance& instance : instances) {
+  // Scenarios run on `workers` threads, each whole search on one worker (its own stacks,
+  // Execution and lockdep graph; the current Execution is thread-local). Results are printed,
+  // written and judged by this thread in the scenarios' order as they come in, so the output does
+  // not depend on the number of workers. Reports are written here too (Graphviz's layout is not
+  // known to be thread-safe).
+  const size_t n = instances.size();
+  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int workers =
+      static_cast<int>(std::min<size_t>(n, static_cast<size_t>(options.jobs > 0 ? options.jobs
+                                                                                : cores)));
+  struct Slot {
+    std::optional<Outcome> outcome;
+    absl::Status status;
+    bool done = false;
+    std::atomic<bool> running{false};
+    std::atomic<uint64_t> executions{0};
+    std::atomic<double> elapsed_s{0};
+  };
+  std::vector<Slot> slots(n);
+  std::mutex mu;
+  std::condition_variable finished;
+  std::atomic<size_t> next{0};
+  std::atomic<bool> stop{false};
+  auto explore_one = [&](size_t i) {
+    const ScenarioInstance& instance = instances[i];
+    Slot& slot = slots[i];
     absl::Status status;
     std::unique_ptr<Strategy> strategy = MakeStrategy(options, instance, &status);
-    if (strategy == nullptr) return status;
-    ExploreOptions explore;
-    explore.scenario = instance.name;
-    const std::optional<Finding>& expected = instance.info->expect.finding();
-    if (expected) explore.target.emplace(Finding{expected->kind, expected->detail});
-    explore.max_executions = options.max_executions;
-    if (explore.max_executions == 0 && !strategy->exhaustive() && !options.replay) {
-      explore.max_executions = kRandomDefaultExecutions;
-    }
-    explore.time_limit_s = options.time_limit_s;
-    explore.limits.max_steps_per_thread = options.max_steps;
-    if (show_progress) {
-      explore.progress = [&instance](const ExploreProgress& p) {
-        std::fprintf(stderr, "\r%s: %llu executions, %.0f/s, depth %d, %.0f s   ",
-                     instance.name.c_str(), static_cast<unsigned long long>(p.executions),
-                     p.executions / std::max(p.elapsed_s, 1e-9), p.depth, p.elapsed_s);
-        std::fflush(stderr);
+    std::optional<Outcome> outcome;
+    if (strategy != nullptr) {
+      ExploreOptions explore;
+      explore.scenario = instance.name;
+      const std::optional<Finding>& expected = instance.info->expect.finding();
+      if (expected) explore.target.emplace(Finding{expected->kind, expected->detail});
+      explore.max_executions = options.max_executions;
+      if (explore.max_executions == 0 && !strategy->exhaustive() && !options.replay) {
+        explore.max_executions = kRandomDefaultExecutions;
+      }
+      explore.time_limit_s = options.time_limit_s;
+      explore.limits.max_steps_per_thread = options.max_steps;
+      explore.progress = [&slot](const ExploreProgress& p) {
+        slot.executions = p.executions;
+        slot.elapsed_s = p.elapsed_s;
       };
+      slot.running = true;
+      outcome.emplace(Outcome{&instance, Explore([&instance] { instance.Run(); }, *strategy, explore),
+                              std::string(strategy->name())});
+      slot.running = false;
+      status = outcome->result.status;
     }
-    Outcome o{&instance, Explore([&instance] { instance.Run(); }, *strategy, explore),
-              std::string(strategy->name())};
-    if (show_progress && o.result.elapsed_s >= 1) std::fprintf(stderr, "\r\033[K");
-    if (!o.result.status.ok()) return o.result.status;
+    std::lock_guard<std::mutex> lock(mu);
+    slot.outcome = std::move(outcome);
+    slot.status = status;
+    slot.done = true;
+    finished.notify_all();
+  };
+  std::vector<std::thread> pool;
+  for (int w = 0; w < workers; ++w) {
+    pool.emplace_back([&] {
+      for (size_t i; !stop && (i = next++) < n;) explore_one(i);
+    });
+  }
+  auto join = [&] {
+    stop = true;
+    for (std::thread& t : pool) t.join();
+  };
+  // Progress on a terminal: the scenarios running, their executions so far.
+  auto show = [&] {
+    std::string line;
+    for (Slot& slot : slots) {
+      if (!slot.running || slot.elapsed_s < 1) continue;
+      const size_t i = static_cast<size_t>(&slot - slots.data());
+      absl::StrAppend(&line, line.empty() ? "" : "; ", instances[i].name, ": ",
+                      slot.executions.load(), " executions, ",
+                      absl::StrFormat("%.0f", slot.elapsed_s.load()), " s");
+    }
+    if (line.empty()) return;
+    std::fprintf(stderr, "\r\033[K%s", line.c_str());
+    std::fflush(stderr);
+  };
+
+  int mismatches = 0;
+  for (size_t i = 0; i < n; ++i) {
+    Slot& slot = slots[i];
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      while (!slot.done) {
+        if (finished.wait_for(lock, std::chrono::seconds(1)) == std::cv_status::timeout &&
+            show_progress) {
+          show();
+        }
+      }
+    }
+    if (show_progress) std::fprintf(stderr, "\r\033[K");
+    if (!slot.status.ok()) {
+      join();
+      return slot.status;
+    }
+    Outcome& o = *slot.outcome;
     Judge(o);
     if (!o.matches) ++mismatches;
     std::fputs(TextLine(o).c_str(), text_out);
+    std::fflush(text_out);
     if (json_out != nullptr) std::fprintf(json_out, "%s\n", RunJson(o).c_str());
     if (!options.report_dir.empty()) {
       absl::Status s = WriteReports(options.report_dir, o);
-      if (!s.ok()) return s;
+      if (!s.ok()) {
+        join();
+        return s;
+      }
     }
+    slot.outcome.reset();  // its traces are printed: free them
   }
+  join();
   std::fprintf(text_out, "%zu scenarios: %zu match their expectation, %d do not%s\n",
                instances.size(), instances.size() - static_cast<size_t>(mismatches), mismatches,
                options.report_dir.empty()

@@ -31,7 +31,7 @@ const char* UsageText() {
          "       mmcheck run NAME|PATTERN|--all [--strategy=dpor|dfs|random|pct]\n"
          "                   [--max-preemptions=N] [--pct-depth=D] [--max-executions=N]\n"
          "                   [--time-limit=SECONDS] [--seed=N] [--replay=TOKEN]\n"
-         "                   [--json=FILE|-] [--report=DIR] [--max-steps=N]\n";
+         "                   [--json=FILE|-] [--report=DIR] [--max-steps=N] [--jobs=N]\n";
 }
 
 absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
@@ -72,7 +72,7 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
     }
     static const char* const kValued[] = {
         "--strategy", "--max-executions", "--time-limit",      "--seed",     "--replay", "--json",
-        "--report",   "--max-steps",      "--max-preemptions", "--pct-depth"};
+        "--report",   "--max-steps",      "--max-preemptions", "--pct-depth", "--jobs"};
     if (std::find(std::begin(kValued), std::end(kValued), flag) == std::end(kValued)) {
       return Bad(absl::StrCat("unknown option '", arg, "'"));
     }
@@ -110,6 +110,9 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
       options.report_dir = value;
     } else if (flag == "--max-steps") {
       status = ParseNumber<int>(flag, value, 1, &options.max_steps);
+    } else if (flag == "--jobs") {
+      status = ParseNumber<int>(flag, value, 1, &options.jobs);
+      if (status.ok() && options.jobs > 1024) status = Bad("--jobs wants at most 1024 workers");
     } else {
       return Bad(absl::StrCat("unknown option '", arg, "'"));
     }

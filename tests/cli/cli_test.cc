@@ -172,6 +172,23 @@ TEST(CliTest, EveryFifthTwinsTokensReplayToTheSameReports) { ReplayTwinsTokens(5
 
 TEST(CliTest, LongEveryTwinsTokensReplayToTheSameReports) { ReplayTwinsTokens(1); }
 
+// Scenarios run on several workers give the same results, in the same order, as on one: the
+// JSON lines agree once their timings are taken out, and so does the text.
+TEST(CliTest, JobsDoNotChangeTheResults) {
+  const std::string run = "run demo/* swap/*fault* swap/device* fork/* ";
+  auto untimed = [](std::string text) {
+    text = std::regex_replace(text, std::regex(R"re("elapsed_s":[0-9.]+)re"), "");
+    return std::regex_replace(text, std::regex(R"re(, [0-9.]+ s,)re"), ",");
+  };
+  const Result one = Mmcheck(run + "--jobs=1 --json=-");
+  const Result three = Mmcheck(run + "--jobs=3 --json=-");  // more workers than CI's cores
+  EXPECT_EQ(one.code, 0);
+  EXPECT_GE(Lines(one.out), 30);
+  EXPECT_EQ(untimed(one.out), untimed(three.out));
+  EXPECT_EQ(untimed(one.err), untimed(three.err));
+  EXPECT_EQ(three.code, one.code);
+}
+
 TEST(CliTest, InputErrorsExitTwoWithOneLine) {
   for (const std::string& args :
        {std::string("run no/such/scenario"), std::string("run demo/counter --replay=garbage"),
@@ -184,7 +201,9 @@ TEST(CliTest, InputErrorsExitTwoWithOneLine) {
         std::string("run demo/counter --json=/nonexistent/dir/x.json"),
         std::string("run demo/counter --max-preemptions=1 --strategy=dpor"),
         std::string("run demo/counter --strategy=pct --pct-depth=0"),
-        std::string("run demo/counter --max-preemptions=-1")}) {
+        std::string("run demo/counter --max-preemptions=-1"),
+        std::string("run demo/counter --jobs=0"), std::string("run demo/counter --jobs=x"),
+        std::string("run demo/counter --jobs=2000"), std::string("run demo/counter --jobs")}) {
     const Result r = Mmcheck(args);
     EXPECT_EQ(r.code, 2) << args;
     EXPECT_EQ(Lines(r.err), 1) << args << ": " << r.err;
