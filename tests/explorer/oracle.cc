@@ -560,13 +560,13 @@ std::vector<Program> Smaller(const Program& p) {
 
 }  // namespace
 
-Program Shrink(const Program& p) {
+Program Shrink(const Program& p, uint64_t brute_force_limit, uint64_t sleep_set_limit) {
   Program best = p;
   bool progress = true;
   while (progress) {
     progress = false;
     for (const Program& q : Smaller(best)) {
-      if (!Compare(q).mismatch.empty()) {
+      if (!Compare(q, brute_force_limit, sleep_set_limit).mismatch.empty()) {
         best = q;
         progress = true;
         break;

@@ -131,8 +131,10 @@ struct OracleResult {
 OracleResult Compare(const Program& p, uint64_t brute_force_limit = 50000,
                      uint64_t sleep_set_limit = 400000);
 
-// Removes threads, instructions and nesting from `p` while Compare() still reports a mismatch.
-Program Shrink(const Program& p);
+// Removes threads, instructions and nesting from `p` while Compare() with these limits still
+// reports a mismatch (the run's own limits keep a shrink as quick as the run).
+Program Shrink(const Program& p, uint64_t brute_force_limit = 50000,
+               uint64_t sleep_set_limit = 400000);
 
 }  // namespace mmcheck::testing
 

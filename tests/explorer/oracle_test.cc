@@ -130,9 +130,10 @@ Tally RunPrograms(uint64_t first_seed, uint64_t programs, int max_threads, int m
       std::printf("seed %llu: known open mismatch: %s\n", static_cast<unsigned long long>(seed),
                   r.mismatch.c_str());
     } else if (!r.mismatch.empty()) {
-      const Program small = Shrink(p);
+      const Program small = Shrink(p, brute_force_limit, sleep_set_limit);
       ADD_FAILURE() << "seed " << seed << ": " << r.mismatch << "\n"
-                    << ToString(p) << "shrunk to (" << Compare(small).mismatch << "):\n"
+                    << ToString(p) << "shrunk to ("
+                    << Compare(small, brute_force_limit, sleep_set_limit).mismatch << "):\n"
                     << ToString(small);
     }
   }
