@@ -275,8 +275,8 @@ absl::StatusOr<int> RunCommand(const Options& options) {
         slot.elapsed_s = p.elapsed_s;
       };
       slot.running = true;
-      outcome.emplace(Outcome{&instance, Explore([&instance] { instance.Run(); }, *strategy, explore),
-                              std::string(strategy->name())});
+      ExploreResult result = Explore([&instance] { instance.Run(); }, *strategy, explore);
+      outcome.emplace(Outcome{&instance, std::move(result), std::string(strategy->name())});
       slot.running = false;
       status = outcome->result.status;
     }

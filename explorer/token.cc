@@ -1,6 +1,7 @@
 // Replay tokens; see token.h.
 #include "explorer/token.h"
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -58,8 +59,10 @@ std::string EncodeToken(absl::string_view scenario, const std::vector<int>& sche
 }
 
 absl::StatusOr<ReplayToken> ParseToken(absl::string_view scenario, absl::string_view token) {
+  // Echoed escaped: a control character in it must not break the one-line error.
+  const std::string shown = absl::CHexEscape(token);
   auto bad = [&](absl::string_view why) {
-    return absl::InvalidArgumentError(absl::StrCat("malformed replay token '", token, "': ", why));
+    return absl::InvalidArgumentError(absl::StrCat("malformed replay token '", shown, "': ", why));
   };
   const bool v2 = token.substr(0, 3) == "v2:";
   if (token.substr(0, 3) != "v1:" && !v2) return bad("expected it to start with 'v1:' or 'v2:'");
@@ -74,10 +77,13 @@ absl::StatusOr<ReplayToken> ParseToken(absl::string_view scenario, absl::string_
   if (parts.size() >= 3 && !(v2 && parts[2].empty())) {
     std::vector<absl::string_view> origin = absl::StrSplit(parts[2], absl::MaxSplits('.', 1));
     int64_t execution = 0;
-    if (origin.size() != 2 || origin[0].empty() ||
-        origin[0].find_first_not_of("abcdefghijklmnopqrstuvwxyz") != absl::string_view::npos ||
-        !ParsePositive(origin[1], execution) || execution > INT32_MAX) {
+    if (origin.size() != 2 || !ParsePositive(origin[1], execution) || execution > INT32_MAX) {
       return bad("the origin is not <strategy>.<execution>");
+    }
+    if (origin[0] != "dpor" && origin[0] != "dfs" && origin[0] != "random" &&
+        origin[0] != "pct" && origin[0] != "replay") {
+      return bad(
+          absl::StrCat("the origin names no strategy: '", absl::CHexEscape(origin[0]), "'"));
     }
     parsed.origin = Provenance{std::string(origin[0]), static_cast<int>(execution)};
   }
@@ -94,9 +100,11 @@ absl::StatusOr<ReplayToken> ParseToken(absl::string_view scenario, absl::string_
   }
   if (hash != ScenarioHash(scenario)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("replay token '", token, "' was not made for scenario ", scenario));
+        absl::StrCat("replay token '", shown, "' was not made for scenario ", scenario));
   }
-  constexpr int64_t kMaxSteps = 100'000'000;
+  // Every count is checked against what is left of the budget before anything is expanded (no
+  // overflow, no huge allocation for a short token): 10 million steps, witnesses included.
+  constexpr int64_t kMaxSteps = 10'000'000;
   int64_t total = 0;
   auto schedule_of = [&](absl::string_view text, std::vector<int>& schedule) -> absl::Status {
     if (text.empty()) return absl::OkStatus();
@@ -106,13 +114,13 @@ absl::StatusOr<ReplayToken> ParseToken(absl::string_view scenario, absl::string_
       int64_t count = 1;
       if (tc[0].empty() || !absl::SimpleAtoi(tc[0], &thread) || thread < 0 ||
           thread >= kMaxThreads || tc[0][0] == '+') {
-        return bad(absl::StrCat("'", run, "' is not a thread index"));
+        return bad(absl::StrCat("'", absl::CHexEscape(run), "' is not a thread index"));
       }
       if (tc.size() == 2 && (!ParsePositive(tc[1], count) || count < 2)) {
-        return bad(absl::StrCat("'", run, "' has a bad repeat count"));
+        return bad(absl::StrCat("'", absl::CHexEscape(run), "' has a bad repeat count"));
       }
+      if (count > kMaxSteps - total) return bad("too long");
       total += count;
-      if (total > kMaxSteps) return bad("too long");
       schedule.insert(schedule.end(), static_cast<size_t>(count), thread);
     }
     return absl::OkStatus();
@@ -124,7 +132,7 @@ absl::StatusOr<ReplayToken> ParseToken(absl::string_view scenario, absl::string_
       std::vector<absl::string_view> ns = absl::StrSplit(w, absl::MaxSplits('=', 1));
       int64_t execution = 0;
       if (ns.size() != 2 || !ParsePositive(ns[0], execution) || execution > INT32_MAX) {
-        return bad(absl::StrCat("'", w, "' is not <execution>=<schedule>"));
+        return bad(absl::StrCat("'", absl::CHexEscape(w), "' is not <execution>=<schedule>"));
       }
       Witness witness;
       witness.execution = static_cast<int>(execution);

@@ -135,16 +135,16 @@ void ReplayTwinsTokens(int stride) {
   };
   while (std::getline(lines, line)) {
     std::smatch m;
-    if (!std::regex_search(line, m, std::regex(R"re(^\{"scenario":"([^"]+)","expect":"violation)re"))) {
-      continue;
-    }
+    const std::regex twin(R"re(^\{"scenario":"([^"]+)","expect":"violation)re");
+    if (!std::regex_search(line, m, twin)) continue;
     if (twins++ % stride != 0) continue;
     const std::string name = m[1];
     const std::string dir = ::testing::TempDir() + "/mmcheck_twin_reports";
     std::filesystem::remove_all(dir);
     const Result first = Mmcheck("run " + name + " --report=" + dir + "/found");
     // "    <kind>: <message>" then "    replay: mmcheck run <name> --replay=<token>".
-    const std::regex finding(R"re(\n    ([a-z-]+): ([^\n]*)\n    replay: mmcheck run \S+ --replay=(\S+))re");
+    const std::regex finding(
+        R"re(\n    ([a-z-]+): ([^\n]*)\n    replay: mmcheck run \S+ --replay=(\S+))re");
     for (auto it = std::sregex_iterator(first.out.begin(), first.out.end(), finding);
          it != std::sregex_iterator(); ++it) {
       ++tokens;

@@ -38,7 +38,9 @@ const std::set<uint64_t> kKnownOpen = {};
 // The smallest forms of the mismatches the long run found (issue 14), each of which dpor once got
 // wrong, and of ones it got wrong while they were being fixed. Mostly one rwsem, one operation
 // per thread (a lock's body is empty unless shown).
-Op Rw(Op::Kind kind, std::vector<Op> body = {}) { return Op{kind, 0, 0, 0, false, std::move(body)}; }
+Op Rw(Op::Kind kind, std::vector<Op> body = {}) {
+  return Op{kind, 0, 0, 0, false, std::move(body)};
+}
 
 TEST(OracleTest, CasesTheLongRunFound) {
   const std::vector<std::pair<const char*, std::vector<std::vector<Op>>>> cases = {

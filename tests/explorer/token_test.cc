@@ -1,6 +1,7 @@
 // Replay token encoding: round trips and every way a token can be wrong.
 #include "explorer/token.h"
 
+#include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
 
 namespace mmcheck {
@@ -67,6 +68,29 @@ TEST(TokenTest, CarriesWitnessesInVersionTwo) {
     if (!p.ok()) {
       EXPECT_EQ(std::string(p.status().message()).find('\n'), std::string::npos);
     }
+  }
+}
+
+// Counts are checked before anything is expanded, names are checked, and what is echoed is
+// escaped (issue 21's fuzzing found an overflow, a 0.6 GB allocation and multi-line errors).
+TEST(TokenTest, RejectsHugeCountsUnknownOriginsAndControlCharacters) {
+  const std::string prefix = EncodeToken("s", {});  // "v1:xxxxxxxx:"
+  for (const std::string& bad :
+       {prefix + "0*9223372036854775807", prefix + "0*9223372036854775807.1*9223372036854775807",
+        prefix + "0*5000000.1*5000001", prefix + "0*99999999999999999999", prefix + "0:zzz.5",
+        prefix + "0:dpor.2147483648", prefix + "0\n1", prefix + "0:dpor.1\x01",
+        std::string("v1:\x1b[2J:0")}) {
+    absl::StatusOr<ReplayToken> p = ParseToken("s", bad);
+    EXPECT_FALSE(p.ok()) << absl::CHexEscape(bad);
+    if (!p.ok()) {
+      const std::string message(p.status().message());
+      EXPECT_EQ(message.find_first_of("\n\r\x1b\x01"), std::string::npos) << message;
+    }
+  }
+  // At the bound it is accepted.
+  EXPECT_TRUE(ParseToken("s", prefix + "0*5000000.1*5000000").ok());
+  for (const char* origin : {"dpor", "dfs", "random", "pct", "replay"}) {
+    EXPECT_TRUE(ParseToken("s", prefix + "0:" + origin + ".3").ok()) << origin;
   }
 }
 
