@@ -332,8 +332,18 @@ absl::StatusOr<int> RunCommand(const Options& options) {
     Judge(o);
     if (!o.matches) ++mismatches;
     std::fputs(TextLine(o).c_str(), text_out);
+    // Flushed per scenario, so what was printed survives a later failure; a write that fails
+    // (a full disk) is an input error, not a silent success.
     std::fflush(text_out);
-    if (json_out != nullptr) std::fprintf(json_out, "%s\n", RunJson(o).c_str());
+    if (json_out != nullptr) {
+      std::fprintf(json_out, "%s\n", RunJson(o).c_str());
+      if (std::fflush(json_out) != 0 || std::ferror(json_out)) {
+        join();
+        return absl::InvalidArgumentError(absl::StrCat(
+            "cannot write '", options.json_path == "-" ? "standard output" : options.json_path,
+            "'"));
+      }
+    }
     if (!options.report_dir.empty()) {
       absl::Status s = WriteReports(options.report_dir, o);
       if (!s.ok()) {

@@ -203,7 +203,8 @@ TEST(CliTest, InputErrorsExitTwoWithOneLine) {
         std::string("run demo/counter --strategy=pct --pct-depth=0"),
         std::string("run demo/counter --max-preemptions=-1"),
         std::string("run demo/counter --jobs=0"), std::string("run demo/counter --jobs=x"),
-        std::string("run demo/counter --jobs=2000"), std::string("run demo/counter --jobs")}) {
+        std::string("run demo/counter --jobs=2000"), std::string("run demo/counter --jobs"),
+        std::string("run demo/counter --json=/dev/full")}) {
     const Result r = Mmcheck(args);
     EXPECT_EQ(r.code, 2) << args;
     EXPECT_EQ(Lines(r.err), 1) << args << ": " << r.err;
