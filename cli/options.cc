@@ -94,7 +94,12 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
       status = ParseNumber<uint64_t>(flag, value, 1, &options.max_executions);
     } else if (flag == "--time-limit") {
       double seconds = 0;
-      if (!absl::SimpleAtod(value, &seconds) || !(seconds > 0) || !std::isfinite(seconds)) {
+      // Plain decimal only, like every other number (strtod would take "0x10", "1e3", "inf").
+      const bool decimal = value.find_first_not_of("0123456789.") == std::string::npos &&
+                           std::count(value.begin(), value.end(), '.') <= 1 &&
+                           value.front() != '.' && value.back() != '.';
+      if (!decimal || !absl::SimpleAtod(value, &seconds) || !(seconds > 0) ||
+          !std::isfinite(seconds)) {
         return Bad(
             absl::StrCat("--time-limit wants a positive number of seconds, not '", value, "'"));
       }

@@ -204,7 +204,11 @@ TEST(CliTest, InputErrorsExitTwoWithOneLine) {
         std::string("run demo/counter --max-preemptions=-1"),
         std::string("run demo/counter --jobs=0"), std::string("run demo/counter --jobs=x"),
         std::string("run demo/counter --jobs=2000"), std::string("run demo/counter --jobs"),
-        std::string("run demo/counter --json=/dev/full")}) {
+        std::string("run demo/counter --json=/dev/full"),
+        std::string("run demo/counter --time-limit=0x10"),
+        std::string("run demo/counter --time-limit=1e3"),
+        std::string("run demo/counter --time-limit=inf"),
+        std::string("run demo/counter --time-limit=.5")}) {
     const Result r = Mmcheck(args);
     EXPECT_EQ(r.code, 2) << args;
     EXPECT_EQ(Lines(r.err), 1) << args << ": " << r.err;
