@@ -360,11 +360,13 @@ void DporStrategy::DetectRaces(const Execution& execution, const Step& step, con
     const Step& closer = steps[static_cast<size_t>(partner)];
     if (!AccessOf(closer).acquires && closer.op != OpKind::kDownWriteStart) return partner;
     const int64_t closed = kRwWriterHeld | kRwWriterQueued;
-    // The walk stops at the blocked thread's own steps: what its own hold closed, its own
-    // release (in notdep) opens again before it.
+    // A stretch that starts with the blocked thread's own step (its own write hold: a
+    // down_read under it waits forever) gives no race: the caller skips a partner of its own
+    // thread. Stopping the walk there instead raced with a step inside the stretch, where the
+    // down_read could not run either, and its leaf hid a trylock's failure (seed 1069066).
     while ((steps[static_cast<size_t>(partner)].old & closed) != 0) {
       const int before = previous_on_object_[static_cast<size_t>(partner)];
-      if (before < 0 || steps[static_cast<size_t>(before)].thread == p) break;
+      if (before < 0) break;
       partner = before;
     }
     return partner;

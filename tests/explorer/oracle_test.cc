@@ -69,8 +69,7 @@ TEST(OracleTest, CasesTheLongRunFound) {
       {"failed read trylock vs a waiting writer",
        {{Rw(Op::kReadTryLocked)}, {Rw(Op::kReadLocked)}, {Rw(Op::kWriteLocked)}}},
       // A writer's own read hold, which another reader's overlaps, is no stretch to move its
-      // down_write before: its own up_read opens the semaphore again (the walk to a stretch's
-      // start stops at the blocked thread's own steps).
+      // down_write before: its own up_read opens the semaphore again.
       {"writer after its own read hold",
        {{Rw(Op::kReadLocked), Rw(Op::kWriteLocked)}, {Rw(Op::kReadLocked)}, {Rw(Op::kReadLocked)}}},
       // A writer blocked by read holds that overlap: the reversal at a later reader's
@@ -87,6 +86,14 @@ TEST(OracleTest, CasesTheLongRunFound) {
        {{Rw(Op::kReadTryLocked)},
         {Rw(Op::kWriteLocked, {Rw(Op::kReadLocked)})},
         {Rw(Op::kWriteTryLocked)}}},
+      // A down_read under its own thread's write hold (it waits forever) raced with a writer's
+      // queueing inside that hold, where it could not run either; the blocked leaf passed for a
+      // down_read_trylock failing before the queueing (seed 1069066: 98 of 100 deadlocks).
+      {"reader under its own write hold",
+       {{Rw(Op::kWriteLocked)},
+        {Rw(Op::kWriteLocked)},
+        {Rw(Op::kWriteTryLocked, {Rw(Op::kReadLocked)})},
+        {Rw(Op::kReadTryLocked)}}},
       // A wakeup-tree branch whose first step could not run (the callback's grace-period wait,
       // which the dead thread's RCU section holds back forever) was dropped with its siblings,
       // and the trace of one of them was lost (seed 1009658: 839 traces of 840).
