@@ -139,7 +139,7 @@ class Execution {
   // thread (setup, invariants, end-of-run checks) accesses are not checked.
   // `what` describes the access for reports ("reads vma->vm_flags"); a Lifetime's conflicts are
   // use-after-free violations instead of data races.
-  void PlainAccess(int object, bool write, const char* file, int line, absl::string_view what = "");
+  void PlainAccess(int object, bool write, const char* file, int line, const char* what = "");
   // The key of an object that stays the same across executions (see ObjectInfo::key).
   int32_t object_key(int object) const { return trace_.objects[object].key; }
 
@@ -244,7 +244,7 @@ class Execution {
     uint32_t epoch;
     const char* file;
     int line;
-    std::string what;
+    const char* what;  // a string literal: recorded on every access, so never copied
   };
   struct PlainRecord {
     PlainAccessRecord write{-1, 0, "", 0, ""};
@@ -252,7 +252,7 @@ class Execution {
     bool lifetime = false;
   };
   void ReportRace(int object, const PlainAccessRecord& first, bool first_writes,
-                               bool second_writes, absl::string_view what, const char* file,
+                               bool second_writes, const char* what, const char* file,
                                int line);
 
   static thread_local Execution* current_;

@@ -40,7 +40,7 @@ void Execution::ApplyHappensBefore() {
 }
 
 void Execution::PlainAccess(int object, bool write, const char* file, int line,
-                            absl::string_view what) {
+                            const char* what) {
   if (running_ < 0) return;
   ApplyHappensBefore();
   const int t = running_;
@@ -58,11 +58,11 @@ void Execution::PlainAccess(int object, bool write, const char* file, int line,
   if (!write) {
     for (PlainAccessRecord& read : r.reads) {
       if (read.thread == t) {
-        read = PlainAccessRecord{t, epoch, file, line, std::string(what)};
+        read = PlainAccessRecord{t, epoch, file, line, what};
         return;
       }
     }
-    r.reads.push_back(PlainAccessRecord{t, epoch, file, line, std::string(what)});
+    r.reads.push_back(PlainAccessRecord{t, epoch, file, line, what});
     return;
   }
   for (const PlainAccessRecord& read : r.reads) {
@@ -70,12 +70,12 @@ void Execution::PlainAccess(int object, bool write, const char* file, int line,
       ReportRace(object, read, false, true, what, file, line);
     }
   }
-  r.write = PlainAccessRecord{t, epoch, file, line, std::string(what)};
+  r.write = PlainAccessRecord{t, epoch, file, line, what};
   r.reads.clear();
 }
 
 void Execution::ReportRace(int object, const PlainAccessRecord& first, bool first_writes,
-                           bool second_writes, absl::string_view what, const char* file, int line) {
+                           bool second_writes, const char* what, const char* file, int line) {
   if (plain_[static_cast<size_t>(object)].lifetime) {
     // first_writes: the free came first and this use is not ordered after it; else this free
     // is not ordered after that use.

@@ -8,10 +8,15 @@ namespace mmcheck {
 void HappensBefore::Reset() {
   threads_.clear();
   objects_.clear();
+  width_ = 0;
 }
 
-void HappensBefore::Join(Clock& into, const Clock& from) {
-  for (int t = 0; t < kWidth; ++t) into[t] = std::max(into[t], from[t]);
+void HappensBefore::Join(Clock& into, const Clock& from) const {
+  for (int t = 0; t < width_; ++t) into[t] = std::max(into[t], from[t]);
+}
+
+void HappensBefore::Copy(Clock& into, const Clock& from) const {
+  std::copy(from.begin(), from.begin() + width_, into.begin());
 }
 
 HappensBefore::Clock& HappensBefore::ObjectClock(int object) {
@@ -25,6 +30,7 @@ void HappensBefore::AddThread(int thread, int parent) {
   if (static_cast<size_t>(thread) >= threads_.size()) {
     threads_.resize(static_cast<size_t>(thread) + 1, Clock{});
   }
+  width_ = std::max(width_, thread + 1);
   Clock& c = threads_[static_cast<size_t>(thread)];
   c = parent >= 0 ? threads_[static_cast<size_t>(parent)] : Clock{};
   c[thread] = 1;
@@ -46,7 +52,7 @@ void HappensBefore::OnStep(const Step& step) {
       const Sync sync = SyncOf(step.op, step.ok);
       if (sync.acquire) Join(clock, ObjectClock(step.object));
       if (sync.replace) {
-        ObjectClock(step.object) = clock;
+        Copy(ObjectClock(step.object), clock);
       } else if (sync.release) {
         Join(ObjectClock(step.object), clock);
       }

@@ -37,8 +37,12 @@ class HappensBefore {
 
  private:
   Clock& ObjectClock(int object);
-  static void Join(Clock& into, const Clock& from);
+  void Join(Clock& into, const Clock& from) const;
+  void Copy(Clock& into, const Clock& from) const;
 
+  // Threads 0..width_-1 exist in this execution: every clock is 0 beyond them, so joins and
+  // copies stop there (a scenario has a handful of threads, a clock room for kWidth).
+  int width_ = 0;
   std::vector<Clock> threads_;
   std::vector<Clock> objects_;
 };

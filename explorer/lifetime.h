@@ -23,17 +23,22 @@ class Lifetime {
   Lifetime& operator=(Lifetime&&) = delete;
 
   // The current thread touches the object (`access` says how: "reads vma->vm_lock_seq").
-  void Use(absl::string_view access, const char* file = __builtin_FILE(),
-           int line = __builtin_LINE());
+  // `access` and `how` are string literals: they are recorded on every use, never copied.
+  void Use(const char* access, const char* file = __builtin_FILE(), int line = __builtin_LINE());
   // The current thread frees it (`how`: "vm_area_free").
-  void Free(absl::string_view how, const char* file = __builtin_FILE(),
-            int line = __builtin_LINE());
+  void Free(const char* how, const char* file = __builtin_FILE(), int line = __builtin_LINE());
   bool freed() const { return freed_; }
 
  private:
   int id_;
   bool freed_ = false;
-  std::string freed_by_;  // "vm_area_free at mm/x.cc:12 by thread 'rcu callback'"
+  // Who freed it, spelled out only for a report: "vm_area_free at mm/x.cc:12 by thread 'rcu
+  // callback'".
+  std::string FreedBy() const;
+  const char* freed_how_ = "";
+  const char* freed_file_ = "";
+  int freed_line_ = 0;
+  int freed_thread_ = -1;
 };
 
 }  // namespace mmcheck

@@ -44,22 +44,26 @@ std::optional<LockOrder::Cycle> LockOrder::OnAcquire(const std::string& thread,
                                                      const Site& acquiring, int execution,
                                                      const std::vector<int>& schedule) {
   for (const Site& h : held) {
-    const std::string site = absl::StrCat(
-        acquiring.lock_class, " taken at ", acquiring.file, ":", acquiring.line, " while holding ",
-        h.lock_class, " (taken at ", h.file, ":", h.line, ") by thread '", thread, "'");
+    // Spelled out only for an edge not seen before or a report (every acquisition under a lock
+    // comes here).
+    auto site = [&] {
+      return absl::StrCat(acquiring.lock_class, " taken at ", acquiring.file, ":", acquiring.line,
+                          " while holding ", h.lock_class, " (taken at ", h.file, ":", h.line,
+                          ") by thread '", thread, "'");
+    };
     if (h.lock_class == acquiring.lock_class) {
-      return Cycle{absl::StrCat("possible recursive locking: ", site), {}};
+      return Cycle{absl::StrCat("possible recursive locking: ", site()), {}};
     }
     auto& out = edges_[h.lock_class];
     if (out.count(acquiring.lock_class) != 0) continue;
     out[acquiring.lock_class] =
-        Edge{absl::StrCat(site, " in execution ", execution), Witness{execution, schedule}};
+        Edge{absl::StrCat(site(), " in execution ", execution), Witness{execution, schedule}};
     const std::vector<std::string> back = Path(acquiring.lock_class, h.lock_class);
     if (back.empty()) continue;
     std::string message =
         absl::StrCat("lock order cycle ", h.lock_class, " -> ", acquiring.lock_class);
     for (size_t i = 1; i < back.size(); ++i) absl::StrAppend(&message, " -> ", back[i]);
-    absl::StrAppend(&message, ": ", site, " (this execution)");
+    absl::StrAppend(&message, ": ", site(), " (this execution)");
     Cycle cycle;
     for (size_t i = 0; i + 1 < back.size(); ++i) {
       const Edge& edge = edges_[back[i]][back[i + 1]];
