@@ -4,17 +4,30 @@
 //   ns per bare fiber switch (a resume and a suspend of an empty fiber, per switch),
 //   for bench/lastzero-15, bench/indexer-15, bench/casrot-10 under dpor: executions, seconds,
 //   executions/s, ns per explored step, heap allocations per execution and per step,
-//   and the peak RSS after lastzero-15 (it runs first).
+//   and the peak RSS after lastzero-15 (it runs first);
+//   the same for the four largest scenarios of `--all`, with the peak RSS after each;
+//   and `mmcheck run --all` (its output thrown away) with --jobs=1 and --jobs=2: wall seconds
+//   and the speed-up.
+//
+//   mmcheck-bench            all of it (about 5 minutes on a 2-core machine)
+//   mmcheck-bench --quick    the fiber switch and the three small benchmarks only
 //
 // Heap allocations are counted by replacing the global operator new in this binary.
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <new>
+#include <thread>
 
+#include "absl/strings/str_cat.h"
+#include "cli/commands.h"
+#include "cli/options.h"
 #include "explorer/dpor_strategy.h"
 #include "explorer/explorer.h"
 #include "explorer/fiber.h"
@@ -76,7 +89,7 @@ int Bench(const char* name) {
   const ExploreResult r = Explore([&] { s->Run(); }, dpor, options);
   const uint64_t allocations = g_allocations.load() - allocations_before;
   std::printf(
-      "%-20s %8llu executions %s in %6.3f s: %9.0f executions/s, %6.1f ns/step, "
+      "%-36s %8llu executions %s in %6.3f s: %9.0f executions/s, %6.1f ns/step, "
       "%5.1f allocations/execution, %5.2f allocations/step\n",
       name, static_cast<unsigned long long>(r.executions),
       r.complete && r.redundant_executions == 0 ? "(complete, 0 redundant)" : "(!)", r.elapsed_s,
@@ -86,10 +99,39 @@ int Bench(const char* name) {
   return 0;
 }
 
+// `mmcheck run --all --jobs=N` as the command runs it, its output sent to /dev/null: wall seconds,
+// or -1 if it did not run or a result did not match its expectation.
+double RunAll(int jobs) {
+  absl::StatusOr<Options> options =
+      ParseOptions({"run", "--all", absl::StrCat("--jobs=", jobs)});
+  if (!options.ok()) return -1;
+  std::fflush(stdout);
+  const int saved = dup(STDOUT_FILENO);
+  const int null = open("/dev/null", O_WRONLY);
+  dup2(null, STDOUT_FILENO);
+  close(null);
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<int> rc = RunCommand(*options);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::fflush(stdout);
+  dup2(saved, STDOUT_FILENO);
+  close(saved);
+  if (!rc.ok() || *rc != 0) {
+    std::fprintf(stderr, "mmcheck-bench: run --all --jobs=%d did not pass\n", jobs);
+    return -1;
+  }
+  return s;
+}
+
 }  // namespace
 }  // namespace mmcheck
 
-int main() {
+int main(int argc, char** argv) {
+  const bool quick = argc == 2 && std::strcmp(argv[1], "--quick") == 0;
+  if (argc > 2 || (argc == 2 && !quick)) {
+    std::fprintf(stderr, "usage: mmcheck-bench [--quick]\n");
+    return 2;
+  }
   std::printf("bare fiber switch: %.1f ns\n", mmcheck::NsPerFiberSwitch());
   const long rss_before = mmcheck::PeakRssKb();
   if (int rc = mmcheck::Bench("bench/lastzero-15")) return rc;
@@ -98,5 +140,20 @@ int main() {
   for (const char* name : {"bench/indexer-15", "bench/casrot-10"}) {
     if (int rc = mmcheck::Bench(name)) return rc;
   }
+  if (quick) return 0;
+  // The largest scenarios of `--all`, one worker each.
+  for (const char* name : {"uffd/fault-vs-munmap-vma-locked-copy", "uffd/fault-vs-munmap",
+                           "gup/gup-fast-vs-munmap", "uffd/two-faults-vs-copy"}) {
+    if (int rc = mmcheck::Bench(name)) return rc;
+    std::printf("%-36s peak RSS so far: %.1f MB\n", "", mmcheck::PeakRssKb() / 1024.0);
+  }
+  double wall[3] = {0, 0, 0};
+  for (int jobs : {1, 2}) {
+    wall[jobs] = mmcheck::RunAll(jobs);
+    if (wall[jobs] < 0) return 1;
+    std::printf("mmcheck run --all --jobs=%d: %.1f s wall\n", jobs, wall[jobs]);
+  }
+  std::printf("speed-up of --jobs=2 over --jobs=1: %.2fx (on %u cores)\n", wall[1] / wall[2],
+              std::thread::hardware_concurrency());
   return 0;
 }

@@ -286,10 +286,19 @@ absl::StatusOr<int> RunCommand(const Options& options) {
     slot.done = true;
     finished.notify_all();
   };
+  // Workers take the scenarios expected to pass first: their searches are exhaustive and hold
+  // the long ones, while a twin mostly stops at its first violation. Starting the long ones early
+  // keeps one worker from running the last of them alone. Only the order of work changes; the
+  // output is still printed in the scenarios' order. One worker keeps that order, so each line
+  // comes as soon as its scenario ends.
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = i;
+  if (workers > 1) std::stable_partition(order.begin(), order.end(),
+                        [&](size_t i) { return instances[i].info->expect.is_pass(); });
   std::vector<std::thread> pool;
   for (int w = 0; w < workers; ++w) {
     pool.emplace_back([&] {
-      for (size_t i; !stop && (i = next++) < n;) explore_one(i);
+      for (size_t k; !stop && (k = next++) < n;) explore_one(order[k]);
     });
   }
   auto join = [&] {
