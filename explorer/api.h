@@ -9,14 +9,14 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "explorer/atomic.h"
-#include "explorer/check.h"
-#include "explorer/execution.h"
-#include "explorer/mutex.h"
-#include "explorer/rcu.h"
-#include "explorer/rwsem.h"
-#include "explorer/shared.h"
-#include "explorer/wait_queue.h"
+#include "explorer/primitives/atomic.h"
+#include "explorer/runtime/check.h"
+#include "explorer/runtime/execution.h"
+#include "explorer/primitives/mutex.h"
+#include "explorer/primitives/rcu.h"
+#include "explorer/primitives/rwsem.h"
+#include "explorer/primitives/shared.h"
+#include "explorer/primitives/wait_queue.h"
 
 namespace mmcheck {
 

@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "explorer/api.h"
-#include "explorer/lifetime.h"
+#include "explorer/checks/lifetime.h"
 
 namespace mmcheck::model {
 

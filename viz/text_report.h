@@ -10,7 +10,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
-#include "explorer/violation.h"
+#include "explorer/runtime/violation.h"
 
 namespace mmcheck {
 

@@ -2,7 +2,7 @@
 // fails is a read. Traces: 2, 5, 14, 43, 144, ... (shared/benchmarks/dpor-benchmarks.md).
 // Threads: "cas-I".
 #include "explorer/api.h"
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 
 namespace mmcheck {
 namespace {

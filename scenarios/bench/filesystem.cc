@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "explorer/api.h"
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 
 namespace mmcheck {
 namespace {

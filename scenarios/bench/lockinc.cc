@@ -1,7 +1,7 @@
 // Result: pass. lockinc(N): N threads each lock m, increment x, unlock m. Traces: N! (the order
 // in which the critical sections run). Threads: "inc-T".
 #include "explorer/api.h"
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 
 namespace mmcheck {
 namespace {

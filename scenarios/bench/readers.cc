@@ -2,7 +2,7 @@
 // Traces: 2^N (shared/benchmarks/dpor-benchmarks.md); N+1 threads give (N+1)! interleavings under
 // dfs. Threads: "writer", "reader-J".
 #include "explorer/api.h"
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 
 namespace mmcheck {
 namespace {

@@ -12,7 +12,7 @@
 // references and free the folio, and __wp_page_copy_user then copies from freed memory.
 #include <string>
 
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 #include "model/fault.h"
 #include "model/madvise.h"
 #include "model/oracle.h"

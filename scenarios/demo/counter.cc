@@ -3,7 +3,7 @@
 // Threads: "inc-0", "inc-1", each load-then-store x (under m in the correct version).
 // The twin drops the mutex: both threads load 0, both store 1, and the end check x == 2 fails.
 #include "explorer/api.h"
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 
 namespace mmcheck {
 namespace {

@@ -6,7 +6,7 @@
 // after "ab" is done, so no execution deadlocks, but the order graph has the cycle A -> B -> A:
 // lockdep's report.
 #include "explorer/api.h"
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 
 namespace mmcheck {
 namespace {
@@ -54,7 +54,7 @@ MMCHECK_SCENARIO("demo/lock-order@inversion",
 
 // One thread takes A then B, or B then A, on what it reads: no execution has both orders, so the
 // cycle's second edge is found in a later execution than its first, and the replay token carries
-// the execution that added the first (a v2 token, explorer/token.h).
+// the execution that added the first (a v2 token, explorer/io/token.h).
 MMCHECK_SCENARIO("demo/lock-order@across-executions",
                  Expect::Violation(ViolationKind::kLockOrder, "lock order cycle"),
                  {.question = "Is an order inversion caught when each execution takes one order?"}) {

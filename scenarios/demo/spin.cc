@@ -3,7 +3,7 @@
 // Threads: "waiter" spins (load, Yield) until flag is 1; "setter" stores 1 to flag. In the twin
 // the setter writes the wrong variable, and the waiter spins past the step bound.
 #include "explorer/api.h"
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 
 namespace mmcheck {
 namespace {

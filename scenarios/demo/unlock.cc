@@ -3,7 +3,7 @@
 // Threads: "worker" locks m around a store to x; "reader" loads x under m. The twins release m
 // twice in "worker", or return from "worker" with m still held.
 #include "explorer/api.h"
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 
 namespace mmcheck {
 namespace {

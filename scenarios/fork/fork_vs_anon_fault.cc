@@ -19,7 +19,7 @@
 // returns VM_FAULT_RETRY (v6.10+: after a mmap_read_trylock, which fails while fork holds
 // mmap_lock for writing; that path is S19's). It would also need the rmap (I-FORK-3), which the
 // model does not have.
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 #include "model/fault.h"
 #include "model/fork.h"
 #include "model/oracle.h"

@@ -28,7 +28,7 @@
 // the child clears the copy) or the none entry after it. Its twin (@read-before-lock, not a kernel
 // version: the PMD path's order applied to the PUD) shows that this order is what makes the
 // difference.
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 #include "model/fork.h"
 #include "model/huge_memory.h"
 #include "model/vfio.h"

@@ -25,7 +25,7 @@
 // able to wrongly write to the backend MMIO") fires as fork copies it: I-FORK-2. The spec names
 // two edits; the third is needed because vfio inserts with write = false (v6.12 on), so with vfio
 // as merged a private mapping's special PMD stays read-only and fork copies it harmlessly.
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 #include "model/fault.h"
 #include "model/fork.h"
 #include "model/vfio.h"

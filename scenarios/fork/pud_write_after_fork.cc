@@ -25,7 +25,7 @@
 // write at an unaligned address gets VM_FAULT_FALLBACK, wp_huge_pud splits (clears) the PUD, and
 // the write refaults at a smaller order and completes; what remains wrong is I-FORK-2 (the parent's
 // PUD lost its write bit in fork, so parent and child differ).
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 #include "model/fault.h"
 #include "model/fork.h"
 #include "model/huge_memory.h"

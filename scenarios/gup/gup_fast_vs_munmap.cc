@@ -25,7 +25,7 @@
 // (Without the reuse the grab fails on the freed page's refcount 0, or happens before the free,
 // and the caller merely writes into a page the process just unmapped.) @table-free-without-rcu
 // frees the PMD table in tlb_finish_mmu without a grace period, under gup's walk.
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 #include "model/fault.h"
 #include "model/gup.h"
 #include "model/huge_memory.h"

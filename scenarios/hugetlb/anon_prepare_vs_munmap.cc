@@ -18,7 +18,7 @@
 // No ~v2 variant: hugetlb faults run under the VMA lock only from v6.9 (7c43a5537), after the
 // merged protocol; the fault-return protocols are shown on S1, S2, S3, S16, S18 and S19.
 // Invariant I-MAP-1 at the end (the huge page's mapcount and refcount balance).
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 #include "model/fault.h"
 #include "model/oracle.h"
 #include "model/vma.h"

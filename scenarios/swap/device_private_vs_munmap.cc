@@ -14,7 +14,7 @@
 // Twins: @v6.4-arch (the v6.4 arch handler releases the VMA lock do_swap_page dropped: double
 // release, I-VMA-2) and @migrate-under-vma-lock (no fallback: migrate_to_ram runs under the VMA
 // lock and its page walk asserts mmap_lock, which is not held).
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 #include "model/fault.h"
 #include "model/oracle.h"
 #include "model/vma.h"

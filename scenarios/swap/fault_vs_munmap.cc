@@ -17,7 +17,7 @@
 // VM_FAULT_VMA_UNLOCKED is released twice too.
 #include <string>
 
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 #include "model/fault.h"
 #include "model/oracle.h"
 #include "model/vma.h"

@@ -26,7 +26,7 @@
 // reported upstream; the patch was not part of the merged v7].
 #include <string>
 
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 #include "model/fault.h"
 #include "model/migrate.h"
 #include "model/mmap_lock.h"

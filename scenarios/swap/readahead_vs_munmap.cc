@@ -16,7 +16,7 @@
 // Twins: @v6.4-arch (the v6.4 arch handler calls vma_end_read after folio_lock_or_retry dropped the
 // lock: double release, I-VMA-2; on this path the retry is the common case, not a race) and, under
 // seed 002 v2, ~v2@no-unlocked-flag (the callee forgets VM_FAULT_VMA_UNLOCKED).
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 #include "model/fault.h"
 #include "model/oracle.h"
 #include "model/vma.h"

@@ -7,7 +7,7 @@
 // Invariant I-MAP-1 at the end (and I-UFFD-1: a copy installs only into a none slot).
 // Twin B: the install skips the pte_none re-check: the second copy overwrites the first one's PTE
 // and the first folio stays counted as mapped with nothing mapping it.
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 #include "model/oracle.h"
 #include "model/userfaultfd.h"
 

@@ -12,7 +12,7 @@
 // and the enqueue, and the fault sleeps forever (I-WAKE-1).
 #include <string>
 
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 #include "model/fault.h"
 #include "model/oracle.h"
 #include "model/userfaultfd.h"

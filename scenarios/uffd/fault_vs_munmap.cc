@@ -18,7 +18,7 @@
 // the per-VMA-lock path).
 #include <string>
 
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 #include "model/fault.h"
 #include "model/oracle.h"
 #include "model/userfaultfd.h"

@@ -14,7 +14,7 @@
 // fault_wqh, the copy sees no waiter and wakes nobody; the fault, which checked must_wait before
 // the copy installed the page, sleeps forever (I-WAKE-1). This is why the kernel tests both
 // queues, and why the refile runs under refile_seq.
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 #include "model/fault.h"
 #include "model/oracle.h"
 #include "model/userfaultfd.h"

@@ -15,7 +15,7 @@
 // the lock and re-tests its local copy (`if (!unlikely(pmd_leaf(pmd)))`), which is still a leaf,
 // and returns pfn 100 for an entry that is none ("we would indicate to the caller that we found an
 // entry, however, that entry might already have been invalidated", the fix's message).
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 #include "model/huge_memory.h"
 #include "model/memory.h"
 #include "model/mmap_lock.h"

@@ -12,7 +12,7 @@
 // pmd_page() of pfn 100, which has no struct page. Any order in which gup reads the PMD before the
 // zap shows it; no race needed.
 // S9 (b) and its twins B and C are the gup/gup-fast-vs-thp-munmap scenarios.
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 #include "model/gup.h"
 #include "model/huge_memory.h"
 #include "model/vfio.h"

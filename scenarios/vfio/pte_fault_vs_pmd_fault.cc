@@ -14,7 +14,7 @@
 // between; __pte_offset_map_lock() finds no PTE table and returns NULL; insert_pfn returns
 // VM_FAULT_OOM (the 2025 commit: "kvm run failed Bad address"). The fix aligns the address down
 // to the order, so both threads try the PMD and the second insert_pfn_pmd is a no-op.
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 #include "model/fault.h"
 #include "model/vfio.h"
 

@@ -13,7 +13,7 @@
 // reports VM_FAULT_VMA_UNLOCKED, and its twin @no-unlocked-flag forgets to; @v6.4-arch is the
 // v6.4 arch handler, which always calls vma_end_read, on this callee. Both twins release the VMA
 // lock twice: lock-misuse (I-VMA-2, I-VMA-3).
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 #include "model/fault.h"
 #include "model/mprotect.h"
 

@@ -18,7 +18,7 @@
 // the data race on vm_flags on the way.
 #include <string>
 
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 #include "model/fault.h"
 #include "model/mprotect.h"
 #include "model/oracle.h"

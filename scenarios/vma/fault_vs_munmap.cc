@@ -11,7 +11,7 @@
 // Twins: A drops lock_vma_under_rcu's detached check (the fault works on a detached VMA,
 // I-VMA-5); B frees the VMA without call_rcu (vma_start_read touches freed memory, I-VMA-5);
 // C drops vma_end_read's RCU bracket (the VMA is freed while up_read still touches it).
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 #include "model/fault.h"
 #include "model/vma.h"
 

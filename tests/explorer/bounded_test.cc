@@ -2,9 +2,9 @@
 #include <functional>
 
 #include "explorer/api.h"
-#include "explorer/dfs_strategy.h"
-#include "explorer/explorer.h"
-#include "explorer/pct_strategy.h"
+#include "explorer/search/dfs_strategy.h"
+#include "explorer/runtime/explorer.h"
+#include "explorer/search/pct_strategy.h"
 #include "gtest/gtest.h"
 
 namespace mmcheck {

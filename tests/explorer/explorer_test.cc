@@ -1,11 +1,11 @@
 // The explorer's built-in checks, its stop rule and limits, replay, and determinism.
-#include "explorer/explorer.h"
+#include "explorer/runtime/explorer.h"
 
 #include "explorer/api.h"
-#include "explorer/dfs_strategy.h"
-#include "explorer/random_strategy.h"
-#include "explorer/replay_strategy.h"
-#include "explorer/token.h"
+#include "explorer/search/dfs_strategy.h"
+#include "explorer/search/random_strategy.h"
+#include "explorer/search/replay_strategy.h"
+#include "explorer/io/token.h"
 #include "gtest/gtest.h"
 
 namespace mmcheck {

@@ -1,5 +1,5 @@
 // Fiber switching, stack reuse and unwinding.
-#include "explorer/fiber.h"
+#include "explorer/runtime/fiber.h"
 
 #include <vector>
 

@@ -1,12 +1,12 @@
 // Minimal counterexamples: the reported interleaving is the trace's one with the fewest
 // preemptions, and it still shows the violation.
-#include "explorer/minimize.h"
+#include "explorer/search/minimize.h"
 
 #include <functional>
 
 #include "explorer/api.h"
-#include "explorer/dfs_strategy.h"
-#include "explorer/explorer.h"
+#include "explorer/search/dfs_strategy.h"
+#include "explorer/runtime/explorer.h"
 #include "gtest/gtest.h"
 
 namespace mmcheck {

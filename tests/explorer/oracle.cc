@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <memory>
 
-#include "explorer/check.h"
-#include "explorer/dfs_strategy.h"
+#include "explorer/runtime/check.h"
+#include "explorer/search/dfs_strategy.h"
 
 namespace mmcheck::testing {
 

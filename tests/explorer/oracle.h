@@ -1,4 +1,4 @@
-// The soundness oracle for DPOR: random programs over every primitive of explorer/ops.h, each
+// The soundness oracle for DPOR: random programs over every primitive of explorer/runtime/ops.h, each
 // compared with an independent count of its Mazurkiewicz traces, its final states and its
 // verdicts, and a shrinker that reduces a mismatch to a minimal program.
 //
@@ -29,9 +29,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "explorer/api.h"
-#include "explorer/dpor_strategy.h"
-#include "explorer/explorer.h"
-#include "explorer/random_strategy.h"
+#include "explorer/search/dpor_strategy.h"
+#include "explorer/runtime/explorer.h"
+#include "explorer/search/random_strategy.h"
 #include "tests/explorer/brute_force.h"
 
 namespace mmcheck::testing {

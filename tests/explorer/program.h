@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "explorer/api.h"
-#include "explorer/dfs_strategy.h"
-#include "explorer/explorer.h"
-#include "explorer/random_strategy.h"
+#include "explorer/search/dfs_strategy.h"
+#include "explorer/runtime/explorer.h"
+#include "explorer/search/random_strategy.h"
 
 namespace mmcheck::testing {
 

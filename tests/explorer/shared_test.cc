@@ -1,11 +1,11 @@
 // Shared<T>: conflicting plain accesses not ordered by happens-before are data races; every kind
 // of synchronisation orders them. Checked under dpor and dfs alike.
-#include "explorer/shared.h"
+#include "explorer/primitives/shared.h"
 
 #include "explorer/api.h"
-#include "explorer/dfs_strategy.h"
-#include "explorer/dpor_strategy.h"
-#include "explorer/explorer.h"
+#include "explorer/search/dfs_strategy.h"
+#include "explorer/search/dpor_strategy.h"
+#include "explorer/runtime/explorer.h"
 #include "gtest/gtest.h"
 
 namespace mmcheck {

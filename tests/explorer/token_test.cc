@@ -1,5 +1,5 @@
 // Replay token encoding: round trips and every way a token can be wrong.
-#include "explorer/token.h"
+#include "explorer/io/token.h"
 
 #include "absl/strings/escaping.h"
 #include "gtest/gtest.h"

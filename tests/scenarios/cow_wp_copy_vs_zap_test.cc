@@ -1,8 +1,8 @@
 // do_wp_page's copy vs MADV_DONTNEED in parent and child: the correct code (the copy's source
 // pinned by folio_get before the PTL is dropped) passes exhaustively; without the pin the folio
 // is freed under the copy.
-#include "explorer/dfs_strategy.h"
-#include "explorer/dpor_strategy.h"
+#include "explorer/search/dfs_strategy.h"
+#include "explorer/search/dpor_strategy.h"
 #include "gtest/gtest.h"
 #include "tests/scenarios/scenario_testing.h"
 

@@ -3,7 +3,7 @@
 // each twin fails for the reason it names, shown by its key steps in order.
 #include <string>
 
-#include "explorer/dpor_strategy.h"
+#include "explorer/search/dpor_strategy.h"
 #include "gtest/gtest.h"
 #include "tests/scenarios/scenario_testing.h"
 

@@ -110,7 +110,7 @@ TEST(GupTest, TableFreeWithoutRcuFreesThePmdTableUnderTheWalk) {
   ASSERT_GE(unlink, 0);
   EXPECT_EQ(FunctionAt(*v, unlink), "free_pgtables");
   // The use and the free are reported in whichever order they ran: without a grace period
-  // nothing orders gup's read before the free (explorer/lifetime.h).
+  // nothing orders gup's read before the free (explorer/checks/lifetime.h).
 }
 
 }  // namespace

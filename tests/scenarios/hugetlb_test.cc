@@ -1,7 +1,7 @@
 // S15 (kernel-model.md): the hugetlb fault path's VM_FAULT_RETRY from __vmf_anon_prepare against
 // munmap. The fixed code passes exhaustively and does reach the retry; the pre-fix twin touches
 // the VMA after vmf_anon_prepare dropped its lock.
-#include "explorer/dpor_strategy.h"
+#include "explorer/search/dpor_strategy.h"
 #include "gtest/gtest.h"
 #include "tests/scenarios/scenario_testing.h"
 

@@ -6,8 +6,8 @@
 #include <set>
 #include <string>
 
-#include "explorer/dfs_strategy.h"
-#include "explorer/dpor_strategy.h"
+#include "explorer/search/dfs_strategy.h"
+#include "explorer/search/dpor_strategy.h"
 #include "gtest/gtest.h"
 #include "tests/scenarios/scenario_testing.h"
 

@@ -6,7 +6,7 @@
 #include <set>
 #include <sstream>
 
-#include "explorer/scenario.h"
+#include "explorer/runtime/scenario.h"
 #include "gtest/gtest.h"
 
 namespace mmcheck {

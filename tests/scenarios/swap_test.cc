@@ -1,8 +1,8 @@
 // S1 and S18 (kernel-model.md): swap faults under the per-VMA lock against munmap. The correct
 // scenarios pass exhaustively under the merged protocol and under seed 002 v2; each twin fails
 // with its kind for the reason it names.
-#include "explorer/dfs_strategy.h"
-#include "explorer/dpor_strategy.h"
+#include "explorer/search/dfs_strategy.h"
+#include "explorer/search/dpor_strategy.h"
 #include "gtest/gtest.h"
 #include "tests/scenarios/scenario_testing.h"
 

@@ -2,8 +2,8 @@
 // exhaustively; the lost-wakeup twin and the sleep-with-the-VMA-lock twin deadlock for the reasons
 // they name.
 #include "absl/strings/str_cat.h"
-#include "explorer/dfs_strategy.h"
-#include "explorer/dpor_strategy.h"
+#include "explorer/search/dfs_strategy.h"
+#include "explorer/search/dpor_strategy.h"
 #include "gtest/gtest.h"
 #include "tests/scenarios/scenario_testing.h"
 

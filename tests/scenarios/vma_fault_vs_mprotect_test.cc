@@ -1,8 +1,8 @@
 // S11 (kernel-model.md): a write fault under the per-VMA lock vs mprotect(PROT_READ). The correct
 // scenario passes exhaustively with a pinned count; the twin that changes vm_flags without
 // vma_start_write leaves a writable PTE behind, for the reason it names.
-#include "explorer/dfs_strategy.h"
-#include "explorer/dpor_strategy.h"
+#include "explorer/search/dfs_strategy.h"
+#include "explorer/search/dpor_strategy.h"
 #include "gtest/gtest.h"
 #include "model/pgtable.h"
 #include "tests/scenarios/scenario_testing.h"

@@ -1,0 +1,111 @@
+// Scenario registry; see scenario.h.
+#include "explorer/runtime/scenario.h"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "explorer/runtime/check.h"
+
+namespace mmcheck {
+namespace {
+
+std::vector<std::unique_ptr<ScenarioInfo>>& Storage() {
+  static auto* storage = new std::vector<std::unique_ptr<ScenarioInfo>>();
+  return *storage;
+}
+
+std::vector<const ScenarioInfo*>& Sorted() {
+  static auto* sorted = new std::vector<const ScenarioInfo*>();
+  return *sorted;
+}
+
+// "bench/lastzero-N" -> "bench/lastzero-".
+absl::string_view FamilyPrefix(const ScenarioInfo& info) {
+  return absl::string_view(info.name).substr(0, info.name.size() - 1);
+}
+
+std::string InstanceName(const ScenarioInfo& info, int param) {
+  return absl::StrCat(FamilyPrefix(info), param);
+}
+
+}  // namespace
+
+std::string Expect::ToString() const {
+  return finding_ ? absl::StrCat("violation:", KindName(finding_->kind)) : "pass";
+}
+
+bool RegisterScenario(ScenarioInfo info) {
+  MMCHECK_CHECK(!info.family || absl::EndsWith(info.name, "-N"));
+  for (const auto& existing : Storage()) MMCHECK_CHECK(existing->name != info.name);
+  Storage().push_back(std::make_unique<ScenarioInfo>(std::move(info)));
+  Sorted().push_back(Storage().back().get());
+  std::sort(Sorted().begin(), Sorted().end(),
+            [](const ScenarioInfo* a, const ScenarioInfo* b) { return a->name < b->name; });
+  return true;
+}
+
+const std::vector<const ScenarioInfo*>& AllScenarios() { return Sorted(); }
+
+absl::StatusOr<ScenarioInstance> FindScenario(absl::string_view name) {
+  for (const ScenarioInfo* info : Sorted()) {
+    if (!info->family) {
+      if (info->name == name) return ScenarioInstance{info->name, info, 0};
+      continue;
+    }
+    const absl::string_view prefix = FamilyPrefix(*info);
+    if (!absl::StartsWith(name, prefix)) continue;
+    const absl::string_view digits = name.substr(prefix.size());
+    int param = 0;
+    if (digits.empty() || digits[0] == '+' || digits[0] == '-' ||
+        !absl::SimpleAtoi(digits, &param)) {
+      continue;
+    }
+    if (param < info->meta.min_param || param > info->meta.max_param) {
+      return absl::InvalidArgumentError(absl::StrCat(info->name, " takes N from ",
+                                                     info->meta.min_param, " to ",
+                                                     info->meta.max_param, ", not ", param));
+    }
+    return ScenarioInstance{std::string(name), info, param};
+  }
+  return absl::NotFoundError(absl::StrCat("no scenario named '", name, "' (see: mmcheck list)"));
+}
+
+std::vector<ScenarioInstance> AllInstances() {
+  std::vector<ScenarioInstance> all;
+  for (const ScenarioInfo* info : Sorted()) {
+    if (!info->family) {
+      all.push_back(ScenarioInstance{info->name, info, 0});
+      continue;
+    }
+    for (int param : info->meta.all_params) {
+      all.push_back(ScenarioInstance{InstanceName(*info, param), info, param});
+    }
+  }
+  return all;
+}
+
+absl::StatusOr<std::vector<ScenarioInstance>> MatchScenarios(absl::string_view pattern) {
+  const bool glob = pattern.find_first_of("*?[") != absl::string_view::npos;
+  if (!glob) {
+    absl::StatusOr<ScenarioInstance> one = FindScenario(pattern);
+    if (!one.ok()) return one.status();
+    return std::vector<ScenarioInstance>{*std::move(one)};
+  }
+  const std::string pat(pattern);
+  std::vector<ScenarioInstance> matched;
+  for (ScenarioInstance& instance : AllInstances()) {
+    if (fnmatch(pat.c_str(), instance.name.c_str(), 0) == 0) matched.push_back(std::move(instance));
+  }
+  if (matched.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("no scenario matches '", pattern, "' (see: mmcheck list)"));
+  }
+  return matched;
+}
+
+}  // namespace mmcheck

@@ -1,0 +1,92 @@
+// SyncState: the state of every lock, RCU section, grace period and wait queue of one
+// execution, and whether a blocked operation may go on.
+//
+// Semantics (kernel-model.md 2.8): mutexes and spinlocks are non-recursive and released by their
+// owner; a spinlock held, an RCU read-side section, or interrupts off make atomic context, where
+// nothing may sleep. An rw_semaphore prefers writers: a writer queues first (down_write start),
+// and from then on new readers wait; it takes the lock once no one holds it. A grace period
+// (synchronize_rcu, call_rcu) ends when every RCU section open at its start has ended. A
+// wait-queue sleeper (prepare_to_wait, schedule) runs again only after a wake_up on that queue
+// that came after its prepare_to_wait.
+#ifndef MMCHECK_EXPLORER_RUNTIME_SYNC_STATE_H_
+#define MMCHECK_EXPLORER_RUNTIME_SYNC_STATE_H_
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "explorer/runtime/trace.h"
+
+namespace mmcheck {
+
+class SyncState {
+ public:
+  static constexpr int kMaxThreads = 64;
+
+  void Reset();
+  void AddObject();  // a new object id, in registration order
+
+  // Whether `pending`, the next step of `thread`, may run now.
+  bool Enabled(int thread, const Step& pending) const;
+  // The thread `thread` waits for when its pending step cannot run (for the deadlock report's
+  // waits-for cycle), or -1 when no single thread can let it go.
+  int WaitsFor(int thread, const Step& pending) const;
+
+  // Locks: Mutex and SpinLock.
+  int owner(int object) const { return owner_[static_cast<size_t>(object)]; }
+  void set_owner(int object, int thread) { owner_[static_cast<size_t>(object)] = thread; }
+
+  // RwSemaphore.
+  bool ReadFree(int object) const;   // no writer holds it and none is queued
+  bool WriteFree(int object) const;  // nobody holds it
+  int64_t RwBits(int object) const;   // kRwWriterHeld | kRwWriterQueued | kRwReaders (ops.h)
+  int writer(int object) const { return rw_[static_cast<size_t>(object)].writer; }
+  void QueueWriter(int object, int thread);
+  void TakeWrite(int object, int thread);  // leaves the queue if it was in it
+  void ReleaseWrite(int object) { rw_[static_cast<size_t>(object)].writer = -1; }
+  void TakeRead(int object) { ++rw_[static_cast<size_t>(object)].readers; }
+  void ReleaseRead(int object) { --rw_[static_cast<size_t>(object)].readers; }
+  bool Queued(int object, int thread) const;
+
+  // RCU.
+  int rcu_depth(int thread) const { return rcu_depth_[thread]; }
+  void RcuLock(int thread);
+  void RcuUnlock(int thread);
+  int StartGracePeriod();  // returns its id
+  bool GracePeriodDone(int id) const;
+
+  // Wait queues.
+  void PrepareToWait(int thread, int queue);
+  void FinishWait(int thread);
+  uint64_t WakeUp(int queue);  // the threads it woke
+  bool Awake(int thread) const { return waiting_on_[thread] < 0 || woken_[thread]; }
+  int waiting_on(int thread) const { return waiting_on_[thread]; }
+
+  // Atomic context.
+  int spin_held(int thread) const { return spin_held_[thread]; }
+  void AddSpinHeld(int thread, int delta) { spin_held_[thread] += delta; }
+  // "holding spinlock ptl", "inside an RCU read-side section", or "" when not atomic.
+  std::string AtomicReason(int thread, const std::vector<std::string>& held_spinlocks) const;
+
+ private:
+  struct RwState {
+    int readers = 0;
+    int writer = -1;
+    std::vector<int> queued;  // writer threads, in queueing order
+  };
+  std::vector<int> owner_;   // by object id
+  std::vector<RwState> rw_;  // by object id
+  std::array<int, kMaxThreads> spin_held_{};
+  std::array<int, kMaxThreads> rcu_depth_{};
+  std::array<int, kMaxThreads> rcu_entered_{};                   // outermost sections entered
+  std::array<int, kMaxThreads> rcu_left_{};                      // outermost sections left
+  std::vector<std::vector<std::pair<int, int>>> grace_periods_;  // (thread, section) still open
+  std::array<int, kMaxThreads> waiting_on_{};
+  std::array<bool, kMaxThreads> woken_{};
+};
+
+}  // namespace mmcheck
+
+#endif  // MMCHECK_EXPLORER_RUNTIME_SYNC_STATE_H_

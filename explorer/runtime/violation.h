@@ -1,0 +1,66 @@
+// Violation kinds and values: what a finding in scenario or model code is.
+//
+// The kinds and their meaning are the table of architecture.md 2.4. A violation is a value recorded
+// on the execution that found it; it never travels as an exception across a fiber boundary.
+#ifndef MMCHECK_EXPLORER_RUNTIME_VIOLATION_H_
+#define MMCHECK_EXPLORER_RUNTIME_VIOLATION_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "explorer/io/token.h"
+#include "explorer/runtime/trace.h"
+
+namespace mmcheck {
+
+enum class ViolationKind : uint8_t {
+  kAssertion,
+  kInvariant,
+  kDeadlock,
+  kLivelock,
+  kLockMisuse,
+  kLockOrder,
+  kSleepInAtomic,
+  kUseAfterFree,
+  kDataRace,
+};
+inline constexpr int kNumViolationKinds = 9;
+
+// "assertion", "lock-misuse", ... as in architecture.md 2.4.
+absl::string_view KindName(ViolationKind kind);
+std::optional<ViolationKind> ParseKind(absl::string_view name);
+
+// A finding a buggy twin declares: a kind and, to tell findings of one kind apart, a detail
+// ("invariant:I-PT-7", "use-after-free:VMA", "deadlock:fault_pending_wqh"). A violation is that
+// finding when its kind is the finding's and the detail is empty, is the invariant code its
+// message opens with ("I-PT-7: ..."), or occurs in its message.
+struct Finding {
+  ViolationKind kind;
+  std::string detail;
+  // "kind" or "kind:detail".
+  std::string ToString() const;
+};
+
+struct Violation;
+bool IsFinding(const Violation& v, const Finding& finding);
+
+struct Violation {
+  ViolationKind kind;
+  std::string message;
+  int thread = -1;       // index of the thread that found it; -1 for an end-of-run check
+  int step = 0;          // 1-based step at which it was found (0: before any step)
+  int preemptions = 0;   // context switches away from a thread that could have continued
+  std::string schedule;  // replay token
+  Trace trace;           // the failing execution, step by step
+  int execution = 0;     // 1-based number of the execution that found it
+  std::string found_by;  // the strategy that found it
+  int picks = 0;         // scheduling decisions up to the finding: the replay token's length
+  // Earlier executions the finding depends on (a lock-order cycle's other edges): the token
+  // carries them (token.h).
+  std::vector<Witness> witnesses;
+};
+
+}  // namespace mmcheck
+
+#endif  // MMCHECK_EXPLORER_RUNTIME_VIOLATION_H_
