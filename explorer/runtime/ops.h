@@ -132,23 +132,36 @@ inline Access AccessOf(OpKind op, bool ok) {
     case OpKind::kDowngradeWrite:
       a.writes = a.releases = a.acquires = true;
       break;
-    // RCU readers commute with each other; starting and waiting for a grace period write.
+    // RCU readers commute with each other; starting a grace period writes. Waiting for one
+    // changes nothing and acquires only (explorer/checks/happens_before.h): two callbacks'
+    // waits commute. A wait is still ordered against every section's start and end, as the
+    // counts/reads_count pair orders an rwsem's readers against a write trylock; the pair is
+    // used the other way round here (the wait `counts`) so that a section's steps, which change
+    // nothing another thread reads, keep waking no spinning thread (Execution::AfterStep).
+    // (The wait was a write, and two callbacks' waits were explored in both orders for
+    // nothing: uffd/fault-vs-munmap, issue 15.)
     case OpKind::kRcuLock:
-      a.reads = a.acquires = true;
+      a.reads = a.acquires = a.reads_count = true;
       break;
     case OpKind::kRcuUnlock:
-      a.reads = a.releases = true;
+      a.reads = a.releases = a.reads_count = true;
       break;
     case OpKind::kSynchronizeRcu:
     case OpKind::kCallRcu:
       a.writes = true;
       break;
     case OpKind::kGracePeriodWait:
-      a.writes = a.blocks = true;
+      a.reads = a.counts = a.blocks = true;
       break;
+    // prepare_to_wait and finish_wait change only their own thread's entry on the queue (queued,
+    // woken): two threads' entries commute, and so does another thread's schedule(), which reads
+    // only its own. Only wake_up reads every entry: it writes, and is dependent with all of them.
+    // (They were writes, and each pair of waiters was explored in both orders for nothing:
+    // uffd/two-faults-vs-copy, issue 15.) `counts` keeps them changes of the queue for an
+    // invariant that observes it, like an rwsem's reader count.
     case OpKind::kPrepareToWait:
     case OpKind::kFinishWait:
-      a.writes = true;
+      a.reads = a.counts = true;
       break;
     case OpKind::kWakeUp:
       a.writes = a.releases = true;

@@ -60,9 +60,18 @@ inline std::vector<std::string> ThreadNames(const Execution& e) {
   return names;
 }
 
+// A change that commutes with its own kind but not with the steps ReadsReaders() names: an
+// rwsem's reader joining or leaving (against a write trylock), and an RCU grace-period wait
+// (against every read-side section's start and end; two waits commute, for neither changes
+// anything).
 inline bool ChangesReaders(const Step& s) {
   return s.op == OpKind::kDownRead || s.op == OpKind::kUpRead ||
-         (s.op == OpKind::kDownReadTry && s.ok);
+         (s.op == OpKind::kDownReadTry && s.ok) || s.op == OpKind::kGracePeriodWait;
+}
+
+inline bool ReadsReaders(const Step& s) {
+  return s.op == OpKind::kDownWriteTry || s.op == OpKind::kRcuLock ||
+         s.op == OpKind::kRcuUnlock;
 }
 
 inline bool Changes(const Step& s) {
@@ -75,6 +84,11 @@ inline bool Changes(const Step& s) {
     case OpKind::kRcuUnlock:
     case OpKind::kWaitUnlocked:
     case OpKind::kSchedule:
+    case OpKind::kGracePeriodWait:
+    // A waiter's own entry on a wait queue: another waiter's prepare_to_wait, finish_wait or
+    // schedule() neither reads nor changes it; only wake_up (a change) reads every entry.
+    case OpKind::kPrepareToWait:
+    case OpKind::kFinishWait:
       return false;
     case OpKind::kCompareExchange:
     case OpKind::kTryLock:
@@ -131,7 +145,7 @@ class BruteForce : public Strategy {
           s.op == OpKind::kSpawn || s.op == OpKind::kJoin || s.op == OpKind::kYield;
       events.push_back(RawEvent{s.thread, thread_op ? -1 : s.object, Changes(s),
                                 absl::StrCat(OpName(s.op), thread_op ? -1 : s.object, s.ok),
-                                ChangesReaders(s), s.op == OpKind::kDownWriteTry,
+                                ChangesReaders(s), ReadsReaders(s),
                                 names[static_cast<size_t>(s.thread)]});
     }
     (deadlock ? deadlocked : violation ? violating : complete).insert(NormalForm(events));

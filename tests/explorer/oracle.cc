@@ -291,7 +291,7 @@ void Interpret(State& s, int tid, std::array<int, 2>& regs, const std::vector<Op
 }
 
 RawEvent EventOf(const Step& s, bool pending) {
-  RawEvent e{s.thread, s.object, Changes(s), "", ChangesReaders(s), s.op == OpKind::kDownWriteTry, ""};
+  RawEvent e{s.thread, s.object, Changes(s), "", ChangesReaders(s), ReadsReaders(s), ""};
   if (s.op == OpKind::kSpawn || s.op == OpKind::kJoin || s.op == OpKind::kYield) {
     e.object = -1;
     e.changes = false;

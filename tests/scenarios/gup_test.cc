@@ -33,7 +33,7 @@ bool RecheckDroppedTheReallocatedPage(const Trace& t) {
 
 TEST(GupTest, GupFastVsThpMunmapPassesAndTheRecheckDropsAReallocatedPage) {
   const char* name = "gup/gup-fast-vs-thp-munmap";
-  testing::ExpectExhaustivePass(name, 20871);
+  testing::ExpectExhaustivePass(name, 17850);
   EXPECT_GT(testing::ExecutionsWhere(name, RecheckDroppedTheReallocatedPage), 0);
   // gup also keeps the THP (it pins it before munmap clears the PMD) in some executions.
   EXPECT_GT(testing::ExecutionsWhere(name,
@@ -44,9 +44,9 @@ TEST(GupTest, GupFastVsThpMunmapPassesAndTheRecheckDropsAReallocatedPage) {
             0);
 }
 
-// 668,714 executions, about 25 s: label `long`.
+// 441,334 executions, about 15 s: label `long`.
 TEST(GupTest, LongGupFastVsMunmapAtPteLevelPassesExhaustively) {
-  testing::ExpectExhaustivePass("gup/gup-fast-vs-munmap", 668714);
+  testing::ExpectExhaustivePass("gup/gup-fast-vs-munmap", 441334);
 }
 
 // Without the re-check: gup reads the PMD, munmap zaps it and frees the THP after its flush, the

@@ -14,14 +14,14 @@ using testing::FindStep;
 
 TEST(SwapTest, CorrectScenariosPassExhaustivelyWithPinnedCounts) {
   for (const auto& [name, executions] :
-       {std::pair<const char*, uint64_t>{"swap/fault-vs-munmap", 11769},
-        {"swap/fault-vs-munmap~v2", 11769},
-        {"swap/retry-nowait-vs-munmap", 10104},
-        {"swap/migration-wait-vs-munmap", 94750},
-        {"swap/migration-wait-vs-munmap~v2", 94750},
-        {"swap/readahead-vs-munmap", 1710},
-        {"swap/readahead-vs-munmap~v2", 1710},
-        {"swap/device-private-vs-munmap", 1338}}) {
+       {std::pair<const char*, uint64_t>{"swap/fault-vs-munmap", 4372},
+        {"swap/fault-vs-munmap~v2", 4372},
+        {"swap/retry-nowait-vs-munmap", 3728},
+        {"swap/migration-wait-vs-munmap", 32196},
+        {"swap/migration-wait-vs-munmap~v2", 32196},
+        {"swap/readahead-vs-munmap", 636},
+        {"swap/readahead-vs-munmap~v2", 636},
+        {"swap/device-private-vs-munmap", 496}}) {
     testing::ExpectExhaustivePass(name, executions);
   }
 }

@@ -23,12 +23,12 @@ TEST(UffdTest, CorrectScenariosPassExhaustivelyWithPinnedCounts) {
   }
 }
 
-// The two large ones, about 25 s together: label `long`. uffd/fault-vs-munmap~v2 has the same
+// The two large ones, about 15 s together: label `long`. uffd/fault-vs-munmap~v2 has the same
 // count as uffd/fault-vs-munmap; it runs in `run --all`.
 TEST(UffdTest, LongLargeScenariosPassExhaustivelyWithPinnedCounts) {
   for (const auto& [name, executions] :
-       {std::pair<const char*, uint64_t>{"uffd/fault-vs-munmap", 789276},
-        {"uffd/two-faults-vs-copy", 231722}}) {
+       {std::pair<const char*, uint64_t>{"uffd/fault-vs-munmap", 291615},
+        {"uffd/two-faults-vs-copy", 68522}}) {
     testing::ExpectExhaustivePass(name, executions);
   }
 }
@@ -87,10 +87,10 @@ TEST(UffdTest, SleepingWithTheVmaLockDeadlocksMunmapAndTheMonitor) {
 }
 
 // The v6.9 monitor (UFFDIO_COPY under the VMA lock) against the correct fault passes exhaustively.
-// Its own test: 1.36M executions, about a minute: label `long`.
+// Its own test: 463,123 executions, about 15 s: label `long`.
 TEST(UffdTest, LongTheV69CopyUnderTheVmaLockPassesExhaustively) {
   const char* name = "uffd/fault-vs-munmap-vma-locked-copy";
-  testing::ExpectExhaustivePass(name, 1355732);
+  testing::ExpectExhaustivePass(name, 463123);
 }
 
 TEST(UffdTest, AV2HandlerThatForgetsTheFlagIsReleasedTwice) {
