@@ -9,7 +9,7 @@
 //   and `mmcheck run --all` (its output thrown away) with --jobs=1 and --jobs=2: wall seconds
 //   and the speed-up.
 //
-//   mmcheck-bench            all of it (about 5 minutes on a 2-core machine)
+//   mmcheck-bench            all of it (about 3 minutes on a 2-core machine)
 //   mmcheck-bench --quick    the fiber switch and the three small benchmarks only
 //
 // Heap allocations are counted by replacing the global operator new in this binary.
