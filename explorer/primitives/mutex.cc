@@ -23,7 +23,12 @@ void LockBase::Lock(const Ops& ops, const char* file, int line, const char* func
   e.CheckLockOrder(ops.lock, id_, file, line, subclass);
   e.Visible(ops.lock, id_, 0, file, line).function = function;
   if (!e.InThread()) {
-    MMCHECK_CHECK(e.sync().owner(id_) < 0);  // setup code cannot wait
+    if (e.sync().owner(id_) >= 0) {
+      e.Misuse(absl::StrCat("takes ", e.ObjectName(id_),
+                            ", which is held, outside a thread: the scenario body, an invariant "
+                            "or an end-of-run check cannot wait"),
+               file, line);
+    }
     return;
   }
   // Enabledness guaranteed the lock is free.

@@ -2,6 +2,8 @@
 #include "explorer/runtime/execution.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -64,10 +66,16 @@ void Execution::DropHold(int thread, int object) {
 
 int Execution::Spawn(std::string name, absl::AnyInvocable<void()> body, const char* file,
                      int line) {
+  auto too_many = [&] {
+    Misuse(absl::StrCat("spawns thread '", name, "', one more than the ", kMaxThreads,
+                        " threads an execution can have"),
+           file, line);
+  };
+  if (num_threads_ >= kMaxThreads) too_many();
   Step* step = InThread() ? &Visible(OpKind::kSpawn, kNoObject, 0, file, line) : nullptr;
   // The index is taken once the spawn is scheduled: another thread may have spawned meanwhile.
   const int index = num_threads_;
-  MMCHECK_CHECK(index < kMaxThreads);
+  if (index >= kMaxThreads) too_many();
   if (step != nullptr) step->object = step->value = index;
   // Thread records are reused across executions, with their buffers.
   if (static_cast<size_t>(index) == threads_.size()) threads_.push_back(std::make_unique<Thread>());
@@ -98,7 +106,12 @@ int Execution::Spawn(std::string name, absl::AnyInvocable<void()> body, const ch
 void Execution::Join(int index, const char* file, int line) {
   MMCHECK_CHECK(index >= 0 && index < num_threads());
   if (!InThread()) {
-    MMCHECK_CHECK(threads_[index]->finished);  // setup and end-of-run code cannot wait
+    if (!threads_[index]->finished) {
+      Misuse(absl::StrCat("joins thread '", threads_[index]->name,
+                          "' outside a thread: the scenario body, an invariant or an end-of-run "
+                          "check cannot wait"),
+             file, line);
+    }
     return;
   }
   // Enabled once the thread has finished: a thread joining itself never is (a deadlock).
@@ -138,6 +151,19 @@ Step& Execution::Visible(OpKind op, int object, int64_t arg, const char* file, i
   UpdateWait(self);
   self.fiber->Suspend();
   return trace_.steps.back();
+}
+
+void Execution::NoExecution() {
+  std::fprintf(stderr,
+               "mmcheck: a scenario primitive was used outside an execution (at exit, or from a "
+               "thread mmcheck did not start)\n");
+  std::fflush(stdout);
+  std::_Exit(2);
+}
+
+void Execution::Misuse(const std::string& message, const char* file, int line) {
+  if (misuse_.ok()) misuse_ = absl::InvalidArgumentError(absl::StrCat(file, ":", line, ": ", message));
+  throw ExecutionAbort{};
 }
 
 void Execution::Fail(ViolationKind kind, std::string message, const char* file, int line) {
@@ -185,6 +211,7 @@ void Execution::StartNewThreads() {
     running_ = thread.index;
     thread.fiber->Resume();
     running_ = -1;
+    if (!misuse_.ok()) break;  // the step is not performed: nothing after it is kept
     MarkIfFinished(thread);
   }
 }
@@ -284,21 +311,23 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
   track_hb_ = false;
   hb_unapplied_ = -1;
   violation_.reset();
+  misuse_ = absl::OkStatus();
   findings_.clear();
   finding_steps_.clear();
   try {
     body();
   } catch (const ExecutionAbort&) {
   }
-  const bool setup_failed = violation_.has_value();
+  // A misuse of the scenario API ends the execution where it happened (Misuse).
+  const bool setup_failed = violation_.has_value() || !misuse_.ok();
   if (!setup_failed) StartNewThreads();
-  if (!violation_) CheckInvariants();
+  if (!violation_ && misuse_.ok()) CheckInvariants();
   int last = -1;
   ExecutionOutcome outcome = ExecutionOutcome::kComplete;
   // A violation in a thread ends that thread only: the others go on until nothing can run, so
   // the execution stays maximal (what DPOR's completeness needs) and other threads' findings are
   // still met. Reports and tokens are cut at the violation.
-  while (!setup_failed) {
+  while (!setup_failed && misuse_.ok()) {
     if (finished_threads_ == num_threads_) break;
     const uint64_t enabled = ComputeEnabled();
     if (enabled == 0) {
@@ -338,7 +367,7 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
     StartNewThreads();
     if (!violation_) CheckInvariants();
   }
-  if (!violation_ && outcome == ExecutionOutcome::kComplete) {
+  if (!violation_ && misuse_.ok() && outcome == ExecutionOutcome::kComplete) {
     for (auto& check : at_end_) {
       try {
         check();

@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/types/span.h"
@@ -72,10 +73,12 @@ class Execution {
 
   // The execution running on this OS thread, or nullptr outside Run().
   static Execution* Current() { return current_; }
-  // The same, for primitives and model code, which only ever run inside an execution: outside
-  // one it is a checker bug (MMCHECK_CHECK).
+  [[noreturn]] static void NoExecution();
+  // The same, for primitives and model code, which only ever run inside an execution. Outside
+  // one (at exit, from a thread mmcheck did not start) the scenario misuses the API: one line on
+  // stderr and exit 2 (NoExecution), as no execution is there to report it.
   static Execution& Get() {
-    MMCHECK_CHECK(current_ != nullptr);
+    if (current_ == nullptr) NoExecution();
     return *current_;
   }
 
@@ -181,6 +184,13 @@ class Execution {
   // Kernel might_sleep(): a sleeping operation in atomic context is a sleep-in-atomic violation.
   // Called for every sleeping operation before it is announced; no scheduling point.
   void MightSleep(absl::string_view what, const char* file, int line);
+
+  // Scenario code that misuses the scenario API (more than kMaxThreads threads; setup, an
+  // invariant or an end-of-run check that would have to wait): not a finding about the kernel
+  // but a bug of the scenario. Records "file:line: message", ends the execution, and the explorer
+  // stops with it as an input error (the command's exit 2 and one line).
+  [[noreturn]] void Misuse(const std::string& message, const char* file, int line);
+  const absl::Status& misuse() const { return misuse_; }
 
   const std::optional<Violation>& violation() const { return violation_; }
   // Findings that do not end the execution (lock-order, as lockdep only warns), in order.
@@ -297,6 +307,7 @@ class Execution {
   std::vector<absl::AnyInvocable<void()>> at_end_;
   std::vector<std::pair<void*, void (*)(void*)>> owned_;
   std::optional<Violation> violation_;
+  absl::Status misuse_;
   std::vector<Violation> findings_;
   std::vector<Step> finding_steps_;  // the step each finding was about to take (or none: object -2)
 };

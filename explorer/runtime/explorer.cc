@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "absl/strings/str_cat.h"
 #include "explorer/runtime/fiber.h"
 #include "explorer/search/minimize.h"
 #include "explorer/search/replay_strategy.h"
@@ -86,6 +87,14 @@ ExploreResult Explore(absl::FunctionRef<void()> body, Strategy& strategy,
     // found the violation, so that lockdep's messages name the same executions.
     execution.set_execution_number(strategy.Origin(static_cast<int>(number)).execution);
     const ExecutionOutcome outcome = execution.Run(body, strategy);
+    if (!execution.misuse().ok()) {
+      // The scenario misused the API: nothing it found means anything; say where, and stop.
+      result.status = absl::InvalidArgumentError(
+          absl::StrCat(options.scenario.empty() ? "" : absl::StrCat("scenario ", options.scenario, ": "),
+                       execution.misuse().message()));
+      result.stop = StopReason::kInputError;
+      break;
+    }
     strategy.EndExecution(execution, outcome);
     if (!strategy.status().ok()) {
       result.status = strategy.status();

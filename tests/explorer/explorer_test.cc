@@ -382,5 +382,75 @@ TEST(ExplorerTest, SpinThatCanNeverSeeANewValueIsALivelock) {
   EXPECT_NE(r.violations[0].message.find("spins forever"), std::string::npos);
 }
 
+// Scenario code that misuses the scenario API ends the exploration with an input error that
+// names the scenario and the file:line of the misuse (the command prints it as its one line and
+// exits 2), never an internal error: issue 21.
+// `line` is set by the body just before the misuse.
+void ExpectMisuse(absl::FunctionRef<void()> body, const std::string& words, const int& line) {
+  DfsStrategy dfs;
+  const ExploreResult r = ExploreBody(body, dfs);
+  EXPECT_EQ(r.status.code(), absl::StatusCode::kInvalidArgument) << words;
+  const std::string message(r.status.message());
+  EXPECT_EQ(message.rfind("scenario t: ", 0), 0u) << message;
+  EXPECT_NE(message.find(absl::StrCat("explorer_test.cc:", line, ": ")), std::string::npos)
+      << message;
+  EXPECT_NE(message.find(words), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  EXPECT_TRUE(r.violations.empty());
+}
+
+TEST(ExplorerTest, MisusesOfTheScenarioApiAreInputErrorsNamingTheirLine) {
+  int line = 0;
+  // More threads than an execution can have, from the scenario body and from a thread.
+  ExpectMisuse(
+      [&line] {
+        for (int t = 0; t <= kMaxThreads; ++t) {
+          line = __LINE__ + 1;
+          Spawn("t", [] {});
+        }
+      },
+      "one more than the 64 threads", line);
+  ExpectMisuse(
+      [&line] {
+        Spawn("parent", [&line] {
+          for (int t = 0; t < kMaxThreads; ++t) {
+            line = __LINE__ + 1;
+            Spawn("child", [] {});
+          }
+        });
+      },
+      "spawns thread 'child'", line);
+  // The scenario body waits for a thread it spawned.
+  ExpectMisuse(
+      [&line] {
+        ThreadHandle t = Spawn("t", [] {});
+        line = __LINE__ + 1;
+        Join(t);
+      },
+      "joins thread 't' outside a thread", line);
+  // An invariant takes a lock a thread holds.
+  ExpectMisuse(
+      [&line] {
+        auto* m = Make<Mutex>("m");
+        Invariant("takes m", {}, [m, &line] {
+          line = __LINE__ + 1;
+          m->lock();
+          m->unlock();
+          return true;
+        });
+        Spawn("holder", [m] {
+          m->lock();
+          m->unlock();
+        });
+      },
+      "takes m, which is held, outside a thread", line);
+}
+
+TEST(ExplorerTest, APrimitiveOutsideAnExecutionExitsTwoWithOneLine) {
+  EXPECT_EXIT(Make<Mutex>("m"), ::testing::ExitedWithCode(2),
+              "^mmcheck: a scenario primitive was used outside an execution \\(at exit, or from "
+              "a thread mmcheck did not start\\)\n$");
+}
+
 }  // namespace
 }  // namespace mmcheck
