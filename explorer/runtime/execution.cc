@@ -4,6 +4,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cxxabi.h>
+#include <exception>
+#include <string>
+#include <typeinfo>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -194,6 +198,25 @@ void Execution::RecordViolation(ViolationKind kind, std::string message, const c
   finding_steps_.back().object = -2;
 }
 
+// What an exception escaping scenario or model code was, for the `exception` finding: its type
+// and, for a std::exception, its what().
+std::string DescribeCurrentException() {
+  std::string type = "an unknown type";
+  if (const std::type_info* info = abi::__cxa_current_exception_type()) {
+    int status = 0;
+    char* demangled = abi::__cxa_demangle(info->name(), nullptr, nullptr, &status);
+    type = status == 0 && demangled != nullptr ? demangled : info->name();
+    std::free(demangled);
+  }
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    return absl::StrCat(type, " (what(): \"", e.what(), "\")");
+  } catch (...) {
+    return type;
+  }
+}
+
 void Execution::ThreadEntry(void* arg) {
   Thread& thread = *static_cast<Thread*>(arg);
   try {
@@ -201,6 +224,13 @@ void Execution::ThreadEntry(void* arg) {
     thread.execution->CheckThreadExit(thread);
   } catch (const ExecutionAbort&) {
     // The violation is recorded; the scheduler ends the execution.
+  } catch (...) {
+    // The fiber's own unwinding (it is destroyed while suspended) must reach the fiber's entry.
+    if (thread.fiber->unwinding()) throw;
+    // A thread that throws ends like one that hits a violation: the others go on.
+    thread.execution->RecordViolation(
+        ViolationKind::kException,
+        absl::StrCat("thread '", thread.name, "' threw ", DescribeCurrentException()), nullptr, 0);
   }
 }
 
@@ -317,6 +347,10 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
   try {
     body();
   } catch (const ExecutionAbort&) {
+  } catch (...) {
+    RecordViolation(ViolationKind::kException,
+                    absl::StrCat("the scenario body threw ", DescribeCurrentException()), nullptr,
+                    0);
   }
   // A misuse of the scenario API ends the execution where it happened (Misuse).
   const bool setup_failed = violation_.has_value() || !misuse_.ok();
@@ -372,6 +406,11 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
       try {
         check();
       } catch (const ExecutionAbort&) {
+        break;
+      } catch (...) {
+        RecordViolation(ViolationKind::kException,
+                        absl::StrCat("an end-of-run check threw ", DescribeCurrentException()),
+                        nullptr, 0);
         break;
       }
     }

@@ -45,6 +45,10 @@ inline constexpr int kMaxThreads = 64;  // enabled sets are 64-bit masks
 // (or by the execution). Scenario and model code must let it pass: never catch (...) there.
 struct ExecutionAbort {};
 
+// Inside a catch block: the exception's type, demangled, and a std::exception's what(). For the
+// `exception` finding of code that throws on a fiber, in the scenario body or in a check.
+std::string DescribeCurrentException();
+
 struct ExecutionLimits {
   int max_steps_per_thread = 10000;  // more visible operations than this in one thread: livelock
 };

@@ -300,6 +300,11 @@ void Execution::CheckInvariants() {
       holds = check();
     } catch (const ExecutionAbort&) {
       return;  // an assertion inside the invariant: already recorded
+    } catch (...) {
+      RecordViolation(ViolationKind::kException,
+                      absl::StrCat("invariant '", name, "' threw ", DescribeCurrentException()),
+                      nullptr, 0);
+      return;
     }
     if (!holds) {
       RecordViolation(ViolationKind::kInvariant,

@@ -53,6 +53,9 @@ class Fiber {
   void Suspend();
 
   bool finished() const { return finished_; }
+  // Destroyed while suspended: its stack is being unwound by an exception that code on the fiber
+  // must let pass (a catch (...) rethrows when this is true).
+  bool unwinding() const { return unwinding_; }
   bool started() const { return started_; }
 
  private:

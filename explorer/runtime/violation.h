@@ -24,8 +24,9 @@ enum class ViolationKind : uint8_t {
   kSleepInAtomic,
   kUseAfterFree,
   kDataRace,
+  kException,  // scenario or model code threw (a bug of the scenario, reported as a finding)
 };
-inline constexpr int kNumViolationKinds = 9;
+inline constexpr int kNumViolationKinds = 10;
 
 // "assertion", "lock-misuse", ... as in architecture.md 2.4.
 absl::string_view KindName(ViolationKind kind);

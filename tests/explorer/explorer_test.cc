@@ -1,6 +1,9 @@
 // The explorer's built-in checks, its stop rule and limits, replay, and determinism.
 #include "explorer/runtime/explorer.h"
 
+#include <functional>
+#include <stdexcept>
+
 #include "explorer/api.h"
 #include "explorer/search/dfs_strategy.h"
 #include "explorer/search/random_strategy.h"
@@ -444,6 +447,57 @@ TEST(ExplorerTest, MisusesOfTheScenarioApiAreInputErrorsNamingTheirLine) {
         });
       },
       "takes m, which is held, outside a thread", line);
+}
+
+// Code that throws is an `exception` finding with the exception's type and what(); a thread
+// that throws ends like one that hits a violation, and the search stops at it as at any
+// violation (issue 21).
+TEST(ExplorerTest, AThrowIsAnExceptionFinding) {
+  struct Case {
+    const char* what;
+    std::function<void()> body;
+    const char* message;
+  };
+  const std::vector<Case> cases = {
+      {"a thread throws std::runtime_error",
+       [] {
+         auto* x = Make<Atomic<int>>(0, "x");
+         Spawn("thrower", [x] {
+           x->store(1);
+           throw std::runtime_error("no page");
+         });
+         Spawn("other", [x] { x->store(2); });
+       },
+       "thread 'thrower' threw std::runtime_error (what(): \"no page\")"},
+      {"a thread throws an int",
+       [] { Spawn("thrower", [] { throw 42; }); },
+       "thread 'thrower' threw int"},
+      {"the scenario body throws",
+       [] { throw std::logic_error("bad set-up"); },
+       "the scenario body threw std::logic_error (what(): \"bad set-up\")"},
+      {"an invariant throws",
+       [] {
+         auto* x = Make<Atomic<int>>(0, "x");
+         Invariant("throws", {"x"}, [x]() -> bool { throw std::out_of_range("index"); });
+         Spawn("t", [x] { x->store(1); });
+       },
+       "invariant 'throws' threw std::out_of_range (what(): \"index\")"},
+      {"an end-of-run check throws",
+       [] {
+         Spawn("t", [] {});
+         AtEnd([] { throw std::bad_alloc(); });
+       },
+       "an end-of-run check threw std::bad_alloc"},
+  };
+  for (const Case& c : cases) {
+    DfsStrategy dfs;
+    const ExploreResult r = ExploreBody(c.body, dfs);
+    EXPECT_TRUE(r.status.ok()) << c.what;
+    ASSERT_EQ(r.violations.size(), 1u) << c.what;
+    EXPECT_EQ(r.violations[0].kind, ViolationKind::kException) << c.what;
+    EXPECT_EQ(r.violations[0].message.rfind(c.message, 0), 0u)
+        << c.what << ": " << r.violations[0].message;
+  }
 }
 
 TEST(ExplorerTest, APrimitiveOutsideAnExecutionExitsTwoWithOneLine) {
