@@ -70,6 +70,9 @@ TEST(RegistryTest, FamiliesAnswerToAnySizeInRange) {
   EXPECT_FALSE(FindScenario("bench/lastzero-x").ok());
   EXPECT_FALSE(FindScenario("bench/lastzero-+3").ok());
   EXPECT_FALSE(FindScenario("no/such").ok());
+  // indexer's table holds 4 values of 32 threads: 33 could never finish.
+  EXPECT_TRUE(FindScenario("bench/indexer-32").ok());
+  EXPECT_FALSE(FindScenario("bench/indexer-33").ok());
   absl::StatusOr<std::vector<ScenarioInstance>> demo = MatchScenarios("demo/*@*");
   ASSERT_TRUE(demo.ok());
   for (const ScenarioInstance& i : *demo) EXPECT_NE(i.name.find('@'), std::string::npos);
