@@ -28,10 +28,10 @@
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
 #include "cli/options.h"
-#include "explorer/search/dpor_strategy.h"
 #include "explorer/runtime/explorer.h"
 #include "explorer/runtime/fiber.h"
 #include "explorer/runtime/scenario.h"
+#include "explorer/search/dpor_strategy.h"
 
 namespace {
 std::atomic<uint64_t> g_allocations{0};

@@ -10,13 +10,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "explorer/primitives/atomic.h"
-#include "explorer/runtime/check.h"
-#include "explorer/runtime/execution.h"
 #include "explorer/primitives/mutex.h"
 #include "explorer/primitives/rcu.h"
 #include "explorer/primitives/rwsem.h"
 #include "explorer/primitives/shared.h"
 #include "explorer/primitives/wait_queue.h"
+#include "explorer/runtime/check.h"
+#include "explorer/runtime/execution.h"
 
 namespace mmcheck {
 

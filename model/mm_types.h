@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "explorer/api.h"
-#include "explorer/primitives/ghost.h"
 #include "explorer/checks/lifetime.h"
+#include "explorer/primitives/ghost.h"
 #include "model/folio.h"
 #include "model/pgtable.h"
 #include "model/protocol.h"

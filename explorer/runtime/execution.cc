@@ -1,10 +1,11 @@
 // Execution; see execution.h.
 #include "explorer/runtime/execution.h"
 
+#include <cxxabi.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <cxxabi.h>
 #include <exception>
 #include <string>
 #include <typeinfo>

@@ -22,14 +22,14 @@
 #include <utility>
 #include <vector>
 
-#include "absl/status/status.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
 #include "absl/types/span.h"
-#include "explorer/runtime/check.h"
-#include "explorer/runtime/fiber.h"
 #include "explorer/checks/happens_before.h"
 #include "explorer/checks/lock_order.h"
+#include "explorer/runtime/check.h"
+#include "explorer/runtime/fiber.h"
 #include "explorer/runtime/sync_state.h"
 #include "explorer/runtime/trace.h"
 #include "explorer/runtime/violation.h"

@@ -5,10 +5,10 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "explorer/io/token.h"
 #include "explorer/runtime/fiber.h"
 #include "explorer/search/minimize.h"
 #include "explorer/search/replay_strategy.h"
-#include "explorer/io/token.h"
 
 namespace mmcheck {
 

@@ -20,8 +20,8 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "explorer/runtime/execution.h"
-#include "explorer/search/strategy.h"
 #include "explorer/runtime/violation.h"
+#include "explorer/search/strategy.h"
 
 namespace mmcheck {
 

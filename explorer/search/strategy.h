@@ -10,8 +10,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "explorer/runtime/execution.h"
 #include "explorer/io/token.h"
+#include "explorer/runtime/execution.h"
 
 namespace mmcheck {
 

@@ -4,8 +4,8 @@
 // the flag, then reads data. The twin reads data without waiting for the flag: the write and the
 // read are not ordered by happens-before.
 #include "explorer/api.h"
-#include "explorer/runtime/scenario.h"
 #include "explorer/primitives/shared.h"
+#include "explorer/runtime/scenario.h"
 
 namespace mmcheck {
 namespace {

@@ -2,8 +2,8 @@
 #include <functional>
 
 #include "explorer/api.h"
-#include "explorer/search/dfs_strategy.h"
 #include "explorer/runtime/explorer.h"
+#include "explorer/search/dfs_strategy.h"
 #include "explorer/search/pct_strategy.h"
 #include "gtest/gtest.h"
 

@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "explorer/search/dfs_strategy.h"
 #include "explorer/runtime/explorer.h"
+#include "explorer/search/dfs_strategy.h"
 
 namespace mmcheck::testing {
 

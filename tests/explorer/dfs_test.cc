@@ -2,8 +2,8 @@
 // independently (closed forms, and an enumerator that shares no code with the explorer).
 #include <numeric>
 
-#include "explorer/search/dfs_strategy.h"
 #include "explorer/runtime/explorer.h"
+#include "explorer/search/dfs_strategy.h"
 #include "gtest/gtest.h"
 #include "tests/explorer/program.h"
 

@@ -6,12 +6,12 @@
 #include <cstdio>
 #include <set>
 
+#include "explorer/primitives/rcu.h"
+#include "explorer/primitives/wait_queue.h"
+#include "explorer/runtime/explorer.h"
+#include "explorer/runtime/scenario.h"
 #include "explorer/search/dfs_strategy.h"
 #include "explorer/search/dpor_strategy.h"
-#include "explorer/runtime/explorer.h"
-#include "explorer/primitives/rcu.h"
-#include "explorer/runtime/scenario.h"
-#include "explorer/primitives/wait_queue.h"
 #include "gtest/gtest.h"
 #include "tests/explorer/brute_force.h"
 #include "tests/explorer/random_program.h"

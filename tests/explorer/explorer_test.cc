@@ -5,10 +5,10 @@
 #include <stdexcept>
 
 #include "explorer/api.h"
+#include "explorer/io/token.h"
 #include "explorer/search/dfs_strategy.h"
 #include "explorer/search/random_strategy.h"
 #include "explorer/search/replay_strategy.h"
-#include "explorer/io/token.h"
 #include "gtest/gtest.h"
 
 namespace mmcheck {

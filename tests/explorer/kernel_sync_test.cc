@@ -2,13 +2,13 @@
 // RCU grace periods and callbacks, wait-queue sleeps and lost wakeups, sleeping in atomic
 // context, and their misuse. Each is explored exhaustively under dpor and dfs.
 #include "explorer/api.h"
-#include "explorer/search/dfs_strategy.h"
-#include "explorer/search/dpor_strategy.h"
-#include "explorer/runtime/explorer.h"
 #include "explorer/primitives/rcu.h"
 #include "explorer/primitives/rwsem.h"
 #include "explorer/primitives/shared.h"
 #include "explorer/primitives/wait_queue.h"
+#include "explorer/runtime/explorer.h"
+#include "explorer/search/dfs_strategy.h"
+#include "explorer/search/dpor_strategy.h"
 #include "gtest/gtest.h"
 
 namespace mmcheck {

@@ -29,8 +29,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "explorer/api.h"
-#include "explorer/search/dpor_strategy.h"
 #include "explorer/runtime/explorer.h"
+#include "explorer/search/dpor_strategy.h"
 #include "explorer/search/random_strategy.h"
 #include "tests/explorer/brute_force.h"
 

@@ -4,13 +4,14 @@
 //
 // MMCHECK_ORACLE_PROGRAMS and MMCHECK_ORACLE_SEED override how many programs run and the first
 // seed (the long test runs 100,000).
+#include "tests/explorer/oracle.h"
+
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <set>
 
 #include "gtest/gtest.h"
-#include "tests/explorer/oracle.h"
 
 namespace mmcheck::testing {
 namespace {

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "explorer/api.h"
-#include "explorer/search/dfs_strategy.h"
 #include "explorer/runtime/explorer.h"
+#include "explorer/search/dfs_strategy.h"
 #include "explorer/search/random_strategy.h"
 
 namespace mmcheck::testing {

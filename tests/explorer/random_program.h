@@ -11,9 +11,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "explorer/api.h"
-#include "explorer/search/random_strategy.h"
 #include "explorer/primitives/rcu.h"
 #include "explorer/primitives/rwsem.h"
+#include "explorer/search/random_strategy.h"
 
 namespace mmcheck::testing {
 

@@ -3,9 +3,9 @@
 #include "explorer/primitives/shared.h"
 
 #include "explorer/api.h"
+#include "explorer/runtime/explorer.h"
 #include "explorer/search/dfs_strategy.h"
 #include "explorer/search/dpor_strategy.h"
-#include "explorer/runtime/explorer.h"
 #include "gtest/gtest.h"
 
 namespace mmcheck {

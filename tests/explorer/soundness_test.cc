@@ -8,10 +8,10 @@
 #include <string>
 
 #include "explorer/api.h"
+#include "explorer/primitives/shared.h"
+#include "explorer/runtime/explorer.h"
 #include "explorer/search/dfs_strategy.h"
 #include "explorer/search/dpor_strategy.h"
-#include "explorer/runtime/explorer.h"
-#include "explorer/primitives/shared.h"
 #include "gtest/gtest.h"
 #include "tests/explorer/brute_force.h"
 

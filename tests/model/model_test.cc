@@ -5,8 +5,8 @@
 #include <string>
 
 #include "explorer/api.h"
-#include "explorer/search/dfs_strategy.h"
 #include "explorer/runtime/explorer.h"
+#include "explorer/search/dfs_strategy.h"
 #include "gtest/gtest.h"
 #include "model/fault.h"
 #include "model/madvise.h"

@@ -1,12 +1,12 @@
 // The deliberate-bug programs: each is found with its declared kind by dpor, dfs and random search,
 // and its token replays to the same violation. The correct twins pass exhaustively.
+#include "explorer/io/token.h"
+#include "explorer/runtime/explorer.h"
+#include "explorer/runtime/scenario.h"
 #include "explorer/search/dfs_strategy.h"
 #include "explorer/search/dpor_strategy.h"
-#include "explorer/runtime/explorer.h"
 #include "explorer/search/random_strategy.h"
 #include "explorer/search/replay_strategy.h"
-#include "explorer/runtime/scenario.h"
-#include "explorer/io/token.h"
 #include "gtest/gtest.h"
 
 namespace mmcheck {

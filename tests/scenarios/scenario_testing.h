@@ -12,10 +12,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "explorer/api.h"
-#include "explorer/search/dfs_strategy.h"
-#include "explorer/search/dpor_strategy.h"
 #include "explorer/runtime/explorer.h"
 #include "explorer/runtime/scenario.h"
+#include "explorer/search/dfs_strategy.h"
+#include "explorer/search/dpor_strategy.h"
 #include "gtest/gtest.h"
 #include "model/pgtable.h"
 

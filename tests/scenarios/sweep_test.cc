@@ -4,8 +4,8 @@
 // no step orders, shows up as a state or finding dfs has and dpor lacks. The whole tree is
 // `long`; a CI subset runs the small scenarios.
 #include <set>
-#include <utility>
 #include <string>
+#include <utility>
 
 #include "explorer/search/dfs_strategy.h"
 #include "explorer/search/dpor_strategy.h"

@@ -1,10 +1,10 @@
 // S19 (kernel-model.md): preparing an anon_vma under the VMA lock against an mmap_lock writer.
 // The correct fault only trylocks mmap_lock and retries on the mmap_lock path; the twin blocks
 // and deadlocks, which needs a preemption.
-#include "explorer/search/dfs_strategy.h"
-#include "explorer/search/dpor_strategy.h"
 #include "explorer/runtime/explorer.h"
 #include "explorer/runtime/scenario.h"
+#include "explorer/search/dfs_strategy.h"
+#include "explorer/search/dpor_strategy.h"
 #include "gtest/gtest.h"
 #include "tests/scenarios/scenario_testing.h"
 

@@ -1,10 +1,10 @@
 // S12 (kernel-model.md): lock_vma_under_rcu vs munmap. The correct scenario passes exhaustively
 // with a pinned count; each twin fails with use-after-free for the reason it names, shown by the
 // key steps of its counterexample.
-#include "explorer/search/dfs_strategy.h"
-#include "explorer/search/dpor_strategy.h"
 #include "explorer/runtime/explorer.h"
 #include "explorer/runtime/scenario.h"
+#include "explorer/search/dfs_strategy.h"
+#include "explorer/search/dpor_strategy.h"
 #include "gtest/gtest.h"
 #include "tests/scenarios/scenario_testing.h"
 

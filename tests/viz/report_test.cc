@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "explorer/search/dpor_strategy.h"
-#include "explorer/runtime/explorer.h"
-#include "explorer/search/replay_strategy.h"
-#include "explorer/runtime/scenario.h"
 #include "explorer/io/token.h"
+#include "explorer/runtime/explorer.h"
+#include "explorer/runtime/scenario.h"
+#include "explorer/search/dpor_strategy.h"
+#include "explorer/search/replay_strategy.h"
 #include "gtest/gtest.h"
 #include "viz/graph.h"
 #include "viz/html_report.h"
