@@ -293,8 +293,10 @@ absl::StatusOr<int> RunCommand(const Options& options) {
   // comes as soon as its scenario ends.
   std::vector<size_t> order(n);
   for (size_t i = 0; i < n; ++i) order[i] = i;
-  if (workers > 1) std::stable_partition(order.begin(), order.end(),
-                        [&](size_t i) { return instances[i].info->expect.is_pass(); });
+  if (workers > 1) {
+    std::stable_partition(order.begin(), order.end(),
+                          [&](size_t i) { return instances[i].info->expect.is_pass(); });
+  }
   std::vector<std::thread> pool;
   for (int w = 0; w < workers; ++w) {
     pool.emplace_back([&] {

@@ -1,10 +1,10 @@
 // Lifetime: the life of a model object (a VMA, a page table, a folio), for use-after-free checks.
 //
 // Every use of the object by a thread is checked like a plain read and the free like a plain
-// write (explorer/checks/happens_before.h): a use after the free, or a use that nothing (a lock, an RCU
-// grace period, a release/acquire) orders before the free, is a `use-after-free` violation. So a
-// missing grace period is found in whichever order the explorer runs the two, not only when it
-// happens to run the free first. Neither is a scheduling point.
+// write (explorer/checks/happens_before.h): a use after the free, or a use that nothing (a lock,
+// an RCU grace period, a release/acquire) orders before the free, is a `use-after-free`
+// violation. So a missing grace period is found in whichever order the explorer runs the two, not
+// only when it happens to run the free first. Neither is a scheduling point.
 #ifndef MMCHECK_EXPLORER_CHECKS_LIFETIME_H_
 #define MMCHECK_EXPLORER_CHECKS_LIFETIME_H_
 

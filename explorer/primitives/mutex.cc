@@ -24,10 +24,7 @@ void LockBase::Lock(const Ops& ops, const char* file, int line, const char* func
   e.Visible(ops.lock, id_, 0, file, line).function = function;
   if (!e.InThread()) {
     if (e.sync().owner(id_) >= 0) {
-      e.Misuse(absl::StrCat("takes ", e.ObjectName(id_),
-                            ", which is held, outside a thread: the scenario body, an invariant "
-                            "or an end-of-run check cannot wait"),
-               file, line);
+      e.MisuseWait(absl::StrCat("takes ", e.ObjectName(id_), ", which is held,"), file, line);
     }
     return;
   }

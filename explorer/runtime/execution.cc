@@ -112,10 +112,7 @@ void Execution::Join(int index, const char* file, int line) {
   MMCHECK_CHECK(index >= 0 && index < num_threads());
   if (!InThread()) {
     if (!threads_[index]->finished) {
-      Misuse(absl::StrCat("joins thread '", threads_[index]->name,
-                          "' outside a thread: the scenario body, an invariant or an end-of-run "
-                          "check cannot wait"),
-             file, line);
+      MisuseWait(absl::StrCat("joins thread '", threads_[index]->name, "'"), file, line);
     }
     return;
   }
@@ -167,8 +164,17 @@ void Execution::NoExecution() {
 }
 
 void Execution::Misuse(const std::string& message, const char* file, int line) {
-  if (misuse_.ok()) misuse_ = absl::InvalidArgumentError(absl::StrCat(file, ":", line, ": ", message));
+  if (misuse_.ok()) {
+    misuse_ = absl::InvalidArgumentError(absl::StrCat(file, ":", line, ": ", message));
+  }
   throw ExecutionAbort{};
+}
+
+void Execution::MisuseWait(absl::string_view what, const char* file, int line) {
+  Misuse(absl::StrCat(what,
+                      " outside a thread: the scenario body, an invariant or an end-of-run "
+                      "check cannot wait"),
+         file, line);
 }
 
 void Execution::Fail(ViolationKind kind, std::string message, const char* file, int line) {
@@ -199,8 +205,9 @@ void Execution::RecordViolation(ViolationKind kind, std::string message, const c
   finding_steps_.back().object = -2;
 }
 
-// What an exception escaping scenario or model code was, for the `exception` finding: its type
-// and, for a std::exception, its what().
+namespace {
+
+// Inside a catch block: the exception's type, demangled, and a std::exception's what().
 std::string DescribeCurrentException() {
   std::string type = "an unknown type";
   if (const std::type_info* info = abi::__cxa_current_exception_type()) {
@@ -218,6 +225,13 @@ std::string DescribeCurrentException() {
   }
 }
 
+}  // namespace
+
+void Execution::RecordThrow(absl::string_view who) {
+  RecordViolation(ViolationKind::kException,
+                  absl::StrCat(who, " threw ", DescribeCurrentException()), nullptr, 0);
+}
+
 void Execution::ThreadEntry(void* arg) {
   Thread& thread = *static_cast<Thread*>(arg);
   try {
@@ -229,9 +243,7 @@ void Execution::ThreadEntry(void* arg) {
     // The fiber's own unwinding (it is destroyed while suspended) must reach the fiber's entry.
     if (thread.fiber->unwinding()) throw;
     // A thread that throws ends like one that hits a violation: the others go on.
-    thread.execution->RecordViolation(
-        ViolationKind::kException,
-        absl::StrCat("thread '", thread.name, "' threw ", DescribeCurrentException()), nullptr, 0);
+    thread.execution->RecordThrow(absl::StrCat("thread '", thread.name, "'"));
   }
 }
 
@@ -349,9 +361,7 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
     body();
   } catch (const ExecutionAbort&) {
   } catch (...) {
-    RecordViolation(ViolationKind::kException,
-                    absl::StrCat("the scenario body threw ", DescribeCurrentException()), nullptr,
-                    0);
+    RecordThrow("the scenario body");
   }
   // A misuse of the scenario API ends the execution where it happened (Misuse).
   const bool setup_failed = violation_.has_value() || !misuse_.ok();
@@ -409,9 +419,7 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
       } catch (const ExecutionAbort&) {
         break;
       } catch (...) {
-        RecordViolation(ViolationKind::kException,
-                        absl::StrCat("an end-of-run check threw ", DescribeCurrentException()),
-                        nullptr, 0);
+        RecordThrow("an end-of-run check");
         break;
       }
     }

@@ -7,10 +7,11 @@
 // its next one (or to its end). Because exactly one fiber runs at a time, an execution is a
 // deterministic function of the sequence of picks, which is what a replay token stores.
 //
-// Primitives (explorer/primitives/atomic.h, explorer/primitives/mutex.h, explorer/api.h) talk to the execution through
-// Visible(): announce the operation, suspend until scheduled, then perform it and fill in the
-// Step. A finding is recorded with Fail(), which unwinds the current fiber to its entry; the
-// execution then ends and the remaining fibers are unwound. Nothing crosses a fiber boundary.
+// Primitives (explorer/primitives/atomic.h, explorer/primitives/mutex.h, explorer/api.h) talk to
+// the execution through Visible(): announce the operation, suspend until scheduled, then perform
+// it and fill in the Step. A finding is recorded with Fail(), which unwinds the current fiber to
+// its entry; the execution then ends and the remaining fibers are unwound. Nothing crosses a fiber
+// boundary.
 #ifndef MMCHECK_EXPLORER_RUNTIME_EXECUTION_H_
 #define MMCHECK_EXPLORER_RUNTIME_EXECUTION_H_
 
@@ -44,10 +45,6 @@ inline constexpr int kMaxThreads = 64;  // enabled sets are 64-bit masks
 // Thrown by Fail() on a fiber (or in the setup / end-of-run phase) and caught at the fiber's entry
 // (or by the execution). Scenario and model code must let it pass: never catch (...) there.
 struct ExecutionAbort {};
-
-// Inside a catch block: the exception's type, demangled, and a std::exception's what(). For the
-// `exception` finding of code that throws on a fiber, in the scenario body or in a check.
-std::string DescribeCurrentException();
 
 struct ExecutionLimits {
   int max_steps_per_thread = 10000;  // more visible operations than this in one thread: livelock
@@ -194,6 +191,8 @@ class Execution {
   // but a bug of the scenario. Records "file:line: message", ends the execution, and the explorer
   // stops with it as an input error (the command's exit 2 and one line).
   [[noreturn]] void Misuse(const std::string& message, const char* file, int line);
+  // The same for code outside a thread that would have to wait: "<what> outside a thread: ...".
+  [[noreturn]] void MisuseWait(absl::string_view what, const char* file, int line);
   const absl::Status& misuse() const { return misuse_; }
 
   const std::optional<Violation>& violation() const { return violation_; }
@@ -250,6 +249,9 @@ class Execution {
   // search for other violations: invariants stay checked after it.
   void RecordViolation(ViolationKind kind, std::string message, const char* file, int line,
                        int thread = -1, bool as_finding = false);
+  // Inside a catch block: the `exception` finding "<who> threw <type> (what(): ...)", for code
+  // that threw on a fiber, in the scenario body or in a check.
+  void RecordThrow(absl::string_view who);
   void Teardown();
 
   // The last plain write and the plain reads since, of one Shared object.

@@ -301,9 +301,7 @@ void Execution::CheckInvariants() {
     } catch (const ExecutionAbort&) {
       return;  // an assertion inside the invariant: already recorded
     } catch (...) {
-      RecordViolation(ViolationKind::kException,
-                      absl::StrCat("invariant '", name, "' threw ", DescribeCurrentException()),
-                      nullptr, 0);
+      RecordThrow(absl::StrCat("invariant '", name, "'"));
       return;
     }
     if (!holds) {

@@ -89,9 +89,9 @@ ExploreResult Explore(absl::FunctionRef<void()> body, Strategy& strategy,
     const ExecutionOutcome outcome = execution.Run(body, strategy);
     if (!execution.misuse().ok()) {
       // The scenario misused the API: nothing it found means anything; say where, and stop.
-      result.status = absl::InvalidArgumentError(
-          absl::StrCat(options.scenario.empty() ? "" : absl::StrCat("scenario ", options.scenario, ": "),
-                       execution.misuse().message()));
+      const std::string where =
+          options.scenario.empty() ? "" : absl::StrCat("scenario ", options.scenario, ": ");
+      result.status = absl::InvalidArgumentError(absl::StrCat(where, execution.misuse().message()));
       result.stop = StopReason::kInputError;
       break;
     }

@@ -43,8 +43,22 @@ Op Rw(Op::Kind kind, std::vector<Op> body = {}) {
   return Op{kind, 0, 0, 0, false, std::move(body)};
 }
 
+// Programs by name, each a list of threads' operations.
+using NamedPrograms = std::vector<std::pair<const char*, std::vector<std::vector<Op>>>>;
+
+// Every program is compared, and dpor agrees with the independent counter on it.
+void ExpectOracleAgrees(const NamedPrograms& cases) {
+  for (const auto& [what, threads] : cases) {
+    Program p;
+    p.threads = threads;
+    const OracleResult r = Compare(p);
+    EXPECT_TRUE(r.compared) << what;
+    EXPECT_EQ(r.mismatch, "") << what << "\n" << ToString(p);
+  }
+}
+
 TEST(OracleTest, CasesTheLongRunFound) {
-  const std::vector<std::pair<const char*, std::vector<std::vector<Op>>>> cases = {
+  const NamedPrograms cases = {
       // A down_write_trylock moved before a reader's up_read: Step::old of an up_read did not
       // say the reader held it, so the trylock was taken to succeed there (15 traces of 26).
       {"write trylock vs reader release",
@@ -104,13 +118,7 @@ TEST(OracleTest, CasesTheLongRunFound) {
         {Op{Op::kRcuSection, 0, 0, 0, false, {Op{Op::kCasLoop, 1, 0, 1, false, {}}}}},
         {Op{Op::kCallRcu, 1, 4, 0, false, {}}}}},
   };
-  for (const auto& [what, threads] : cases) {
-    Program p;
-    p.threads = threads;
-    const OracleResult r = Compare(p);
-    EXPECT_TRUE(r.compared) << what;
-    EXPECT_EQ(r.mismatch, "") << what << "\n" << ToString(p);
-  }
+  ExpectOracleAgrees(cases);
 }
 
 // prepare_to_wait and finish_wait change only their own thread's entry on a wait queue, so two
@@ -120,23 +128,21 @@ TEST(OracleTest, WaitQueueEntriesOfTwoWaitersCommute) {
   auto op = [](Op::Kind kind, int obj, std::vector<Op> body = {}) {
     return Op{kind, obj, 0, 0, false, std::move(body)};
   };
-  const std::vector<std::pair<const char*, std::vector<std::vector<Op>>>> cases = {
+  const NamedPrograms cases = {
       {"three waiters, one waker",
        {{op(Op::kWait, 0)}, {op(Op::kWait, 0)}, {op(Op::kWait, 0)}, {op(Op::kWake, 0)}}},
       {"two waiters, two wakers",
-       {{op(Op::kWait, 0)}, {op(Op::kWait, 0), op(Op::kLoad, 1)},
-        {op(Op::kWake, 0)}, {op(Op::kStore, 1), op(Op::kWake, 0)}}},
+       {{op(Op::kWait, 0)},
+        {op(Op::kWait, 0), op(Op::kLoad, 1)},
+        {op(Op::kWake, 0)},
+        {op(Op::kStore, 1), op(Op::kWake, 0)}}},
       {"a waiter that wakes another, a lock around the wait",
-       {{op(Op::kLocked, 1, {op(Op::kWait, 0)})}, {op(Op::kWait, 0), op(Op::kWake, 1)},
-        {op(Op::kWait, 1)}, {op(Op::kWake, 0)}}},
+       {{op(Op::kLocked, 1, {op(Op::kWait, 0)})},
+        {op(Op::kWait, 0), op(Op::kWake, 1)},
+        {op(Op::kWait, 1)},
+        {op(Op::kWake, 0)}}},
   };
-  for (const auto& [what, threads] : cases) {
-    Program p;
-    p.threads = threads;
-    const OracleResult r = Compare(p);
-    EXPECT_TRUE(r.compared) << what;
-    EXPECT_EQ(r.mismatch, "") << what << "\n" << ToString(p);
-  }
+  ExpectOracleAgrees(cases);
 }
 
 // Programs the oracle cannot finish within the limits (interleavings for brute force, executions
