@@ -1,13 +1,15 @@
-// The soundness oracle for DPOR: random programs over every primitive of explorer/runtime/ops.h, each
-// compared with an independent count of its Mazurkiewicz traces, its final states and its
+// The soundness oracle for DPOR: random programs over every primitive of explorer/runtime/ops.h,
+// each compared with an independent count of its Mazurkiewicz traces, its final states and its
 // verdicts, and a shrinker that reduces a mismatch to a minimal program.
 //
 // The counting rule (brute_force.h states it as code): two steps are dependent when they are of
 // one thread, or touch one object and one of them changes it; loads, a failed compare_exchange and
 // a failed trylock are reads and change nothing; an rwsem's readers change only its reader count,
-// which a write trylock reads; RCU readers and waiting change nothing. A program's trace count is
-// the number of distinct normal forms over every complete, deadlocked or otherwise violating
-// execution.
+// which a write trylock reads; RCU readers change nothing but a grace-period wait reads them (two
+// waits commute), while starting a grace period changes RCU; on a wait queue prepare_to_wait,
+// finish_wait and schedule() touch only their own thread's entry, which wake_up reads and
+// changes. A program's trace count is the number of distinct normal forms over every complete,
+// deadlocked or otherwise violating execution.
 //
 // The counters, both independent of DporStrategy:
 // - brute force (BruteForce): every interleaving (DfsStrategy), grouped by normal form; used when
