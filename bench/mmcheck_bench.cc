@@ -6,8 +6,8 @@
 //   executions/s, ns per explored step, heap allocations per execution and per step,
 //   and the peak RSS after lastzero-15 (it runs first);
 //   the same for the four largest scenarios of `--all`, with the peak RSS after each;
-//   and `mmcheck run --all` (its output thrown away) with --jobs=1 and --jobs=2: wall seconds
-//   and the speed-up.
+//   and `mmcheck run --all` (its output thrown away) with --jobs=1, --jobs=2 and, in a build with
+//   Open MPI, as `mpirun -n 2 mmcheck run --all`: wall seconds and the speed-ups over --jobs=1.
 //
 //   mmcheck-bench            all of it (about 3 minutes on a 2-core machine)
 //   mmcheck-bench --quick    the fiber switch and the three small benchmarks only
@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <string>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -123,6 +124,24 @@ double RunAll(int jobs) {
   return s;
 }
 
+#ifdef MMCHECK_MPIEXEC
+// `mpirun -n 2 mmcheck run --all`, its output sent to /dev/null: wall seconds, or -1 if it did not
+// run or a result did not match its expectation.
+double MpiRunAll() {
+  const std::string command =
+      absl::StrCat(MMCHECK_MPIEXEC, " --allow-run-as-root --oversubscribe -n 2 ", MMCHECK_BINARY,
+                   " run --all >/dev/null");
+  const auto start = std::chrono::steady_clock::now();
+  const int rc = std::system(command.c_str());
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (rc != 0) {
+    std::fprintf(stderr, "mmcheck-bench: mpirun -n 2 mmcheck run --all did not pass\n");
+    return -1;
+  }
+  return s;
+}
+#endif
+
 }  // namespace
 }  // namespace mmcheck
 
@@ -155,5 +174,12 @@ int main(int argc, char** argv) {
   }
   std::printf("speed-up of --jobs=2 over --jobs=1: %.2fx (on %u cores)\n", wall[1] / wall[2],
               std::thread::hardware_concurrency());
+#ifdef MMCHECK_MPIEXEC
+  const double mpi = mmcheck::MpiRunAll();
+  if (mpi < 0) return 1;
+  std::printf("mpirun -n 2 mmcheck run --all: %.1f s wall\n", mpi);
+  std::printf("speed-up of mpirun -n 2 over --jobs=1: %.2fx (on %u cores)\n", wall[1] / mpi,
+              std::thread::hardware_concurrency());
+#endif
   return 0;
 }

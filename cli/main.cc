@@ -5,15 +5,19 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/mpi.h"
 #include "cli/options.h"
 
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
+  // Under mpirun every rank runs this; only rank 0 speaks (errors, help, list).
+  const bool quiet = mmcheck::LauncherRank() > 0;
   absl::StatusOr<mmcheck::Options> options = mmcheck::ParseOptions(args);
   if (!options.ok()) {
-    std::fprintf(stderr, "mmcheck: %s\n", std::string(options.status().message()).c_str());
+    if (!quiet) std::fprintf(stderr, "mmcheck: %s\n", std::string(options.status().message()).c_str());
     return 2;
   }
+  if (quiet && options->command != mmcheck::Options::Command::kRun) return 0;
   absl::StatusOr<int> code = 0;
   switch (options->command) {
     case mmcheck::Options::Command::kHelp:
@@ -27,7 +31,7 @@ int main(int argc, char** argv) {
       break;
   }
   if (!code.ok()) {
-    std::fprintf(stderr, "mmcheck: %s\n", std::string(code.status().message()).c_str());
+    if (!quiet) std::fprintf(stderr, "mmcheck: %s\n", std::string(code.status().message()).c_str());
     return 2;
   }
   return *code;

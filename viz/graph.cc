@@ -6,8 +6,10 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -227,10 +229,8 @@ GVC_t* Context() {
   return gvc;
 }
 
-}  // namespace
-
-std::string GraphDot(const ReportHeader& header, const Violation& violation) {
-  Graph g = Build(header, violation);
+// The graph as DOT text, before layout.
+std::string Dot(Graph& g) {
   char* buffer = nullptr;
   size_t size = 0;
   FILE* out = open_memstream(&buffer, &size);
@@ -241,28 +241,50 @@ std::string GraphDot(const ReportHeader& header, const Violation& violation) {
   return dot;
 }
 
+}  // namespace
+
+std::string GraphDot(const ReportHeader& header, const Violation& violation) {
+  Graph g = Build(header, violation);
+  return Dot(g);
+}
+
+absl::StatusOr<RenderedGraph> RenderGraph(const ReportHeader& header,
+                                          const Violation& violation) {
+  Graph g = Build(header, violation);
+  RenderedGraph out;
+  out.dot = Dot(g);
+  GVC_t* gvc = Context();
+  if (gvLayout(gvc, g.get(), "dot") != 0) {
+    return absl::InternalError("Graphviz could not lay out the graph");
+  }
+  absl::Status status;
+  for (auto [format, text] : {std::pair{"svg", &out.svg}, std::pair{"png", &out.png}}) {
+    char* data = nullptr;
+    unsigned int length = 0;
+    if (gvRenderData(gvc, g.get(), format, &data, &length) == 0) {
+      text->assign(data, length);
+    } else {
+      status = absl::InternalError(absl::StrCat("Graphviz could not render ", format));
+    }
+    gvFreeRenderData(data);
+  }
+  gvFreeLayout(gvc, g.get());
+  if (!status.ok()) return status;
+  return out;
+}
+
 absl::Status WriteGraph(const ReportHeader& header, const Violation& violation,
                         const std::string& base) {
-  Graph g = Build(header, violation);
-  FILE* dot = std::fopen((base + ".dot").c_str(), "w");
-  if (dot == nullptr)
-    return absl::InvalidArgumentError(absl::StrCat("cannot write ", base, ".dot"));
-  agwrite(g.get(), dot);
-  std::fclose(dot);
-  GVC_t* gvc = Context();
-  absl::Status status;
-  if (gvLayout(gvc, g.get(), "dot") != 0) {
-    status = absl::InternalError("Graphviz could not lay out the graph");
-  } else {
-    for (const char* format : {"svg", "png"}) {
-      const std::string path = absl::StrCat(base, ".", format);
-      if (gvRenderFilename(gvc, g.get(), format, path.c_str()) != 0) {
-        status = absl::InvalidArgumentError(absl::StrCat("cannot render ", path));
-      }
-    }
-    gvFreeLayout(gvc, g.get());
+  absl::StatusOr<RenderedGraph> graph = RenderGraph(header, violation);
+  if (!graph.ok()) return graph.status();
+  for (auto [suffix, text] : {std::pair{".dot", &graph->dot}, std::pair{".svg", &graph->svg},
+                              std::pair{".png", &graph->png}}) {
+    std::ofstream out(base + suffix, std::ios::binary | std::ios::trunc);
+    out << *text;
+    out.close();
+    if (!out) return absl::InvalidArgumentError(absl::StrCat("cannot write ", base, suffix));
   }
-  return status;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> GraphSvg(const ReportHeader& header, const Violation& violation) {

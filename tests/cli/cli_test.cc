@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -22,11 +24,12 @@ struct Result {
   std::string err;  // stderr
 };
 
-Result Mmcheck(const std::string& args) {
+// Runs `command` (a shell command line) and takes its exit code, stdout and stderr.
+Result Run(const std::string& command_line) {
   // ctest runs the cases of this file as parallel processes: one stderr file per process.
   const std::string err_file =
       ::testing::TempDir() + "/mmcheck_stderr." + std::to_string(getpid());
-  const std::string command = std::string(MMCHECK_BINARY) + " " + args + " 2>" + err_file;
+  const std::string command = command_line + " 2>" + err_file;
   FILE* pipe = popen(command.c_str(), "r");
   std::string out;
   std::array<char, 4096> buffer;
@@ -38,6 +41,16 @@ Result Mmcheck(const std::string& args) {
   err << in.rdbuf();
   return Result{WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, err.str()};
 }
+
+Result Mmcheck(const std::string& args) { return Run(std::string(MMCHECK_BINARY) + " " + args); }
+
+#ifdef MMCHECK_MPIEXEC
+// mmcheck as `mpirun -n 2 mmcheck ...` on this machine, as root if the tests run as root.
+Result MpiMmcheck(const std::string& args) {
+  return Run(std::string(MMCHECK_MPIEXEC) + " --allow-run-as-root --oversubscribe -n 2 " +
+             MMCHECK_BINARY + " " + args);
+}
+#endif
 
 int Lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
 
@@ -172,22 +185,78 @@ TEST(CliTest, EveryFifthTwinsTokensReplayToTheSameReports) { ReplayTwinsTokens(5
 
 TEST(CliTest, LongEveryTwinsTokensReplayToTheSameReports) { ReplayTwinsTokens(1); }
 
-// Scenarios run on several workers give the same results, in the same order, as on one: the
-// JSON lines agree once their timings are taken out, and so does the text.
-TEST(CliTest, JobsDoNotChangeTheResults) {
-  const std::string run = "run demo/* swap/*fault* swap/device* fork/* ";
+// Every file of a report directory, by name.
+std::map<std::string, std::string> Files(const std::string& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    files[entry.path().filename().string()] = text.str();
+  }
+  return files;
+}
+
+// A run on several workers (threads, or processes under mpirun) gives the same results, in the
+// same order, as on one: the JSON lines agree once their timings are taken out, so do the text
+// and the exit code, and the report directories hold the same files, byte for byte.
+void ExpectSameAsOneWorker(const std::string& targets, const std::string& name,
+                           const std::function<Result(const std::string&)>& several,
+                           const std::string& several_flags) {
   auto untimed = [](std::string text) {
     text = std::regex_replace(text, std::regex(R"re("elapsed_s":[0-9.]+)re"), "");
     return std::regex_replace(text, std::regex(R"re(, [0-9.]+ s,)re"), ",");
   };
-  const Result one = Mmcheck(run + "--jobs=1 --json=-");
-  const Result three = Mmcheck(run + "--jobs=3 --json=-");  // more workers than CI's cores
-  EXPECT_EQ(one.code, 0);
+  const std::string dir = ::testing::TempDir() + "/workers_" + name + std::to_string(getpid());
+  std::filesystem::remove_all(dir);
+  const Result one = Mmcheck("run " + targets + " --jobs=1 --json=- --report=" + dir + "/one");
+  const Result many =
+      several("run " + targets + " " + several_flags + " --json=- --report=" + dir + "/many");
+  EXPECT_EQ(one.code, 0) << one.err;
   EXPECT_GE(Lines(one.out), 30);
-  EXPECT_EQ(untimed(one.out), untimed(three.out));
-  EXPECT_EQ(untimed(one.err), untimed(three.err));
-  EXPECT_EQ(three.code, one.code);
+  EXPECT_EQ(untimed(one.out), untimed(many.out));
+  // The last line names the report directory, which differs.
+  EXPECT_EQ(untimed(absl::StrReplaceAll(one.err, {{dir + "/one", "DIR"}})),
+            untimed(absl::StrReplaceAll(many.err, {{dir + "/many", "DIR"}})));
+  EXPECT_EQ(many.code, one.code);
+  const std::map<std::string, std::string> one_files = Files(dir + "/one");
+  EXPECT_GE(one_files.size(), 60u);
+  EXPECT_TRUE(one_files == Files(dir + "/many"));
+  std::filesystem::remove_all(dir);
 }
+
+const char kNamedSubset[] = "demo/* swap/*fault* swap/device* fork/*";
+
+TEST(CliTest, JobsDoNotChangeTheResults) {
+  // More workers than CI's cores.
+  ExpectSameAsOneWorker(kNamedSubset, "jobs", Mmcheck, "--jobs=3");
+}
+
+#ifdef MMCHECK_MPIEXEC
+TEST(CliTest, MpiRanksDoNotChangeTheResults) {
+  ExpectSameAsOneWorker(kNamedSubset, "mpi", MpiMmcheck, "");
+}
+
+TEST(CliTest, MpiInputErrorsExitTwoWithOneLine) {
+  for (const std::string& args :
+       {std::string("run no/such/scenario"), std::string("run demo/counter --jobs=2"),
+        std::string("run demo/counter --replay=v1:00000000:0"), std::string("run --bogus")}) {
+    const Result r = MpiMmcheck(args);
+    EXPECT_EQ(r.code, 2) << args;
+    EXPECT_EQ(r.out, "") << args;
+    // mpirun adds its own lines about a rank's exit code; mmcheck's line is there once.
+    size_t lines = 0;
+    for (size_t at = 0; (at = r.err.find("mmcheck: ", at)) != std::string::npos; ++at) ++lines;
+    EXPECT_EQ(lines, 1u) << args << ": " << r.err;
+  }
+}
+
+// Every scenario on one worker, two threads and two processes: label `long`.
+TEST(CliTest, LongEveryScenarioTheSameOnJobsAndMpiRanks) {
+  ExpectSameAsOneWorker("--all", "all_jobs", Mmcheck, "--jobs=2");
+  ExpectSameAsOneWorker("--all", "all_mpi", MpiMmcheck, "");
+}
+#endif
 
 TEST(CliTest, InputErrorsExitTwoWithOneLine) {
   for (const std::string& args :

@@ -1,0 +1,44 @@
+// One scenario of a `run`, as a unit of work: explored, judged and rendered wherever it runs (a
+// worker thread, or another process under mpirun), and handed back as the bytes the run prints
+// and writes. Rendering where the search ran keeps what is printed the same whichever worker ran
+// it, and lets a process on another machine send its reports to the one that writes them.
+#ifndef MMCHECK_CLI_SCENARIO_UNIT_H_
+#define MMCHECK_CLI_SCENARIO_UNIT_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "cli/options.h"
+#include "explorer/runtime/explorer.h"
+#include "explorer/runtime/scenario.h"
+
+namespace mmcheck {
+
+struct UnitResult {
+  absl::Status status;  // an input error (a bad replay token): the run stops with it, exit 2
+  bool matches = false;  // the verdict is the scenario's expectation
+  std::string text;      // the text lines of the scenario
+  std::string json;      // its JSON object, one line without the newline
+  // With --report: (file name inside the report directory, contents) for each report file.
+  std::vector<std::pair<std::string, std::string>> files;
+};
+
+// Explores `instance` as `options` say, judges it against its expectation and renders its text
+// line, JSON object and (with --report) report files. `progress` is called as the search goes.
+UnitResult RunUnit(const Options& options, const ScenarioInstance& instance,
+                   const std::function<void(const ExploreProgress&)>& progress);
+
+// A UnitResult as bytes and back, for sending between processes. Decode rejects bytes that are
+// not an encoding (truncated or from another build).
+std::string EncodeUnit(const UnitResult& result);
+absl::StatusOr<UnitResult> DecodeUnit(absl::string_view bytes);
+
+}  // namespace mmcheck
+
+#endif  // MMCHECK_CLI_SCENARIO_UNIT_H_
