@@ -10,11 +10,14 @@
 
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
-  // Under mpirun every rank runs this; only rank 0 speaks (errors, help, list).
+  // Under mpirun every rank runs this; only rank 0 speaks (errors, help, list) and only its exit
+  // code counts. The others exit 0 even on an error all ranks meet alike (a bad option): mpirun
+  // ends the job at the first non-zero exit, which could come before rank 0's line.
   const bool quiet = mmcheck::LauncherRank() > 0;
   absl::StatusOr<mmcheck::Options> options = mmcheck::ParseOptions(args);
   if (!options.ok()) {
-    if (!quiet) std::fprintf(stderr, "mmcheck: %s\n", std::string(options.status().message()).c_str());
+    if (quiet) return 0;
+    std::fprintf(stderr, "mmcheck: %s\n", std::string(options.status().message()).c_str());
     return 2;
   }
   if (quiet && options->command != mmcheck::Options::Command::kRun) return 0;
@@ -31,7 +34,8 @@ int main(int argc, char** argv) {
       break;
   }
   if (!code.ok()) {
-    if (!quiet) std::fprintf(stderr, "mmcheck: %s\n", std::string(code.status().message()).c_str());
+    if (quiet) return 0;
+    std::fprintf(stderr, "mmcheck: %s\n", std::string(code.status().message()).c_str());
     return 2;
   }
   return *code;
