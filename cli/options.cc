@@ -24,6 +24,19 @@ absl::Status ParseNumber(absl::string_view flag, absl::string_view text, T min, 
   return absl::OkStatus();
 }
 
+// A positive number of seconds, in plain decimal only, like every other number (strtod would
+// take "0x10", "1e3", "inf").
+absl::Status ParseSeconds(const std::string& flag, const std::string& value, double* seconds) {
+  const bool decimal = value.find_first_not_of("0123456789.") == std::string::npos &&
+                       std::count(value.begin(), value.end(), '.') <= 1 && value.front() != '.' &&
+                       value.back() != '.';
+  if (!decimal || !absl::SimpleAtod(value, seconds) || !(*seconds > 0) ||
+      !std::isfinite(*seconds)) {
+    return Bad(absl::StrCat(flag, " wants a positive number of seconds, not '", value, "'"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 const char* UsageText() {
@@ -31,7 +44,8 @@ const char* UsageText() {
          "       mmcheck run NAME|PATTERN|--all [--strategy=dpor|dfs|random|pct]\n"
          "                   [--max-preemptions=N] [--pct-depth=D] [--max-executions=N]\n"
          "                   [--time-limit=SECONDS] [--seed=N] [--replay=TOKEN]\n"
-         "                   [--json=FILE|-] [--report=DIR] [--max-steps=N] [--jobs=N]\n";
+         "                   [--json=FILE|-] [--report=DIR] [--max-steps=N] [--jobs=N]\n"
+         "                   [--hang-limit=SECONDS]\n";
 }
 
 absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
@@ -72,7 +86,8 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
     }
     static const char* const kValued[] = {
         "--strategy", "--max-executions", "--time-limit",      "--seed",     "--replay", "--json",
-        "--report",   "--max-steps",      "--max-preemptions", "--pct-depth", "--jobs"};
+        "--report",   "--max-steps",      "--max-preemptions", "--pct-depth", "--jobs",
+        "--hang-limit"};
     if (std::find(std::begin(kValued), std::end(kValued), flag) == std::end(kValued)) {
       return Bad(absl::StrCat("unknown option '", arg, "'"));
     }
@@ -93,17 +108,9 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
     } else if (flag == "--max-executions") {
       status = ParseNumber<uint64_t>(flag, value, 1, &options.max_executions);
     } else if (flag == "--time-limit") {
-      double seconds = 0;
-      // Plain decimal only, like every other number (strtod would take "0x10", "1e3", "inf").
-      const bool decimal = value.find_first_not_of("0123456789.") == std::string::npos &&
-                           std::count(value.begin(), value.end(), '.') <= 1 &&
-                           value.front() != '.' && value.back() != '.';
-      if (!decimal || !absl::SimpleAtod(value, &seconds) || !(seconds > 0) ||
-          !std::isfinite(seconds)) {
-        return Bad(
-            absl::StrCat("--time-limit wants a positive number of seconds, not '", value, "'"));
-      }
-      options.time_limit_s = seconds;
+      status = ParseSeconds(flag, value, &options.time_limit_s);
+    } else if (flag == "--hang-limit") {
+      status = ParseSeconds(flag, value, &options.hang_limit_s);
     } else if (flag == "--seed") {
       status = ParseNumber<uint64_t>(flag, value, 0, &options.seed);
     } else if (flag == "--replay") {

@@ -3,7 +3,7 @@
 //   mmcheck list [--json]
 //   mmcheck run NAME|PATTERN|--all [--strategy=S] [--max-executions=N] [--time-limit=SECONDS]
 //               [--seed=N] [--replay=TOKEN] [--json=FILE|-] [--report=DIR] [--max-steps=N]
-//               [--jobs=N]
+//               [--jobs=N] [--hang-limit=SECONDS]
 //
 // Any malformed input is an InvalidArgument status with a one-line message (exit 2).
 #ifndef MMCHECK_CLI_OPTIONS_H_
@@ -35,6 +35,8 @@ struct Options {
   std::optional<std::string> replay;
   std::string report_dir;
   int max_steps = 10000;
+  // A scenario thread running this long between two visible operations is stopped: livelock.
+  double hang_limit_s = 10;
   // Scenarios explored at once, each in its own worker thread (0: the machine's cores). One
   // scenario's search stays on one worker; results and output do not depend on the number.
   int jobs = 0;

@@ -212,6 +212,7 @@ UnitResult RunUnit(const Options& options, const ScenarioInstance& instance,
   }
   explore.time_limit_s = options.time_limit_s;
   explore.limits.max_steps_per_thread = options.max_steps;
+  explore.limits.hang_limit_s = options.hang_limit_s;
   explore.progress = progress;
   Outcome o{&instance, Explore([&instance] { instance.Run(); }, *strategy, explore),
             std::string(strategy->name())};

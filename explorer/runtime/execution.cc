@@ -2,9 +2,12 @@
 #include "explorer/runtime/execution.h"
 
 #include <cxxabi.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <exception>
 #include <string>
@@ -12,6 +15,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "explorer/runtime/check.h"
 #include "explorer/search/strategy.h"
 
@@ -232,6 +236,53 @@ void Execution::RecordThrow(absl::string_view who) {
                   absl::StrCat(who, " threw ", DescribeCurrentException()), nullptr, 0);
 }
 
+void Execution::RecordCrash(const Thread& thread) {
+  crashed_ = true;
+  const Fiber::Crash& crash = thread.fiber->crash();
+  const std::string who = absl::StrCat("thread '", thread.name, "'");
+  switch (crash.cause) {
+    case Fiber::Crash::Cause::kStackOverflow:
+      RecordViolation(ViolationKind::kStackOverflow,
+                      absl::StrCat(who, " overflowed its ", stacks_.stack_size() / 1024,
+                                   " KiB stack (a recursion without end, or locals too large)"),
+                      nullptr, 0, thread.index);
+      return;
+    case Fiber::Crash::Cause::kHang:
+      RecordViolation(ViolationKind::kLivelock,
+                      absl::StrCat(who, " ran ", limits_.hang_limit_s,
+                                   " s after its last visible operation without reaching another "
+                                   "(a loop without visible operations?)"),
+                      nullptr, 0, thread.index);
+      return;
+    default:
+      break;
+  }
+  // The address only when it is small (a member of a null pointer): others differ between runs.
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  std::string what;
+  switch (crash.signal) {
+    case SIGSEGV:
+    case SIGBUS:
+      what = crash.address < page
+                 ? absl::StrFormat("a null pointer dereference, address 0x%x", crash.address)
+                 : std::string("a bad memory access");
+      break;
+    case SIGABRT:
+      what = "abort(), or a failed assert()";
+      break;
+    case SIGFPE:
+      what = "an arithmetic fault, as an integer division by zero";
+      break;
+    case SIGILL:
+    case SIGTRAP:
+      what = "an illegal instruction or a trap, as __builtin_trap()";
+      break;
+  }
+  RecordViolation(ViolationKind::kCrash,
+                  absl::StrCat(who, " died of SIG", sigabbrev_np(crash.signal), " (", what, ")"),
+                  nullptr, 0, thread.index);
+}
+
 void Execution::ThreadEntry(void* arg) {
   Thread& thread = *static_cast<Thread*>(arg);
   try {
@@ -255,6 +306,10 @@ void Execution::StartNewThreads() {
     thread.fiber->Resume();
     running_ = -1;
     if (!misuse_.ok()) break;  // the step is not performed: nothing after it is kept
+    if (thread.fiber->crashed()) {
+      RecordCrash(thread);
+      break;
+    }
     MarkIfFinished(thread);
   }
 }
@@ -355,6 +410,7 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
   hb_unapplied_ = -1;
   violation_.reset();
   misuse_ = absl::OkStatus();
+  crashed_ = false;
   findings_.clear();
   finding_steps_.clear();
   try {
@@ -366,13 +422,13 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
   // A misuse of the scenario API ends the execution where it happened (Misuse).
   const bool setup_failed = violation_.has_value() || !misuse_.ok();
   if (!setup_failed) StartNewThreads();
-  if (!violation_ && misuse_.ok()) CheckInvariants();
+  if (!violation_ && misuse_.ok() && !crashed_) CheckInvariants();
   int last = -1;
   ExecutionOutcome outcome = ExecutionOutcome::kComplete;
   // A violation in a thread ends that thread only: the others go on until nothing can run, so
   // the execution stays maximal (what DPOR's completeness needs) and other threads' findings are
   // still met. Reports and tokens are cut at the violation.
-  while (!setup_failed && misuse_.ok()) {
+  while (!setup_failed && misuse_.ok() && !crashed_) {
     if (finished_threads_ == num_threads_) break;
     const uint64_t enabled = ComputeEnabled();
     if (enabled == 0) {
@@ -404,6 +460,11 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
     if (track_hb_) hb_unapplied_ = steps() - 1;
     thread.fiber->Resume();
     running_ = -1;
+    if (thread.fiber->crashed()) {
+      ++performed_;
+      RecordCrash(thread);
+      break;
+    }
     MarkIfFinished(thread);
     ++performed_;
     ApplyHappensBefore();

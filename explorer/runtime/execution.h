@@ -48,6 +48,9 @@ struct ExecutionAbort {};
 
 struct ExecutionLimits {
   int max_steps_per_thread = 10000;  // more visible operations than this in one thread: livelock
+  // A scenario thread that runs this long between two visible operations is stopped: livelock
+  // (crash_guard.h). 0: never.
+  double hang_limit_s = 10;
 };
 
 enum class ExecutionOutcome {
@@ -194,6 +197,9 @@ class Execution {
   // The same for code outside a thread that would have to wait: "<what> outside a thread: ...".
   [[noreturn]] void MisuseWait(absl::string_view what, const char* file, int line);
   const absl::Status& misuse() const { return misuse_; }
+  // A scenario thread died in this execution (a fatal signal, a stack overflow, a hang;
+  // crash_guard.h): the execution ended there, and its scenario's search must end too.
+  bool crashed() const { return crashed_; }
 
   const std::optional<Violation>& violation() const { return violation_; }
   // Findings that do not end the execution (lock-order, as lockdep only warns), in order.
@@ -252,6 +258,8 @@ class Execution {
   // Inside a catch block: the `exception` finding "<who> threw <type> (what(): ...)", for code
   // that threw on a fiber, in the scenario body or in a check.
   void RecordThrow(absl::string_view who);
+  // After `thread`'s fiber came back crashed: its finding, and the execution ends.
+  void RecordCrash(const Thread& thread);
   void Teardown();
 
   // The last plain write and the plain reads since, of one Shared object.
@@ -314,6 +322,7 @@ class Execution {
   std::vector<std::pair<void*, void (*)(void*)>> owned_;
   std::optional<Violation> violation_;
   absl::Status misuse_;
+  bool crashed_ = false;
   std::vector<Violation> findings_;
   std::vector<Step> finding_steps_;  // the step each finding was about to take (or none: object -2)
 };

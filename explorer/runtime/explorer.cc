@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "explorer/io/token.h"
+#include "explorer/runtime/crash_guard.h"
 #include "explorer/runtime/fiber.h"
 #include "explorer/search/minimize.h"
 #include "explorer/search/replay_strategy.h"
@@ -66,6 +67,8 @@ ExploreResult Explore(absl::FunctionRef<void()> body, Strategy& strategy,
   Clock::time_point next_progress = start + std::chrono::seconds(1);
 
   ExploreResult result;
+  // Scenario threads that die (a signal, a stack overflow, a hang) become findings.
+  CrashGuard guard(options.scenario, options.limits.hang_limit_s);
   StackPool stacks;
   Execution execution(stacks, options.limits);
   LockOrder lock_order;  // lockdep's graph: one per exploration, across its executions
@@ -122,6 +125,9 @@ ExploreResult Explore(absl::FunctionRef<void()> body, Strategy& strategy,
     };
     // An abandoned execution's violation is real (its prefix ran) though the execution counts
     // as redundant or blocked.
+    // A dead thread ends the search (crash_guard.h): nothing after it is trusted, and it is not
+    // minimized (each run of it would give up another stack).
+    if (execution.crashed()) stop = true;
     if (outcome != ExecutionOutcome::kViolation && execution.violation()) {
       record(*execution.violation(), false);
     }
@@ -138,7 +144,7 @@ ExploreResult Explore(absl::FunctionRef<void()> body, Strategy& strategy,
         break;
       case ExecutionOutcome::kViolation:
         ++result.violating_executions;
-        record(*execution.violation(), true);
+        record(*execution.violation(), !execution.crashed());
         break;
     }
     if (stop) {

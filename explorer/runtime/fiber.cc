@@ -2,7 +2,10 @@
 #include "explorer/runtime/fiber.h"
 
 #include <sys/mman.h>
+#include <ucontext.h>
 #include <unistd.h>
+
+#include <cstdlib>
 
 #include <memory>
 #include <utility>
@@ -81,7 +84,71 @@ struct FiberUnwind {};
 
 }  // namespace
 
+namespace {
+
+thread_local Fiber* running_fiber = nullptr;
+thread_local void* escape_stack_top = nullptr;
+thread_local std::atomic<uint64_t> switches{0};
+
+// One writer (this thread): a plain increment, no locked instruction on the step's path.
+void CountSwitch() { switches.store(switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
+
+}  // namespace
+
+Fiber* Fiber::Running() { return running_fiber; }
+
+const std::atomic<uint64_t>* Fiber::Switches() { return &switches; }
+
+void Fiber::SetEscapeStack(void* top) { escape_stack_top = top; }
+
+// On the escape stack, after a signal handler returned here (Divert): switches to whoever resumed
+// the fiber, as Suspend() would, from this stack instead of the fiber's. That side gets this
+// context as the fiber's, which nobody resumes again.
+void Fiber::Escape() {
+  Fiber* self = running_fiber;
+  self->caller_ = std::move(self->caller_).resume();
+  std::abort();  // never resumed
+}
+
+bool Fiber::Divert(void* ucontext, const Crash& crash) {
+#if defined(__x86_64__) || defined(__aarch64__)
+  if (escape_stack_top == nullptr || crashed()) return false;
+  auto* uc = static_cast<ucontext_t*>(ucontext);
+#if defined(__x86_64__)
+  const uintptr_t sp = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RSP]);
+#else
+  const uintptr_t sp = static_cast<uintptr_t>(uc->uc_mcontext.sp);
+#endif
+  const uintptr_t bottom = stack_bottom();
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  // Inside the stack, or in its guard page (an overflow): code of this fiber. Elsewhere (the
+  // scheduler, in the middle of a switch) it is not.
+  if (sp + page < bottom || sp > bottom + stack_size_) return false;
+  crash_ = crash;
+  // A call's alignment: the stack 16-byte aligned before the (absent) return address.
+  const uintptr_t top = reinterpret_cast<uintptr_t>(escape_stack_top) & ~uintptr_t{15};
+#if defined(__x86_64__)
+  uc->uc_mcontext.gregs[REG_RSP] = static_cast<greg_t>(top - 8);
+  uc->uc_mcontext.gregs[REG_RIP] = reinterpret_cast<greg_t>(&Fiber::Escape);
+#else
+  uc->uc_mcontext.sp = top;
+  uc->uc_mcontext.pc = reinterpret_cast<uintptr_t>(&Fiber::Escape);
+#endif
+  return true;
+#else
+  (void)ucontext;
+  (void)crash;
+  return false;
+#endif
+}
+
 Fiber::~Fiber() {
+  if (crashed()) {
+    // Its context is on the escape stack and its stack is given up: neither is resumed nor
+    // unwound. The handle is let go (boost::context::fiber would unwind it on destruction).
+    new boost::context::fiber(std::move(context_));
+    return;
+  }
   if (context_ && !finished_) {
     if (started_) {
       unwinding_ = true;  // the resumed Suspend() throws FiberUnwind
@@ -118,7 +185,12 @@ void Fiber::Resume() {
 #ifdef MMCHECK_ASAN
   __sanitizer_start_switch_fiber(&caller_fake_stack_, stack_bottom_, stack_size_);
 #endif
+  Fiber* const resumer = running_fiber;
+  running_fiber = this;
+  CountSwitch();
   context_ = std::move(context_).resume();
+  CountSwitch();
+  running_fiber = resumer;
 #ifdef MMCHECK_ASAN
   __sanitizer_finish_switch_fiber(caller_fake_stack_, nullptr, nullptr);
 #endif

@@ -8,8 +8,10 @@
 #ifndef MMCHECK_EXPLORER_RUNTIME_FIBER_H_
 #define MMCHECK_EXPLORER_RUNTIME_FIBER_H_
 
+#include <atomic>
 #include <boost/context/fiber.hpp>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 namespace mmcheck {
@@ -58,7 +60,37 @@ class Fiber {
   bool unwinding() const { return unwinding_; }
   bool started() const { return started_; }
 
+  // How a fiber died in the middle of its code (crash_guard.h): a fatal signal, an overflow of
+  // its stack into the guard page, or too long without switching back (a hang).
+  struct Crash {
+    enum class Cause { kNone, kSignal, kStackOverflow, kHang };
+    Cause cause = Cause::kNone;
+    int signal = 0;
+    uintptr_t address = 0;  // the faulting address of SIGSEGV/SIGBUS
+  };
+  const Crash& crash() const { return crash_; }
+  bool crashed() const { return crash_.cause != Crash::Cause::kNone; }
+
+  // The fiber running on this OS thread, or nullptr (scheduler code).
+  static Fiber* Running();
+  // Called from a signal handler on this OS thread. If the interrupted code ran on this fiber's
+  // stack (or overflowed it into its guard page), records `crash` and rewrites the interrupted
+  // context (`ucontext`) so that the handler returns into a switch back to whoever resumed the
+  // fiber, made from this thread's escape stack. The fiber never runs again; its stack is given up
+  // (never reused, never unwound: the destructors of its locals do not run). Returns whether it
+  // did; false also on an architecture it does not know (x86-64 and arm64 only).
+  bool Divert(void* ucontext, const Crash& crash);
+  // This OS thread's count of switches into and out of fibers: odd while a fiber runs. Written by
+  // this thread only; a watchdog on another thread reads it to see a fiber that runs too long.
+  static const std::atomic<uint64_t>* Switches();
+  // The escape stack of this OS thread (its highest address), set up before any fiber runs.
+  static void SetEscapeStack(void* top);
+  // The stack's lowest usable address and size, and the guard page's size below it.
+  uintptr_t stack_bottom() const { return reinterpret_cast<uintptr_t>(stack_bottom_); }
+  size_t stack_size() const { return stack_size_; }
+
  private:
+  [[noreturn]] static void Escape();
   boost::context::fiber Start(boost::context::fiber&& caller);
 
   Entry entry_;
@@ -68,6 +100,7 @@ class Fiber {
   bool started_ = false;
   bool finished_ = false;
   bool unwinding_ = false;
+  Crash crash_;
   void* stack_bottom_ = nullptr;  // for the sanitizer annotations
   size_t stack_size_ = 0;
 #ifdef MMCHECK_ASAN

@@ -25,8 +25,10 @@ enum class ViolationKind : uint8_t {
   kUseAfterFree,
   kDataRace,
   kException,  // scenario or model code threw (a bug of the scenario, reported as a finding)
+  kCrash,          // a scenario thread died of a fatal signal (crash_guard.h)
+  kStackOverflow,  // a scenario thread overflowed its fiber's stack
 };
-inline constexpr int kNumViolationKinds = 10;
+inline constexpr int kNumViolationKinds = 12;
 
 // "assertion", "lock-misuse", ... as in architecture.md 2.4.
 absl::string_view KindName(ViolationKind kind);

@@ -75,7 +75,8 @@ INSTANTIATE_TEST_SUITE_P(Demo, DemoTest,
                                            "demo/lock-order@across-executions", "demo/unlock",
                                            "demo/unlock@double-unlock", "demo/unlock@left-held",
                                            "demo/spin", "demo/spin@forever", "demo/publish",
-                                           "demo/publish@no-wait"),
+                                           "demo/publish@no-wait", "demo/clear-pointer",
+                                           "demo/clear-pointer@read-twice"),
                          [](const auto& param_info) {
                            std::string name = param_info.param;
                            for (char& c : name) {
