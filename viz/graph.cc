@@ -80,14 +80,72 @@ struct GraphDeleter {
 };
 using Graph = std::unique_ptr<Agraph_t, GraphDeleter>;
 
+// What the graph draws of a long trace, so that its layout stays within seconds and megabytes
+// (Graphviz's dot takes minutes, and gigabytes, on thousands of steps in dozens of lanes): the
+// last kMaxGraphSteps steps up to the violation, in the lanes of at most kMaxGraphLanes threads
+// (the violating thread and those whose steps come last). The text report keeps every step.
+constexpr size_t kMaxGraphSteps = 120;
+constexpr size_t kMaxGraphLanes = 12;
+
+struct Window {
+  size_t first = 0;          // the first step drawn
+  std::vector<bool> drawn;   // by thread
+  std::string note;          // what is left out, for the title; empty if nothing
+};
+
+Window Choose(const Violation& v) {
+  const Trace& t = v.trace;
+  Window w;
+  w.first = t.steps.size() > kMaxGraphSteps ? t.steps.size() - kMaxGraphSteps : 0;
+  w.drawn.assign(t.thread_names.size(), false);
+  size_t lanes = 0;
+  if (v.thread >= 0) {
+    w.drawn[static_cast<size_t>(v.thread)] = true;
+    ++lanes;
+  }
+  for (size_t i = t.steps.size(); i-- > w.first;) {
+    const size_t thread = static_cast<size_t>(t.steps[i].thread);
+    if (!w.drawn[thread] && lanes < kMaxGraphLanes) {
+      w.drawn[thread] = true;
+      ++lanes;
+    }
+  }
+  // Threads with no step in the window have an empty lane; draw them while there is room.
+  std::vector<bool> stepped(t.thread_names.size(), false);
+  for (size_t i = w.first; i < t.steps.size(); ++i) {
+    stepped[static_cast<size_t>(t.steps[i].thread)] = true;
+  }
+  std::vector<std::string> left_out;
+  for (size_t i = 0; i < w.drawn.size(); ++i) {
+    if (!w.drawn[i] && !stepped[i] && lanes < kMaxGraphLanes) {
+      w.drawn[i] = true;
+      ++lanes;
+    }
+    if (!w.drawn[i]) left_out.push_back(t.thread_names[i]);
+  }
+  std::vector<std::string> parts;
+  if (w.first > 0) parts.push_back(absl::StrCat("steps 1-", w.first, " not drawn"));
+  if (!left_out.empty()) {
+    parts.push_back(absl::StrCat(left_out.size(), " threads not drawn (",
+                                 left_out.size() <= 4 ? absl::StrJoin(left_out, ", ") : "",
+                                 left_out.size() <= 4 ? ")" : "the least recent)"));
+  }
+  if (!parts.empty()) {
+    w.note = absl::StrCat(absl::StrJoin(parts, "; "), ": the text report has every step");
+  }
+  return w;
+}
+
 Graph Build(const ReportHeader& header, const Violation& v) {
   const Trace& t = v.trace;
+  const Window window = Choose(v);
   Graph g(agopen(C(std::string("interleaving")), Agdirected, &kDiscipline));
   // gvLayout() changes the process-wide defaults new graphs start from: state them here.
   agattr(g.get(), AGNODE, C(std::string("label")), C(std::string("\\N")));
   Set(g.get(), "label",
       absl::StrCat(KindName(v.kind), " in ", header.scenario, "\\n", v.message, "\\n",
-                   "replay: --replay=", v.schedule));
+                   "replay: --replay=", v.schedule,
+                   window.note.empty() ? "" : absl::StrCat("\\n", window.note)));
   Set(g.get(), "labelloc", "t");
   Set(g.get(), "fontname", "Helvetica");
   Set(g.get(), "newrank", "true");
@@ -100,6 +158,11 @@ Graph Build(const ReportHeader& header, const Violation& v) {
   Agraph_t* top = agsubg(g.get(), C(std::string("lane_headers")), 1);
   Set(top, "rank", "same");
   for (size_t i = 0; i < t.thread_names.size(); ++i) {
+    if (!window.drawn[i]) {
+      lanes.push_back(nullptr);
+      headers.push_back(nullptr);
+      continue;
+    }
     Agraph_t* lane = agsubg(g.get(), C(absl::StrCat("cluster_", i)), 1);
     Set(lane, "label", "");
     Set(lane, "style", "rounded");
@@ -131,9 +194,11 @@ Graph Build(const ReportHeader& header, const Violation& v) {
       }
     }
   }
-  std::vector<Agnode_t*> nodes;
-  for (size_t i = 0; i < t.steps.size(); ++i) {
+  // By step: its node, or nullptr when it is not drawn.
+  std::vector<Agnode_t*> nodes(t.steps.size(), nullptr);
+  for (size_t i = window.first; i < t.steps.size(); ++i) {
     const Step& s = t.steps[i];
+    if (!window.drawn[static_cast<size_t>(s.thread)]) continue;
     const bool failing = static_cast<int>(i + 1) == v.step;
     std::string label = absl::StrCat(i + 1, ": ", OpName(s.op), " ", t.ObjectName(s));
     const std::string effect = DescribeEffect(t, s);
@@ -156,19 +221,25 @@ Graph Build(const ReportHeader& header, const Violation& v) {
       Set(n, "fillcolor", "#f8d0d0");
       Set(n, "color", "red");
     }
-    nodes.push_back(n);
+    nodes[i] = n;
   }
 
-  // Global order, invisibly: each step below the one before it.
-  for (size_t i = 1; i < nodes.size(); ++i) {
-    Agedge_t* e = agedge(g.get(), nodes[i - 1], nodes[i], nullptr, 1);
-    Set(e, "style", "invis");
-    Set(e, "weight", "0");
+  // Global order, invisibly: each step drawn below the one drawn before it.
+  Agnode_t* above = nullptr;
+  for (Agnode_t* n : nodes) {
+    if (n == nullptr) continue;
+    if (above != nullptr) {
+      Agedge_t* e = agedge(g.get(), above, n, nullptr, 1);
+      Set(e, "style", "invis");
+      Set(e, "weight", "0");
+    }
+    above = n;
   }
   // Program order, and synchronisation.
   std::vector<int> last_of_thread(t.thread_names.size(), -1);
   std::map<int, int> last_write, last_release, last_wake;
   auto dashed = [&](size_t from, size_t to, const std::string& label, const std::string& color) {
+    if (nodes[from] == nullptr || nodes[to] == nullptr) return;
     Agedge_t* e =
         agedge(g.get(), nodes[from], nodes[to], C(absl::StrCat("sync", from, "_", to)), 1);
     Set(e, "style", "dashed");
@@ -181,14 +252,16 @@ Graph Build(const ReportHeader& header, const Violation& v) {
   for (size_t i = 0; i < t.steps.size(); ++i) {
     const Step& s = t.steps[i];
     int& prev = last_of_thread[static_cast<size_t>(s.thread)];
-    if (prev >= 0) {
+    if (nodes[i] == nullptr) {
+      // Not drawn: only what later steps refer to is kept.
+    } else if (prev >= 0 && nodes[static_cast<size_t>(prev)] != nullptr) {
       Agedge_t* e = agedge(g.get(), nodes[static_cast<size_t>(prev)], nodes[i], nullptr, 1);
       Set(e, "weight", "10");
     } else {
       Agedge_t* e = agedge(g.get(), headers[static_cast<size_t>(s.thread)], nodes[i], nullptr, 1);
       Set(e, "style", "invis");
       // A spawned thread's first step follows its spawn.
-      for (size_t k = 0; k < i; ++k) {
+      for (size_t k = window.first; prev < 0 && k < i; ++k) {
         if (t.steps[k].op == OpKind::kSpawn && t.steps[k].object == s.thread) {
           dashed(k, i, "spawn", "gray40");
         }

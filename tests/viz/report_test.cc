@@ -3,6 +3,7 @@
 // byte-identical files from two replays of one token.
 // Regenerate the goldens with MMCHECK_UPDATE_GOLDENS=1 (then read the diff before committing).
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -164,6 +165,50 @@ TEST(GraphTest, TwoReplaysOfATokenWriteIdenticalFiles) {
     EXPECT_FALSE(outputs[0][i].empty()) << kinds[i];
     EXPECT_TRUE(outputs[0][i] == outputs[1][i]) << kinds[i] << " differs between two replays";
   }
+}
+
+// A long trace in many lanes (bench/indexer-32 cut by a bound of 50 steps per thread: 311 steps
+// in 32 threads, whose whole graph Graphviz's dot had not laid out after 100 s) is drawn as a
+// window: at most 120 steps in at most 12 lanes, the title saying what is left out, laid out in
+// about a second (issue 21). The text report keeps every step.
+TEST(GraphTest, ALongTraceIsDrawnAsABoundedWindow) {
+  absl::StatusOr<ScenarioInstance> s = FindScenario("bench/indexer-32");
+  ASSERT_TRUE(s.ok());
+  ExploreOptions options;
+  options.scenario = s->name;
+  options.limits.max_steps_per_thread = 50;
+  DporStrategy dpor;
+  const ExploreResult r = Explore([&] { s->Run(); }, dpor, options);
+  const Violation* v = r.Find(ViolationKind::kLivelock);
+  ASSERT_NE(v, nullptr);
+  ASSERT_GT(v->trace.steps.size(), 300u);
+  const ReportHeader header{s->name, "pass", "dpor"};
+  const std::string dot = GraphDot(header, *v);
+  size_t step_nodes = 0, lanes = 0;
+  std::istringstream lines(dot);
+  for (std::string line; std::getline(lines, line);) {
+    // A step's node: "s<number>" at the start of its line, then its attributes (an edge line
+    // has "->" there).
+    const size_t at = line.find_first_not_of('\t');
+    if (at == std::string::npos || line[at] != 's') continue;
+    const size_t end = line.find_first_not_of("0123456789", at + 1);
+    const size_t attributes = end == std::string::npos ? end : line.find_first_not_of("\t ", end);
+    if (end > at + 1 && attributes != std::string::npos && line[attributes] == '[') ++step_nodes;
+  }
+  for (size_t at = 0; (at = dot.find("subgraph cluster_", at)) != std::string::npos; ++at) ++lanes;
+  EXPECT_GT(step_nodes, 0u);
+  EXPECT_LE(step_nodes, 120u);
+  EXPECT_LE(lanes, 12u);
+  EXPECT_NE(dot.find(absl::StrCat("steps 1-", v->trace.steps.size() - 120, " not drawn")),
+            std::string::npos);
+  EXPECT_NE(dot.find("threads not drawn"), std::string::npos);
+  EXPECT_NE(dot.find("the text report has every step"), std::string::npos);
+  absl::StatusOr<RenderedGraph> graph = RenderGraph(header, *v);
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  EXPECT_GT(graph->png.size(), 1000u);
+  const std::string text = TextReport(header, *v);
+  EXPECT_GE(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')),
+            v->trace.steps.size());
 }
 
 }  // namespace
