@@ -10,6 +10,7 @@
 #include <cstring>
 #include <cstdlib>
 #include <exception>
+#include <new>
 #include <string>
 #include <typeinfo>
 #include <utility>
@@ -232,8 +233,20 @@ std::string DescribeCurrentException() {
 }  // namespace
 
 void Execution::RecordThrow(absl::string_view who) {
-  RecordViolation(ViolationKind::kException,
-                  absl::StrCat(who, " threw ", DescribeCurrentException()), nullptr, 0);
+  // Running out of memory is a limit of the machine met by the scenario, not an exception it
+  // chose to throw: its own kind.
+  ViolationKind kind = ViolationKind::kException;
+  try {
+    throw;
+  } catch (const std::bad_alloc&) {
+    kind = ViolationKind::kResourceLimit;
+  } catch (...) {
+  }
+  RecordViolation(kind,
+                  absl::StrCat(who, kind == ViolationKind::kResourceLimit ? " ran out of memory: "
+                                                                           : " ",
+                               "threw ", DescribeCurrentException()),
+                  nullptr, 0);
 }
 
 void Execution::RecordCrash(const Thread& thread) {

@@ -256,7 +256,8 @@ class Execution {
   void RecordViolation(ViolationKind kind, std::string message, const char* file, int line,
                        int thread = -1, bool as_finding = false);
   // Inside a catch block: the `exception` finding "<who> threw <type> (what(): ...)", for code
-  // that threw on a fiber, in the scenario body or in a check.
+  // that threw on a fiber, in the scenario body or in a check; for a std::bad_alloc, the
+  // `resource-limit` finding "<who> ran out of memory: threw std::bad_alloc ...".
   void RecordThrow(absl::string_view who);
   // After `thread`'s fiber came back crashed: its finding, and the execution ends.
   void RecordCrash(const Thread& thread);

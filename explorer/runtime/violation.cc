@@ -10,7 +10,7 @@ namespace {
 constexpr absl::string_view kNames[kNumViolationKinds] = {
     "assertion",  "invariant",       "deadlock",       "livelock",  "lock-misuse",
     "lock-order", "sleep-in-atomic", "use-after-free", "data-race", "exception",
-    "crash",      "stack-overflow",
+    "crash",      "stack-overflow",  "resource-limit",
 };
 
 }  // namespace

@@ -27,8 +27,9 @@ enum class ViolationKind : uint8_t {
   kException,  // scenario or model code threw (a bug of the scenario, reported as a finding)
   kCrash,          // a scenario thread died of a fatal signal (crash_guard.h)
   kStackOverflow,  // a scenario thread overflowed its fiber's stack
+  kResourceLimit,  // scenario or model code ran out of memory (std::bad_alloc)
 };
-inline constexpr int kNumViolationKinds = 12;
+inline constexpr int kNumViolationKinds = 13;
 
 // "assertion", "lock-misuse", ... as in architecture.md 2.4.
 absl::string_view KindName(ViolationKind kind);

@@ -485,9 +485,9 @@ TEST(ExplorerTest, AThrowIsAnExceptionFinding) {
       {"an end-of-run check throws",
        [] {
          Spawn("t", [] {});
-         AtEnd([] { throw std::bad_alloc(); });
+         AtEnd([] { throw std::bad_function_call(); });
        },
-       "an end-of-run check threw std::bad_alloc"},
+       "an end-of-run check threw std::bad_function_call"},
   };
   for (const Case& c : cases) {
     DfsStrategy dfs;
@@ -497,6 +497,30 @@ TEST(ExplorerTest, AThrowIsAnExceptionFinding) {
     EXPECT_EQ(r.violations[0].kind, ViolationKind::kException) << c.what;
     EXPECT_EQ(r.violations[0].message.rfind(c.message, 0), 0u)
         << c.what << ": " << r.violations[0].message;
+  }
+}
+
+// A thread that asks for more memory than there is gets a `resource-limit` finding, not an
+// `exception`: std::bad_alloc from an allocation, or thrown by the scenario (issue 21).
+TEST(ExplorerTest, RunningOutOfMemoryIsAResourceLimitFinding) {
+  const std::vector<std::function<void()>> bodies = {
+      [] {
+        Spawn("hungry", [] {
+          volatile size_t huge = size_t{1} << 60;  // beyond any address space
+          std::vector<char> buffer(huge);
+          buffer[0] = 1;
+        });
+      },
+      [] { Spawn("hungry", [] { throw std::bad_alloc(); }); },
+  };
+  for (const auto& body : bodies) {
+    DfsStrategy dfs;
+    const ExploreResult r = ExploreBody(body, dfs);
+    ASSERT_EQ(r.violations.size(), 1u);
+    EXPECT_EQ(r.violations[0].kind, ViolationKind::kResourceLimit);
+    EXPECT_EQ(r.violations[0].message.rfind("thread 'hungry' ran out of memory: threw std::", 0),
+              0u)
+        << r.violations[0].message;
   }
 }
 
