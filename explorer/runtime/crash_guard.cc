@@ -114,7 +114,7 @@ void OnHangSignal(int, siginfo_t*, void* ucontext) {
   fiber->Divert(ucontext, crash);
 }
 
-void InstallHandlers() {
+[[maybe_unused]] void InstallHandlers() {
   static std::once_flag once;
   std::call_once(once, [] {
     struct sigaction action{};
@@ -145,7 +145,7 @@ std::vector<CrashGuard::Watch*>* watches = nullptr;
 
 // Ten looks a second at every armed thread with a hang limit; a fiber (odd switch count) that
 // has not switched for the limit is signalled, again each further limit while it stays.
-void Watchdog() {
+[[maybe_unused]] void Watchdog() {
   for (;;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     std::lock_guard<std::mutex> lock(watches_mu);
