@@ -51,7 +51,7 @@
 namespace mmcheck::model {
 
 bool is_vm_hugetlb_page(Vma* vma) {
-  vma_use(vma, "reads vma->vm_flags of");
+  vma_use(vma, "reads vma->vm_flags");
   return (vma->vm_flags.read() & VM_HUGETLB) != 0;
 }
 
@@ -174,7 +174,7 @@ void unmap_hugepage_vma(MmuGather* tlb, Vma* vma) {
   MmStruct* mm = vma->vm_mm;
   hugetlb_vma_lock_write(vma);  // __hugetlb_zap_begin (i_mmap_lock_write left out)
   // __unmap_hugepage_range(tlb, vma, start, end, NULL, ZAP_FLAG_DROP_MARKER | ZAP_FLAG_UNMAP)
-  vma_use(vma, "zaps the hugetlb page tables of");
+  vma_use(vma, "zaps the hugetlb page tables");
   for (unsigned long address = vma->vm_start; address < vma->vm_end; address += PMD_PAGES) {
     const Entry pudval = ptep_get(pud_table(mm), address);  // hugetlb_walk
     if (pud_none(pudval)) continue;

@@ -306,7 +306,7 @@ vm_fault_t do_swap_page(VmFault* vmf) {
   } else {
     // Not in the swap cache: read it in (swapin_readahead; may sleep on I/O with the fault lock
     // held, which is allowed). The new folio comes back locked until its read completes.
-    vma_use(vma, "swapin_readahead() reads the mempolicy of");
+    vma_use(vma, "swapin_readahead() reads the mempolicy");
     folio = swapin_readahead(mm->mem_map, entry);
     if (folio == nullptr) {
       // Back out if somebody else faulted in this pte while we released the pte lock.
@@ -529,7 +529,7 @@ vm_fault_t handle_mm_fault(Vma* vma, unsigned long address, unsigned int flags) 
   // entry is read first (retry_pud: no huge PUD for anonymous memory), then pmd_alloc.
   if (is_vm_hugetlb_page(vma)) return hugetlb_fault(mm, vma, address, flags);
   VmFault vmf{.vma = vma, .address = address, .flags = flags};
-  vma_use(vma, "walks the page tables of");
+  vma_use(vma, "walks the page tables");
   if (vma->vm_ops != nullptr) {
     vmf.pgoff = address - vma->vm_start + vma->vm_pgoff;  // linear_page_index()
     return handle_driver_mm_fault(&vmf);
@@ -597,7 +597,7 @@ static void zap_pte_range(MmuGather* tlb, Vma* vma, PageTable* pmd, unsigned lon
 // unmap_mapping_range() does not hold. The take-and-drop of the PMD lock for a none PMD is only
 // for details->single_folio, which the model's callers never set.
 static void unmap_page_range(MmuGather* tlb, Vma* vma, unsigned long addr, unsigned long end) {
-  vma_use(vma, "zaps the page tables of");
+  vma_use(vma, "zaps the page tables");
   PageTable* pud = pud_table(vma->vm_mm);
   while (addr < end) {
     const Entry pudval = ptep_get(pud, addr);
@@ -664,6 +664,22 @@ void unmap_vmas(MmuGather* tlb, Vma* vma) {
 }
 
 void free_pgtables(MmuGather* tlb, Vma* vma, unsigned long floor, unsigned long ceiling) {
+  // "Hide vma from rmap and truncate_pagecache before freeing pgtables" (mm/memory.c v6.12):
+  // unlink_file_vma_batch_add() + unlink_file_vma_batch_final() -> (mm/vma.c)
+  // unlink_file_vma_batch_process(): i_mmap_lock_write(mapping); __remove_shared_vm_struct() ->
+  // vma_interval_tree_remove(); i_mmap_unlock_write(). After it, an rmap walker (the BAR zap's
+  // unmap_mapping_range) either finished before, or never meets this VMA or its tables. munmap
+  // passes mm_wr_locked = false (vms_clear_ptes after the downgrade), so no vma_start_write here;
+  // unlink_anon_vmas() is not modeled (no anon_vma). Knob free_pgtables_unlinks_file off: the
+  // model before this was added, which left the VMA in i_mmap (no kernel did).
+  if (vma->vm_file != nullptr && vma->vm_mm->knobs.free_pgtables_unlinks_file) {
+    AddressSpace* mapping = vma->vm_file;
+    mapping->i_mmap_rwsem.down_write();  // i_mmap_lock_write(mapping)
+    auto it = std::find(mapping->i_mmap.begin(), mapping->i_mmap.end(), vma);
+    MMCHECK_CHECK(it != mapping->i_mmap.end());
+    mapping->i_mmap.erase(it);           // vma_interval_tree_remove(vma, &mapping->i_mmap)
+    mapping->i_mmap_rwsem.up_write();    // i_mmap_unlock_write(mapping)
+  }
   // free_pgd_range() -> free_pud_range -> free_pmd_range -> free_pte_range: a table is freed only
   // if [floor, ceiling) covers all it maps. The entries are cleared without their locks: nothing
   // can reach these tables any more (the VMA is out of the tree and detached).

@@ -38,7 +38,7 @@ bool change_pte_range(MmuGather* tlb, Vma* vma, PageTable* pmd, unsigned long ad
 // levels are read locklessly, none entries skipped.
 void change_protection(MmuGather* tlb, Vma* vma, unsigned long start, unsigned long end,
                        unsigned long newflags) {
-  vma_use(vma, "changes the page tables of");
+  vma_use(vma, "changes the page tables");
   PageTable* pud = pud_table(vma->vm_mm);
   unsigned long addr = start;
   while (addr < end) {

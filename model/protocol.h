@@ -111,6 +111,10 @@ struct Knobs {
   // waits for gup-fast's IRQ-off section (x86 since v6.x). Off: they are freed at once, with
   // nothing that waits for the section (S9 (b) twin C).
   bool rcu_table_free = true;
+  // free_pgtables() takes a file VMA out of its mapping's i_mmap (unlink_file_vma_batch_process,
+  // under i_mmap_lock_write) before the page tables go, as every kernel does. Off: the model
+  // before it was added (vfio/munmap-vs-bar-zap's twin: the zap then walks a freed VMA).
+  bool free_pgtables_unlinks_file = true;
 };
 
 }  // namespace mmcheck::model

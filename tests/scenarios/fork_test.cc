@@ -265,6 +265,42 @@ TEST(VfioTest, V612FollowPfnmapReturnsTheZappedPfn) {
 }
 
 
+// Issue 16, item 2: munmap of a BAR mapping against the BAR zap -----------------------------
+
+TEST(VfioTest, MunmapVsBarZapPassesInBothOrders) {
+  const char* name = "vfio/munmap-vs-bar-zap";
+  testing::ExpectExhaustivePass(name, 18);
+  // The zap walks the VMA before munmap unlinks it (it zaps the PMD), or munmap unlinks it first
+  // and the zap finds i_mmap empty (it never reads the PMD).
+  EXPECT_GT(testing::ExecutionsWhere(
+                name, [](const Trace& t) { return Saw(t, "bar-zap", "pmd[0]", "pfn 100, write, young, special"); }),
+            0);
+  EXPECT_GT(testing::ExecutionsWhere(name,
+                                     [](const Trace& t) {
+                                       return !testing::HasStep(t, "bar-zap", OpKind::kLoad,
+                                                                "pmd[0]") &&
+                                              !testing::HasStep(t, "bar-zap", OpKind::kExchange,
+                                                                "pmd[0]");
+                                     }),
+            0);
+}
+
+// Without the unlink, the zap meets the VMA munmap freed: the free (after a grace period) comes
+// before the zap takes i_mmap_rwsem.
+TEST(VfioTest, NoUnlinkZapUsesTheFreedVma) {
+  const char* name = "vfio/munmap-vs-bar-zap@no-unlink";
+  const std::optional<Violation> v = testing::FirstViolation(name, ViolationKind::kUseAfterFree);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_NE(v->message.find("thread 'bar-zap' zaps the page tables of VMA [0, 2) after it was "
+                            "freed (vm_area_free_rcu_cb"),
+            std::string::npos)
+      << v->message;
+  const int munmap_down = FindStep(*v, 0, "munmap", OpKind::kDownWrite, "mmap_lock");
+  const int zap_rmap = FindStep(*v, 0, "bar-zap", OpKind::kDownRead, "i_mmap_rwsem");
+  ASSERT_GE(munmap_down, 0);
+  ASSERT_GT(zap_rmap, munmap_down);
+}
+
 // S9 (a) --------------------------------------------------------------------------------------
 
 TEST(VfioTest, GupFastVsBarZapPassesAndFallsBackToSlowGup) {

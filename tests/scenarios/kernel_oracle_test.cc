@@ -49,7 +49,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"fork/fork-vs-bar-zap-pud", 3}, Case{"fork/pud-write-after-fork", 3},
                       Case{"vfio/pte-fault-vs-pmd-fault", 3},
                       Case{"vfio/follow-pfnmap-vs-bar-zap", 3},
-                      Case{"vfio/gup-fast-vs-bar-zap", 3}, Case{"fork/fork-vs-anon-fault", 2},
+                      Case{"vfio/gup-fast-vs-bar-zap", 3}, Case{"vfio/munmap-vs-bar-zap", 3},
+                      Case{"fork/fork-vs-anon-fault", 2},
                       Case{"gup/gup-fast-vs-thp-munmap", 2}, Case{"gup/gup-fast-vs-munmap", 1}),
     [](const ::testing::TestParamInfo<Case>& param) {
       std::string name = param.param.name;
@@ -96,6 +97,7 @@ TEST(KernelOracleTest, BoundedDfsAgreesWithDporOnEveryTwin) {
                            "vfio/pte-fault-vs-pmd-fault@v6.13",
                            "vfio/follow-pfnmap-vs-bar-zap@v6.12",
                            "vfio/gup-fast-vs-bar-zap@pre-003-05",
+                           "vfio/munmap-vs-bar-zap@no-unlink",
                            "fork/fork-vs-anon-fault@v6.4",
                            "gup/gup-fast-vs-thp-munmap@no-recheck",
                            "gup/gup-fast-vs-munmap@no-recheck",
