@@ -105,6 +105,16 @@ void folio_get(Folio* folio) {
 static void put_refs(Folio* folio, int refs, const char* function, int line) {
   folio->lifetime.Use(function);
   if (folio->_refcount.fetch_add(-refs, __FILE__, line, function) != refs) return;
+  free_frozen_folio(folio, "folio_put of the last reference");
+}
+
+bool folio_ref_freeze(Folio* folio, int count) {
+  folio->lifetime.Use("folio_ref_freeze");
+  int expected = count;
+  return folio->_refcount.compare_exchange(expected, 0);
+}
+
+void free_frozen_folio(Folio* folio, const char* how) {
   // __folio_put -> free_unref_page: I-MAP-1, a folio is freed only unmapped, and no stale TLB
   // entry may still translate to it.
   if (folio->_mapcount.peek() != 0) {
@@ -122,7 +132,7 @@ static void put_refs(Folio* folio, int refs, const char* function, int line) {
       }
     }
   }
-  folio->lifetime.Free("folio_put of the last reference");
+  folio->lifetime.Free(how);
   // free_unref_page: the page goes to the head of the per-CPU list.
   if (folio->mem_map->reuse_freed_pages) {
     folio->mem_map->pcp_head.store(folio->pfn, __FILE__, __LINE__, "free_unref_page");

@@ -90,6 +90,13 @@ void folio_get(Folio* folio);
 void folio_put(Folio* folio);
 // folio_put_refs(): refcount -= refs, and the put that reaches 0 frees the folio.
 void folio_put_refs(Folio* folio, int refs);
+// folio_ref_freeze() (page_ref_freeze: atomic_cmpxchg(&folio->_refcount, count, 0) == count):
+// takes every reference at once if there are exactly `count`, as reclaim does before it drops a
+// folio from its mapping; lookups' folio_try_get then fail.
+bool folio_ref_freeze(Folio* folio, int count);
+// Frees a folio whose refcount reached 0 (the last put, or a freeze): I-MAP-1 and the TLB check,
+// then the page goes back to the allocator. `how` names the free in use-after-free reports.
+void free_frozen_folio(Folio* folio, const char* how);
 // folio_ref_try_add() (atomic_add_unless(&folio->_refcount, refs, 0), a cmpxchg loop): the
 // speculative reference of gup-fast and of the page-cache lookups. It may be called on a folio
 // that has been freed: the struct page (the memmap) is never freed, and a freed folio's refcount

@@ -299,11 +299,10 @@ vm_fault_t do_swap_page(VmFault* vmf) {
                      "device-exclusive and marker entries are not modeled");
   const int entry = orig.val;
   // get_swap_device() (a reference against swapoff: no swapoff in the model), then
-  // swap_cache_get_folio(): an RCU lookup and folio_try_get.
-  Folio* folio = mm->mem_map->swap_cache[static_cast<size_t>(entry)].load();
-  if (folio != nullptr) {
-    folio_get(folio);
-  } else {
+  // swap_cache_get_folio() -> filemap_get_folio(): the RCU lookup with folio_try_get and the
+  // slot's re-check (swap_state.h).
+  Folio* folio = filemap_get_swap_folio(mm->mem_map, entry);
+  if (folio == nullptr) {
     // Not in the swap cache: read it in (swapin_readahead; may sleep on I/O with the fault lock
     // held, which is allowed). The new folio comes back locked until its read completes.
     vma_use(vma, "swapin_readahead() reads the mempolicy");
@@ -547,9 +546,8 @@ vm_fault_t handle_mm_fault(Vma* vma, unsigned long address, unsigned int flags) 
 static void free_swap_and_cache(MemMap* mem_map, int entry) {
   // __swap_entry_free(): the count left; only SWAP_HAS_CACHE means the cache is the last user.
   if (mem_map->swap_map[static_cast<size_t>(entry)].fetch_add(-1) - 1 != SWAP_HAS_CACHE) return;
-  Folio* folio = mem_map->swap_cache[static_cast<size_t>(entry)].load();
+  Folio* folio = filemap_get_swap_folio(mem_map, entry);
   if (folio == nullptr) return;
-  folio_get(folio);  // filemap_get_folio
   if (folio_trylock(folio)) {
     if (folio->swapcache.read() && folio->swap.read() == entry) {
       delete_from_swap_cache(mem_map, folio, entry);  // folio_free_swap()

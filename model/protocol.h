@@ -115,6 +115,15 @@ struct Knobs {
   // under i_mmap_lock_write) before the page tables go, as every kernel does. Off: the model
   // before it was added (vfio/munmap-vs-bar-zap's twin: the zap then walks a freed VMA).
   bool free_pgtables_unlinks_file = true;
+  // The swap-cache lookup (filemap_get_folio -> filemap_get_entry) takes its reference with
+  // folio_try_get and re-checks the slot, as every kernel does. Off: the model before it, which
+  // loaded the slot and took an unconditional reference (swap/reclaim-vs-swapin's twin: the
+  // reference lands on a folio reclaim has frozen and freed).
+  bool swap_lookup_try_get = true;
+  // __read_swap_cache_async() allocates its folio once and keeps it across the -EEXIST passes
+  // (v6.12, `if (!new_folio)`). Off: v6.6, which allocates and puts one on every pass (the
+  // default, as the v6.6 swap scenarios run it).
+  bool swapin_allocates_once = false;
 };
 
 }  // namespace mmcheck::model

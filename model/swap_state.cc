@@ -4,6 +4,7 @@
 #include <cerrno>
 
 #include "explorer/api.h"
+#include "model/mm_types.h"
 
 namespace mmcheck::model {
 
@@ -28,24 +29,59 @@ static void swap_read_folio(Folio* folio) {
   folio->lock.hand_over(io.index);
 }
 
-Folio* swapin_readahead(MemMap* mem_map, int entry) {
+Folio* filemap_get_swap_folio(MemMap* mem_map, int entry) {
+  Atomic<Folio*>& slot = mem_map->swap_cache[static_cast<size_t>(entry)];
+  if (!mem_map->mms.empty() && !mem_map->mms.front()->knobs.swap_lookup_try_get) {
+    Folio* folio = slot.load();
+    if (folio != nullptr) folio_get(folio);
+    return folio;
+  }
+  RcuReadLock();
+  Folio* folio = nullptr;
   while (true) {
-    // filemap_get_folio(swap_address_space(entry), swp_offset(entry)): an RCU lookup and
-    // folio_try_get.
-    Folio* folio = mem_map->swap_cache[static_cast<size_t>(entry)].load();
+    folio = slot.load();  // xas_load
+    if (folio == nullptr) break;
+    if (!folio_ref_try_add(folio, 1)) {
+      // folio_try_get failed: the folio is frozen or freed but still in the slot ("goto
+      // repeat"). The loop only waits for the freer to empty the slot: a spin (Yield), so the
+      // explorer runs it again only after something it read changed.
+      Yield();
+      continue;
+    }
+    if (folio == slot.load()) break;             // xas_reload
+    folio_put(folio);
+  }
+  RcuReadUnlock();
+  return folio;
+}
+
+Folio* swapin_readahead(MemMap* mem_map, int entry) {
+  const bool allocate_once =
+      !mem_map->mms.empty() && mem_map->mms.front()->knobs.swapin_allocates_once;
+  Folio* new_folio = nullptr;
+  auto put_new_folio = [&] {
+    if (new_folio != nullptr) folio_put(new_folio);
+  };
+  while (true) {
+    // The kernel's lookup, as filemap_get_folio does it (issue 16 item 4: the model took an
+    // unconditional reference on whatever it loaded).
+    Folio* folio = filemap_get_swap_folio(mem_map, entry);
     if (folio != nullptr) {
-      folio_get(folio);
+      put_new_folio();  // got_folio (v6.12): the spare folio goes back
       return folio;
     }
     // "Just skip read ahead for unused swap slot": swap_swapcount() == 0.
     if ((mem_map->swap_map[static_cast<size_t>(entry)].load() & ~SWAP_HAS_CACHE) == 0) {
+      put_new_folio();
       return nullptr;
     }
-    // Get a new folio to read into from swap. Allocate it now, outside the reservation.
-    folio = mem_map->folio_alloc();  // folio_alloc_mpol
+    // "Get a new folio to read into from swap. Allocate it now": v6.6 on every pass, v6.12 only
+    // if there is none from an earlier pass (`if (!new_folio)`).
+    if (new_folio == nullptr) new_folio = mem_map->folio_alloc();  // folio_alloc_mpol
     const int err = swapcache_prepare(mem_map, entry);
     if (err == 0) {
       // The swap entry is ours to swap in. __folio_set_locked: the folio is nobody else's yet.
+      folio = new_folio;
       folio->uptodate.write(false);
       folio_lock(folio);
       // add_to_swap_cache(): the cache's reference, then the xarray store that publishes it.
@@ -56,13 +92,42 @@ Folio* swapin_readahead(MemMap* mem_map, int entry) {
       swap_read_folio(folio);
       return folio;
     }
-    folio_put(folio);
-    if (err != -EEXIST) return nullptr;
+    if (!allocate_once) {
+      folio_put(new_folio);  // v6.6: each pass puts its folio
+      new_folio = nullptr;
+    }
+    if (err != -EEXIST) {
+      put_new_folio();
+      return nullptr;
+    }
     // "We might race against __delete_from_swap_cache(), and stumble across a swap_map entry
     // whose SWAP_HAS_CACHE has not yet been cleared" / another task is reading it in:
     // schedule_timeout_uninterruptible(1) and look again.
     Yield();
   }
+}
+
+bool reclaim_swapcache_folio(MemMap* mem_map, Folio* folio, int entry) {
+  folio_get(folio);  // folio_isolate_lru(): reclaim's own reference
+  if (!folio_trylock(folio)) {
+    folio_put(folio);  // keep_locked: putback
+    return false;
+  }
+  // __remove_mapping(): "The non racy check for a busy folio": the isolation reference and the
+  // swap cache's, and no other (a lookup's folio_try_get in between makes this fail).
+  if (!folio_ref_freeze(folio, 2)) {
+    folio_unlock(folio);
+    folio_put(folio);
+    return false;
+  }
+  // __delete_from_swap_cache() under the xarray lock (the model's store is one atomic step).
+  mem_map->swap_cache[static_cast<size_t>(entry)].store(nullptr);
+  folio->swapcache.write(false);
+  folio->swap.write(-1);
+  mem_map->swap_map[static_cast<size_t>(entry)].fetch_add(-SWAP_HAS_CACHE);  // put_swap_folio
+  folio_unlock(folio);  // __folio_clear_locked: nobody else can hold a reference to it
+  free_frozen_folio(folio, "shrink_folio_list (refcount frozen by __remove_mapping)");
+  return true;
 }
 
 void delete_from_swap_cache(MemMap* mem_map, Folio* folio, int entry) {
