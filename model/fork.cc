@@ -48,8 +48,19 @@ void copy_present_pte(Vma* dst_vma, Vma* src_vma, PageTable* dst_pte, PageTable*
   // If it's a COW mapping, write protect it both processes.
   if (is_cow_mapping(flags) && pte_write(pte)) {
     tlb_mark_stale(src_mm, addr, pte);  // until dup_mmap's flush_tlb_mm(oldmm)
+    if (src_mm->knobs.fork_wrprotect_atomic) {
+      // wrprotect_ptes -> ptep_set_wrprotect (arch/x86/include/asm/pgtable.h, v6.12):
+      // clear_bit(_PAGE_BIT_RW, &ptep->pte), one locked update of the parent's entry, so an
+      // accessed or dirty bit the MMU set since `pte` was read (a thread of the parent writing
+      // through its TLB) stays. A compare-exchange loop here, as the MMU's own update is. The
+      // child gets pte_wrprotect of the value read before, as __copy_present_ptes gives it.
+      Entry expected = pte;
+      while (!src_pte->slot(addr).compare_exchange(expected, pte_wrprotect(expected))) {
+      }
+    } else {
+      set_entry(src_pte, addr, pte_wrprotect(pte));  // the model before: a plain store
+    }
     pte = pte_wrprotect(pte);
-    set_entry(src_pte, addr, pte);  // wrprotect_ptes -> ptep_set_wrprotect
   }
   // If it's a shared mapping, mark it clean in the child.
   if (flags & VM_SHARED) pte = pte_mkclean(pte);

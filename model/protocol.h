@@ -124,6 +124,10 @@ struct Knobs {
   // (v6.12, `if (!new_folio)`). Off: v6.6, which allocates and puts one on every pass (the
   // default, as the v6.6 swap scenarios run it).
   bool swapin_allocates_once = false;
+  // fork write-protects the parent's PTE with an atomic update that keeps the bits the MMU set
+  // meanwhile (x86 ptep_set_wrprotect: clear_bit). Off: the model before (issue 16 item 7), a
+  // plain store of the value read before, which loses a dirty bit (fork/fork-vs-write's twin).
+  bool fork_wrprotect_atomic = true;
 };
 
 }  // namespace mmcheck::model

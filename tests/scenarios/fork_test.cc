@@ -265,6 +265,38 @@ TEST(VfioTest, V612FollowPfnmapReturnsTheZappedPfn) {
 }
 
 
+// Issue 16, item 7: fork's write-protect against a write of the parent ------------------------
+
+TEST(ForkTest, ForkVsWriteKeepsTheDirtyBit) {
+  testing::ExpectExhaustivePass("fork/fork-vs-write", 8);
+  // The MMU's update lands between fork's read of the PTE and its write-protect in some
+  // executions: the compare-exchange of the write-protect fails once and retries.
+  EXPECT_GT(testing::ExecutionsWhere("fork/fork-vs-write",
+                                     [](const Trace& t) {
+                                       for (const Step& s : t.steps) {
+                                         if (t.thread_names[s.thread] == "fork" &&
+                                             s.op == OpKind::kCompareExchange && !s.ok &&
+                                             t.ObjectName(s) == "pte[0]") {
+                                           return true;
+                                         }
+                                       }
+                                       return false;
+                                     }),
+            0);
+}
+
+// The plain store of the value read before the MMU's update: the dirty bit is gone.
+TEST(ForkTest, PlainWrprotectLosesTheDirtyBit) {
+  const char* name = "fork/fork-vs-write@plain-wrprotect";
+  const std::optional<Violation> v = testing::FirstViolation(name, ViolationKind::kAssertion);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_NE(v->message.find("its PTE is not dirty"), std::string::npos) << v->message;
+  const int mmu = FindStep(*v, 0, "writer", OpKind::kCompareExchange, "pte[0]");
+  const int wrprotect = FindStep(*v, mmu, "fork", OpKind::kStore, "pte[0]");
+  ASSERT_GE(mmu, 0);
+  ASSERT_GT(wrprotect, mmu);
+}
+
 // Issue 16, item 2: munmap of a BAR mapping against the BAR zap -----------------------------
 
 TEST(VfioTest, MunmapVsBarZapPassesInBothOrders) {

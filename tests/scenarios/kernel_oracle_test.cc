@@ -50,7 +50,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"vfio/pte-fault-vs-pmd-fault", 3},
                       Case{"vfio/follow-pfnmap-vs-bar-zap", 3},
                       Case{"vfio/gup-fast-vs-bar-zap", 3}, Case{"vfio/munmap-vs-bar-zap", 3},
-                      Case{"swap/reclaim-vs-swapin", 3},
+                      Case{"swap/reclaim-vs-swapin", 3}, Case{"fork/fork-vs-write", 3},
                       Case{"fork/fork-vs-anon-fault", 2},
                       Case{"gup/gup-fast-vs-thp-munmap", 2}, Case{"gup/gup-fast-vs-munmap", 1}),
     [](const ::testing::TestParamInfo<Case>& param) {
@@ -100,6 +100,7 @@ TEST(KernelOracleTest, BoundedDfsAgreesWithDporOnEveryTwin) {
                            "vfio/gup-fast-vs-bar-zap@pre-003-05",
                            "vfio/munmap-vs-bar-zap@no-unlink",
                            "swap/reclaim-vs-swapin@unconditional-ref",
+                           "fork/fork-vs-write@plain-wrprotect",
                            "fork/fork-vs-anon-fault@v6.4",
                            "gup/gup-fast-vs-thp-munmap@no-recheck",
                            "gup/gup-fast-vs-munmap@no-recheck",
