@@ -31,7 +31,6 @@ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_
 cmake --build build-fuzz --target token_fuzz options_fuzz replay_fuzz -- -j"$(nproc)" | tail -n 1
 
 export ASAN_OPTIONS="detect_leaks=1:detect_stack_use_after_return=0"
-export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp"
 status=0
 for target in token_fuzz options_fuzz replay_fuzz; do
   work=$(mktemp -d)

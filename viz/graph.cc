@@ -294,6 +294,18 @@ Graph Build(const ReportHeader& header, const Violation& v) {
   return g;
 }
 
+#ifdef MMCHECK_ASAN
+// LeakSanitizer's hook for built-in suppressions, so that every program of the ASan build (the
+// command, the tests, the fuzz targets) runs without LSAN_OPTIONS: the Graphviz context below is
+// kept for the whole process on purpose, with the plugins and caches it loads (each entry a
+// library of it).
+extern "C" const char* __lsan_default_suppressions() {
+  return "leak:libgvc\nleak:libcgraph\nleak:libcdt\nleak:libgvplugin\nleak:libpango\n"
+         "leak:libfontconfig\nleak:libcairo\nleak:libglib\nleak:libgobject\nleak:libharfbuzz\n"
+         "leak:libpixman\n";
+}
+#endif
+
 // One Graphviz context for the process, never freed: Debian 12's Graphviz (2.42) pango plugin
 // keeps a static pointer to a font name owned by the context, so freeing a context and making
 // another reads freed memory (AddressSanitizer shows it in textspan_size).

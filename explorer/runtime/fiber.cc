@@ -13,6 +13,7 @@
 #include "explorer/runtime/check.h"
 
 #ifdef MMCHECK_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 
@@ -44,6 +45,11 @@ StackPool::StackPool(size_t stack_size) : stack_size_(stack_size) {
 StackPool::~StackPool() {
   const size_t page = PageSize();
   for (void* top : free_) {
+#ifdef MMCHECK_ASAN
+    // Frames a fiber left on its stack keep their redzones poisoned; a later mapping at these
+    // addresses (a library's heap or stack) would inherit them as false stack-buffer-overflows.
+    __asan_unpoison_memory_region(static_cast<char*>(top) - stack_size_, stack_size_);
+#endif
     munmap(static_cast<char*>(top) - stack_size_ - page, stack_size_ + page);
   }
 }
