@@ -131,12 +131,15 @@ int uffdio_copy(MmStruct* mm, UserfaultfdCtx* ctx, unsigned long address) {
   }
   err = -EAGAIN;
   if (ctx->mmap_changing.load()) goto out_unlock;
-  // validate_dst_vma(): a VMA registered with this ctx covers the address.
+  // validate_dst_vma() (mm/userfaultfd.c v6.12; find_dst_vma() before v6.9 checks the same): a
+  // VMA covers the address and is registered with *a* userfaultfd, "required to enforce the
+  // VM_MAYWRITE check done at uffd registration time". It need not be the copying ctx (issue 16
+  // item 8: the model required that).
   err = -ENOENT;
   if (!vma_locked) vma = find_vma(mm, address);
   if (vma == nullptr) goto out_unlock;
   vma_use(vma, "reads vma->vm_userfaultfd_ctx");
-  if (vma->vm_userfaultfd_ctx.read() != ctx) goto out_unlock;
+  if (vma->vm_userfaultfd_ctx.read() == nullptr) goto out_unlock;
   vma_use(vma, "reads vma->anon_vma");
   if (!vma->anon_vma.load()) __anon_vma_prepare(vma);
   folio = mm->mem_map->folio_alloc();  // copy_from_user into it: contents not modeled

@@ -5,6 +5,7 @@
 #include "explorer/search/dfs_strategy.h"
 #include "explorer/search/dpor_strategy.h"
 #include "gtest/gtest.h"
+#include "model/userfaultfd.h"
 #include "tests/scenarios/scenario_testing.h"
 
 namespace mmcheck {
@@ -151,6 +152,30 @@ TEST(UffdTest, AWakeThatSkipsFaultWqhLosesTheWaiterReadRefiled) {
   ASSERT_GT(checked, installed);
   EXPECT_EQ(FindStep(*v, 0, "monitor", OpKind::kWakeUp, "fault_pending_wqh"), -1);  // no wake
   EXPECT_TRUE(testing::FoundWithoutPreemption(name, ViolationKind::kDeadlock));
+}
+
+// validate_dst_vma() (v6.12) asks only that the destination VMA be registered with some
+// userfaultfd: a UFFDIO_COPY through a second uffd of the same mm into a range the first one
+// registered installs the page (issue 16 item 8: the model refused it with -ENOENT).
+TEST(UffdTest, ACopyThroughAnotherUffdOfTheMmIsAccepted) {
+  int result = 1;
+  DfsStrategy dfs;
+  ExploreOptions options;
+  options.scenario = "uffd/copy-through-another-ctx";
+  const ExploreResult r = Explore(
+      [&result] {
+        model::MmStruct* mm = Make<model::MmStruct>(model::Knobs{});
+        model::Vma* vma =
+            mm->map(0, 2, model::VM_READ | model::VM_WRITE | model::VM_MAYWRITE);
+        vma->anon_vma.store(true);
+        model::userfaultfd_register_setup(vma, Make<model::UserfaultfdCtx>());
+        model::UserfaultfdCtx* other = Make<model::UserfaultfdCtx>();
+        Spawn("monitor", [mm, other, &result] { result = model::uffdio_copy(mm, other, 0); });
+      },
+      dfs, options);
+  EXPECT_TRUE(r.violations.empty()) << r.violations[0].message;
+  EXPECT_EQ(r.executions, 1u);
+  EXPECT_EQ(result, 0);
 }
 
 }  // namespace
