@@ -6,8 +6,8 @@
 #include <mutex>
 #include <optional>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "cli/json.h"
@@ -141,8 +141,8 @@ std::mutex graphviz_mu;
 absl::Status RenderReports(const Outcome& o,
                            std::vector<std::pair<std::string, std::string>>* files) {
   for (const Violation& v : o.result.violations) {
-    const std::string base = absl::StrCat(absl::StrReplaceAll(o.instance->name, {{"/", "__"}}),
-                                          ".", KindName(v.kind));
+    const std::string base =
+        absl::StrCat(absl::StrReplaceAll(o.instance->name, {{"/", "__"}}), ".", KindName(v.kind));
     const std::string expect = o.instance->info->expect.ToString();
     const ReportHeader header{o.instance->name, expect, o.strategy};
     std::lock_guard<std::mutex> lock(graphviz_mu);
@@ -179,7 +179,8 @@ struct Reader {
       return 0;
     }
     uint64_t n = 0;
-    for (int i = 0; i < 8; ++i) n |= static_cast<uint64_t>(static_cast<unsigned char>(in[i])) << (8 * i);
+    for (int i = 0; i < 8; ++i)
+      n |= static_cast<uint64_t>(static_cast<unsigned char>(in[i])) << (8 * i);
     in.remove_prefix(8);
     return n;
   }

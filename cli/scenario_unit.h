@@ -21,7 +21,7 @@
 namespace mmcheck {
 
 struct UnitResult {
-  absl::Status status;  // an input error (a bad replay token): the run stops with it, exit 2
+  absl::Status status;   // an input error (a bad replay token): the run stops with it, exit 2
   bool matches = false;  // the verdict is the scenario's expectation
   std::string text;      // the text lines of the scenario
   std::string json;      // its JSON object, one line without the newline

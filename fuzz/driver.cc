@@ -21,13 +21,46 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 namespace {
 
 // Pieces of the inputs' grammar, for insertions that reach past the first checks.
-const char* const kFragments[] = {
-    ":",         "*",           ".",      ";",         "=",          "v1:",      "v2:",
-    "0",         "1",           "63",     "64",        "-1",         "+1",       "0x10",
-    "1e3",       "99999999999", "9223372036854775807", "dpor.",      "dfs.1",    "\n",
-    "--jobs=",   "--replay=",   "run",    "--all",     "--time-limit=", "--hang-limit=",
-    "[a-z]*",    "?",           "@",      "~v2",       "\x01",       "\xff",     "--json=-",
-    "--report=", "--max-steps=", "2147483648", "demo/*", "list",     "*0*",      "=0*9"};
+const char* const kFragments[] = {":",
+                                  "*",
+                                  ".",
+                                  ";",
+                                  "=",
+                                  "v1:",
+                                  "v2:",
+                                  "0",
+                                  "1",
+                                  "63",
+                                  "64",
+                                  "-1",
+                                  "+1",
+                                  "0x10",
+                                  "1e3",
+                                  "99999999999",
+                                  "9223372036854775807",
+                                  "dpor.",
+                                  "dfs.1",
+                                  "\n",
+                                  "--jobs=",
+                                  "--replay=",
+                                  "run",
+                                  "--all",
+                                  "--time-limit=",
+                                  "--hang-limit=",
+                                  "[a-z]*",
+                                  "?",
+                                  "@",
+                                  "~v2",
+                                  "\x01",
+                                  "\xff",
+                                  "--json=-",
+                                  "--report=",
+                                  "--max-steps=",
+                                  "2147483648",
+                                  "demo/*",
+                                  "list",
+                                  "*0*",
+                                  "=0*9"};
 
 std::string Mutate(const std::vector<std::string>& seeds, std::mt19937_64& rng) {
   auto pick = [&](size_t n) { return static_cast<size_t>(rng() % std::max<size_t>(n, 1)); };
@@ -73,7 +106,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(argv[1])) files.push_back(entry.path());
+  for (const auto& entry : std::filesystem::directory_iterator(argv[1]))
+    files.push_back(entry.path());
   std::sort(files.begin(), files.end());
   std::vector<std::string> seeds;
   for (const auto& path : files) {

@@ -15,8 +15,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view text(reinterpret_cast<const char*>(data), size);
-  for (const char* name : {"demo/lock-order@across-executions", "demo/lock-order@abba",
-                           "demo/publish@no-wait"}) {
+  for (const char* name :
+       {"demo/lock-order@across-executions", "demo/lock-order@abba", "demo/publish@no-wait"}) {
     absl::StatusOr<mmcheck::ReplayToken> token = mmcheck::ParseToken(name, text);
     if (!token.ok()) continue;
     absl::StatusOr<mmcheck::ScenarioInstance> instance = mmcheck::FindScenario(name);

@@ -35,10 +35,10 @@ struct ThreadStacks {
   void* signal_stack = nullptr;
   void* escape_stack = nullptr;
   ThreadStacks() {
-    signal_stack = mmap(nullptr, kSignalStackSize, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    escape_stack = mmap(nullptr, kEscapeStackSize, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    signal_stack =
+        mmap(nullptr, kSignalStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    escape_stack =
+        mmap(nullptr, kEscapeStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     MMCHECK_CHECK(signal_stack != MAP_FAILED && escape_stack != MAP_FAILED);
     stack_t ss{};
     ss.ss_sp = signal_stack;
@@ -67,12 +67,18 @@ void Write(const char* text) {
 
 const char* SignalName(int sig) {
   switch (sig) {
-    case SIGSEGV: return "SIGSEGV";
-    case SIGBUS: return "SIGBUS";
-    case SIGFPE: return "SIGFPE";
-    case SIGILL: return "SIGILL";
-    case SIGABRT: return "SIGABRT";
-    case SIGTRAP: return "SIGTRAP";
+    case SIGSEGV:
+      return "SIGSEGV";
+    case SIGBUS:
+      return "SIGBUS";
+    case SIGFPE:
+      return "SIGFPE";
+    case SIGILL:
+      return "SIGILL";
+    case SIGABRT:
+      return "SIGABRT";
+    case SIGTRAP:
+      return "SIGTRAP";
   }
   return "a signal";
 }
@@ -117,7 +123,7 @@ void OnHangSignal(int, siginfo_t*, void* ucontext) {
 [[maybe_unused]] void InstallHandlers() {
   static std::once_flag once;
   std::call_once(once, [] {
-    struct sigaction action{};
+    struct sigaction action {};
     action.sa_sigaction = &OnFatalSignal;
     action.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&action.sa_mask);

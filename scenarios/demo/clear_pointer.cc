@@ -11,8 +11,8 @@
 namespace mmcheck {
 namespace {
 
-int page = 42;             // what ptr points to (outside the model: the crash is the finding)
-volatile int used = 0;     // what the reader read, so the read is not optimised away
+int page = 42;          // what ptr points to (outside the model: the crash is the finding)
+volatile int used = 0;  // what the reader read, so the read is not optimised away
 
 void ClearPointer(bool reads_once) {
   auto* ptr = Make<Atomic<int*>>(&page, "ptr");

@@ -25,8 +25,7 @@ using model::Knobs;
 
 void ForkVsWrite(Knobs knobs) {
   model::MmStruct* parent = Make<model::MmStruct>(knobs);
-  parent->map(0, 2, model::VM_READ | model::VM_WRITE | model::VM_MAYWRITE)
-      ->anon_vma.store(true);
+  parent->map(0, 2, model::VM_READ | model::VM_WRITE | model::VM_MAYWRITE)->anon_vma.store(true);
   model::Folio* folio = parent->mem_map->folio_alloc_setup(/*refcount=*/1, /*mapcount=*/1,
                                                            /*anon_exclusive=*/true);
   // Writable, but not yet written (clean) nor accessed since the last scan (old).

@@ -10,13 +10,13 @@
 // Kernel paths (v6.12): mm/vma.c do_vmi_align_munmap, vms_complete_munmap_vmas, vms_clear_ptes;
 // mm/memory.c free_pgtables ("Hide vma from rmap and truncate_pagecache before freeing
 // pgtables"), unmap_mapping_pages, zap_page_range_single; mm/vma.c unlink_file_vma_batch_process,
-// __remove_shared_vm_struct; drivers/vfio/pci/vfio_pci_core.c vfio_pci_zap_and_down_write_memory_lock.
-// Why it passes: free_pgtables takes the VMA out of i_mmap under i_mmap_rwsem for writing before
-// it frees the tables, and the zap holds i_mmap_rwsem for reading across its whole walk, so the
-// zap either walks the VMA before the unlink (the VMA and its tables still live: munmap is
-// waiting for the rwsem) or never finds it. I-PFN-1 at the end: no entry of the mm maps the BAR.
-// Twin (@no-unlink, no kernel: the model before the fix): the VMA stays in i_mmap after
-// vm_area_free, and a zap that runs after munmap uses the freed VMA.
+// __remove_shared_vm_struct; drivers/vfio/pci/vfio_pci_core.c
+// vfio_pci_zap_and_down_write_memory_lock. Why it passes: free_pgtables takes the VMA out of i_mmap
+// under i_mmap_rwsem for writing before it frees the tables, and the zap holds i_mmap_rwsem for
+// reading across its whole walk, so the zap either walks the VMA before the unlink (the VMA and its
+// tables still live: munmap is waiting for the rwsem) or never finds it. I-PFN-1 at the end: no
+// entry of the mm maps the BAR. Twin (@no-unlink, no kernel: the model before the fix): the VMA
+// stays in i_mmap after vm_area_free, and a zap that runs after munmap uses the freed VMA.
 #include "explorer/runtime/scenario.h"
 #include "model/vfio.h"
 #include "model/vma.h"

@@ -45,9 +45,13 @@ Result Run(const std::string& command_line) {
 Result Mmcheck(const std::string& args) { return Run(std::string(MMCHECK_BINARY) + " " + args); }
 
 #ifdef MMCHECK_MPIEXEC
-// mmcheck as `mpirun -n 2 mmcheck ...` on this machine, as root if the tests run as root.
+// mmcheck as `mpirun -n 2 mmcheck ...` on this machine, as root if the tests run as root, and
+// without the shared-memory transport's single-copy mechanism (CMA), which containers without
+// CAP_SYS_PTRACE refuse.
 Result MpiMmcheck(const std::string& args) {
-  return Run(std::string(MMCHECK_MPIEXEC) + " --allow-run-as-root --oversubscribe -n 2 " +
+  return Run(std::string(MMCHECK_MPIEXEC) +
+             " --allow-run-as-root --oversubscribe --mca btl_vader_single_copy_mechanism none "
+             "-n 2 " +
              MMCHECK_BINARY + " " + args);
 }
 #endif

@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "explorer/api.h"
+#include "explorer/io/token.h"
 #include "explorer/runtime/explorer.h"
 #include "explorer/search/dfs_strategy.h"
 #include "explorer/search/replay_strategy.h"
-#include "explorer/io/token.h"
 #include "gtest/gtest.h"
 
 namespace mmcheck {
@@ -75,15 +75,19 @@ TEST(CrashTest, AThreadThatDiesIsAFindingAndTheProcessGoesOn) {
        "thread 'dies' died of SIGILL"},
       {"a recursion without end", [] { Recurse(1); }, ViolationKind::kStackOverflow,
        "thread 'dies' overflowed its 256 KiB stack"},
-      {"a loop without visible operations", [] { while (forever) {} },
+      {"a loop without visible operations",
+       [] {
+         while (forever) {
+         }
+       },
        ViolationKind::kLivelock,
-       "thread 'dies' ran 0.3 s after its last visible operation without reaching another",
-       0.3},
+       "thread 'dies' ran 0.3 s after its last visible operation without reaching another", 0.3},
   };
   for (const Case& c : cases) {
     const ExploreResult r = ExploreDfs(DiesAfterAStore(c.die), c.hang_limit_s);
     EXPECT_TRUE(r.status.ok()) << c.what;
-    ASSERT_EQ(r.violations.size(), 1u) << c.what << " executions " << r.executions << " status " << r.status << " stop " << static_cast<int>(r.stop);
+    ASSERT_EQ(r.violations.size(), 1u) << c.what << " executions " << r.executions << " status "
+                                       << r.status << " stop " << static_cast<int>(r.stop);
     const Violation& v = r.violations[0];
     EXPECT_EQ(v.kind, c.kind) << c.what;
     EXPECT_EQ(v.message.rfind(c.message, 0), 0u) << c.what << ": " << v.message;
