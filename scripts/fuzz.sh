@@ -11,18 +11,8 @@ cd "$(dirname "$0")/.."
 runs="${1:-100000}"
 case "$runs" in ''|*[!0-9]*) echo "usage: bash scripts/fuzz.sh [RUNS]" >&2; exit 2 ;; esac
 
-packages=(cmake ninja-build clang libclang-rt-14-dev pkg-config libboost-context-dev libabsl-dev
-          libgtest-dev libgraphviz-dev)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "mmcheck fuzz: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+bash scripts/install-packages.sh cmake ninja-build clang libclang-rt-14-dev pkg-config \
+  libboost-context-dev libabsl-dev libgtest-dev libgraphviz-dev
 
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DMMCHECK_ASAN=ON -DMMCHECK_FUZZ=ON \
