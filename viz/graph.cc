@@ -6,7 +6,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <utility>
@@ -328,11 +327,6 @@ std::string Dot(Graph& g) {
 
 }  // namespace
 
-std::string GraphDot(const ReportHeader& header, const Violation& violation) {
-  Graph g = Build(header, violation);
-  return Dot(g);
-}
-
 absl::StatusOr<RenderedGraph> RenderGraph(const ReportHeader& header,
                                           const Violation& violation) {
   Graph g = Build(header, violation);
@@ -356,34 +350,6 @@ absl::StatusOr<RenderedGraph> RenderGraph(const ReportHeader& header,
   gvFreeLayout(gvc, g.get());
   if (!status.ok()) return status;
   return out;
-}
-
-absl::Status WriteGraph(const ReportHeader& header, const Violation& violation,
-                        const std::string& base) {
-  absl::StatusOr<RenderedGraph> graph = RenderGraph(header, violation);
-  if (!graph.ok()) return graph.status();
-  for (auto [suffix, text] : {std::pair{".dot", &graph->dot}, std::pair{".svg", &graph->svg},
-                              std::pair{".png", &graph->png}}) {
-    std::ofstream out(base + suffix, std::ios::binary | std::ios::trunc);
-    out << *text;
-    out.close();
-    if (!out) return absl::InvalidArgumentError(absl::StrCat("cannot write ", base, suffix));
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::string> GraphSvg(const ReportHeader& header, const Violation& violation) {
-  Graph g = Build(header, violation);
-  GVC_t* gvc = Context();
-  char* data = nullptr;
-  unsigned int length = 0;
-  absl::StatusOr<std::string> svg = absl::InternalError("Graphviz could not render the graph");
-  if (gvLayout(gvc, g.get(), "dot") == 0) {
-    if (gvRenderData(gvc, g.get(), "svg", &data, &length) == 0) svg = std::string(data, length);
-    gvFreeRenderData(data);
-    gvFreeLayout(gvc, g.get());
-  }
-  return svg;
 }
 
 }  // namespace mmcheck

@@ -16,24 +16,13 @@
 
 namespace mmcheck {
 
-// The graph as DOT text (before layout).
-std::string GraphDot(const ReportHeader& header, const Violation& violation);
-
-// The graph laid out once and rendered to DOT, SVG and PNG, in memory (so that a worker, or
-// another process, renders and the one writing the reports only writes bytes). Errors: Graphviz
-// fails.
+// The graph laid out once and rendered to DOT (as built, before layout), SVG and PNG, in memory
+// (so that a worker, or another process, renders and the one writing the reports only writes
+// bytes); the HTML report embeds the SVG. Errors: Graphviz fails.
 struct RenderedGraph {
   std::string dot, svg, png;
 };
 absl::StatusOr<RenderedGraph> RenderGraph(const ReportHeader& header, const Violation& violation);
-
-// Writes `base`.dot, `base`.svg and `base`.png. Errors: the files cannot be written, or
-// Graphviz fails.
-absl::Status WriteGraph(const ReportHeader& header, const Violation& violation,
-                        const std::string& base);
-
-// The SVG alone, for embedding in the HTML report.
-absl::StatusOr<std::string> GraphSvg(const ReportHeader& header, const Violation& violation);
 
 }  // namespace mmcheck
 

@@ -1,6 +1,6 @@
 // Reports: goldens for the text report and the race diagram of three violations, the SVG (well
 // formed, one cluster per thread), the PNG (a real image of plausible size), the DOT, and
-// byte-identical files from two replays of one token.
+// byte-identical renderings from two replays of one token.
 // Regenerate the goldens with MMCHECK_UPDATE_GOLDENS=1 (then read the diff before committing).
 #include <algorithm>
 #include <cctype>
@@ -111,14 +111,14 @@ TEST(GraphTest, SvgHasOneClusterPerThreadAndPngIsARealImage) {
   DporStrategy dpor;
   const Found f = Explore("vma/fault-vs-munmap@end-read-without-rcu", dpor);
   const ReportHeader header{f.name, f.expect, "dpor"};
-  const std::string base = ::testing::TempDir() + "/graph_test";
-  ASSERT_TRUE(WriteGraph(header, f.violation, base).ok());
-  const std::string svg = Read(base + ".svg");
+  absl::StatusOr<RenderedGraph> graph = RenderGraph(header, f.violation);
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  const std::string& svg = graph->svg;
   EXPECT_TRUE(WellFormed(svg));
   EXPECT_EQ(Count(svg, "class=\"cluster\""), f.violation.trace.thread_names.size());
   // fault, munmap, and the RCU callbacks that free the VMA, the PTE table and the PMD table.
   EXPECT_EQ(Count(svg, "class=\"cluster\""), 5u);
-  const std::string png = Read(base + ".png");
+  const std::string& png = graph->png;
   ASSERT_GT(png.size(), 24u);
   EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
   auto be32 = [&](size_t at) {
@@ -133,14 +133,12 @@ TEST(GraphTest, SvgHasOneClusterPerThreadAndPngIsARealImage) {
   EXPECT_LT(width, 20000u);
   EXPECT_LT(height, 20000u);
   // The DOT names every step, and the failing one is highlighted.
-  const std::string dot = Read(base + ".dot");
+  const std::string& dot = graph->dot;
   const std::string failing_node = absl::StrCat("s", f.violation.step);
   EXPECT_NE(dot.find(failing_node), std::string::npos);
   EXPECT_NE(dot.find("#f8d0d0"), std::string::npos);
   // The HTML report is one file with the SVG inside.
-  absl::StatusOr<std::string> inline_svg = GraphSvg(header, f.violation);
-  ASSERT_TRUE(inline_svg.ok());
-  const std::string html = HtmlReport(header, f.violation, *inline_svg);
+  const std::string html = HtmlReport(header, f.violation, svg);
   EXPECT_NE(html.find("<svg"), std::string::npos);
   EXPECT_NE(html.find(f.violation.schedule), std::string::npos);
   EXPECT_EQ(html.find("src=\"http"), std::string::npos);
@@ -155,10 +153,10 @@ TEST(GraphTest, TwoReplaysOfATokenWriteIdenticalFiles) {
                           TokenProvenance(f.violation.schedule));
     const Found again = Explore(f.name, replay);
     const ReportHeader header{f.name, f.expect, "replay"};
-    const std::string base = ::testing::TempDir() + "/replay" + std::to_string(run);
-    ASSERT_TRUE(WriteGraph(header, again.violation, base).ok());
+    absl::StatusOr<RenderedGraph> graph = RenderGraph(header, again.violation);
+    ASSERT_TRUE(graph.ok()) << graph.status();
     outputs.push_back({TextReport(header, again.violation), RaceDiagram(header, again.violation),
-                       Read(base + ".dot"), Read(base + ".svg"), Read(base + ".png")});
+                       graph->dot, graph->svg, graph->png});
   }
   const char* kinds[] = {"text", "race diagram", "dot", "svg", "png"};
   for (size_t i = 0; i < outputs[0].size(); ++i) {
@@ -183,7 +181,9 @@ TEST(GraphTest, ALongTraceIsDrawnAsABoundedWindow) {
   ASSERT_NE(v, nullptr);
   ASSERT_GT(v->trace.steps.size(), 300u);
   const ReportHeader header{s->name, "pass", "dpor"};
-  const std::string dot = GraphDot(header, *v);
+  absl::StatusOr<RenderedGraph> graph = RenderGraph(header, *v);
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  const std::string& dot = graph->dot;
   size_t step_nodes = 0, lanes = 0;
   std::istringstream lines(dot);
   for (std::string line; std::getline(lines, line);) {
@@ -203,8 +203,6 @@ TEST(GraphTest, ALongTraceIsDrawnAsABoundedWindow) {
             std::string::npos);
   EXPECT_NE(dot.find("threads not drawn"), std::string::npos);
   EXPECT_NE(dot.find("the text report has every step"), std::string::npos);
-  absl::StatusOr<RenderedGraph> graph = RenderGraph(header, *v);
-  ASSERT_TRUE(graph.ok()) << graph.status();
   EXPECT_GT(graph->png.size(), 1000u);
   const std::string text = TextReport(header, *v);
   EXPECT_GE(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')),
