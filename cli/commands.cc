@@ -17,7 +17,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_replace.h"
 #include "cli/json.h"
 #include "cli/mpi.h"
 #include "cli/scenario_unit.h"
@@ -81,7 +80,7 @@ absl::StatusOr<int> RunCommand(const Options& options) {
   }
   if (mpi != nullptr && mpi->rank() > 0) {
     mpi->Serve([&](uint64_t index) {
-      return EncodeUnit(RunUnit(options, instances[index], [](const ExploreProgress&) {}));
+      return EncodeUnit(index, RunUnit(options, instances[index], [](const ExploreProgress&) {}));
     });
     return 0;
   }
@@ -154,11 +153,13 @@ absl::StatusOr<int> RunCommand(const Options& options) {
   auto poll = [&] {
     if (mpi == nullptr) return;
     mpi->Poll(
-        [&](int, uint64_t index, std::string bytes) {
-          absl::StatusOr<UnitResult> result = DecodeUnit(bytes);
-          if (index >= n) result = absl::InternalError("a worker sent a result for no scenario");
+        [&](int, std::string bytes) {
+          absl::StatusOr<std::pair<uint64_t, UnitResult>> result = DecodeUnit(bytes);
+          if (result.ok() && result->first >= n) {
+            result = absl::InternalError("a worker sent a result for no scenario");
+          }
           if (result.ok()) {
-            deliver(index, *std::move(result));
+            deliver(result->first, std::move(result->second));
           } else if (remote_error.ok()) {
             remote_error = result.status();
           }

@@ -1,6 +1,6 @@
 // See mpi.h. The protocol, on MPI_COMM_WORLD:
 //   rank r > 0 -> 0, kRequest: an empty first request;
-//   rank r > 0 -> 0, kResult:  8 bytes of unit index (little-endian), then the encoded result;
+//   rank r > 0 -> 0, kResult:  the encoded result (scenario_unit.h: it carries its unit's index);
 //   0 -> rank r,     kUnit:    one int64, the unit to run next, or -1: stop.
 // Every kRequest and kResult is answered by exactly one kUnit, so a rank is stopped exactly when
 // rank 0 has answered it -1, and StopAll knows how many answers remain.
@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -58,17 +59,14 @@ void UnitExchange::Serve(const std::function<std::string(uint64_t index)>& run) 
     int64_t unit = -1;
     MPI_Recv(&unit, 1, MPI_INT64_T, 0, kUnit, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     if (unit < 0) return;
-    const uint64_t index = static_cast<uint64_t>(unit);
-    std::string message(8, '\0');
-    for (int i = 0; i < 8; ++i) message[i] = static_cast<char>((index >> (8 * i)) & 0xff);
-    message += run(index);
+    const std::string message = run(static_cast<uint64_t>(unit));
     MPI_Send(message.data(), static_cast<int>(message.size()), MPI_BYTE, 0, kResult,
              MPI_COMM_WORLD);
   }
 }
 
 bool UnitExchange::Poll(
-    const std::function<void(int rank, uint64_t index, std::string bytes)>& done,
+    const std::function<void(int rank, std::string bytes)>& done,
     const std::function<int64_t(int rank)>& next) {
   bool any = false;
   for (;;) {
@@ -82,13 +80,7 @@ bool UnitExchange::Poll(
     std::string message(static_cast<size_t>(count), '\0');
     MPI_Recv(message.data(), count, MPI_BYTE, status.MPI_SOURCE, status.MPI_TAG, MPI_COMM_WORLD,
              MPI_STATUS_IGNORE);
-    if (status.MPI_TAG == kResult && message.size() >= 8) {
-      uint64_t index = 0;
-      for (int i = 0; i < 8; ++i) {
-        index |= static_cast<uint64_t>(static_cast<unsigned char>(message[i])) << (8 * i);
-      }
-      done(status.MPI_SOURCE, index, message.substr(8));
-    }
+    if (status.MPI_TAG == kResult) done(status.MPI_SOURCE, std::move(message));
     const int64_t unit = next(status.MPI_SOURCE);
     if (unit < 0) ++stopped_;
     MPI_Send(&unit, 1, MPI_INT64_T, status.MPI_SOURCE, kUnit, MPI_COMM_WORLD);
@@ -99,7 +91,7 @@ void UnitExchange::StopAll() {
   while (stopped_ < size_ - 1) {
     // Rank 0's main thread waits here for ranks still inside a scenario; polling with a short
     // sleep keeps it off the core those ranks (and its own workers) use.
-    if (!Poll([](int, uint64_t, std::string) {}, [](int) -> int64_t { return -1; })) {
+    if (!Poll([](int, std::string) {}, [](int) -> int64_t { return -1; })) {
       usleep(1000);
     }
   }
@@ -116,7 +108,7 @@ absl::StatusOr<std::unique_ptr<UnitExchange>> UnitExchange::Start() {
 
 UnitExchange::~UnitExchange() = default;
 void UnitExchange::Serve(const std::function<std::string(uint64_t)>&) {}
-bool UnitExchange::Poll(const std::function<void(int, uint64_t, std::string)>&,
+bool UnitExchange::Poll(const std::function<void(int, std::string)>&,
                         const std::function<int64_t(int)>&) {
   return false;
 }

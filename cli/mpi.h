@@ -36,14 +36,14 @@ class UnitExchange {
   int rank() const { return rank_; }
   int size() const { return size_; }
 
-  // A rank other than 0: asks for a unit, runs it with `run` (which returns its encoded result),
-  // sends the result, and again, until rank 0 answers "stop".
+  // A rank other than 0: asks for a unit, runs it with `run` (which returns its encoded result,
+  // EncodeUnit), sends the result, and again, until rank 0 answers "stop".
   void Serve(const std::function<std::string(uint64_t index)>& run);
 
   // Rank 0. Takes the messages that have arrived without waiting: each result goes to `done`,
   // and each message (a first request or a result) is answered with `next()`: a unit's index, or
   // -1 for "stop". Returns whether any message came.
-  bool Poll(const std::function<void(int rank, uint64_t index, std::string bytes)>& done,
+  bool Poll(const std::function<void(int rank, std::string bytes)>& done,
             const std::function<int64_t(int rank)>& next);
   // Rank 0: answers "stop" to every rank still working, at its next message (a result that
   // arrives now is dropped); returns when all have been.

@@ -227,8 +227,9 @@ UnitResult RunUnit(const Options& options, const ScenarioInstance& instance,
   return unit;
 }
 
-std::string EncodeUnit(const UnitResult& result) {
+std::string EncodeUnit(uint64_t index, const UnitResult& result) {
   std::string out(kMagic);
+  Put(&out, index);
   Put(&out, static_cast<uint64_t>(result.status.code()));
   Put(&out, result.status.message());
   Put(&out, static_cast<uint64_t>(result.matches));
@@ -242,10 +243,11 @@ std::string EncodeUnit(const UnitResult& result) {
   return out;
 }
 
-absl::StatusOr<UnitResult> DecodeUnit(absl::string_view bytes) {
+absl::StatusOr<std::pair<uint64_t, UnitResult>> DecodeUnit(absl::string_view bytes) {
   const absl::Status bad = absl::InternalError("a worker sent a result this mmcheck cannot read");
   if (!absl::StartsWith(bytes, kMagic)) return bad;
   Reader r{bytes.substr(kMagic.size())};
+  const uint64_t index = r.Number();
   UnitResult result;
   const uint64_t code = r.Number();
   const std::string message = r.Bytes();
@@ -261,7 +263,7 @@ absl::StatusOr<UnitResult> DecodeUnit(absl::string_view bytes) {
     result.files.emplace_back(std::move(name), std::move(contents));
   }
   if (!r.ok || !r.in.empty()) return bad;
-  return result;
+  return std::pair{index, std::move(result)};
 }
 
 }  // namespace mmcheck

@@ -34,10 +34,11 @@ struct UnitResult {
 UnitResult RunUnit(const Options& options, const ScenarioInstance& instance,
                    const std::function<void(const ExploreProgress&)>& progress);
 
-// A UnitResult as bytes and back, for sending between processes. Decode rejects bytes that are
-// not an encoding (truncated or from another build).
-std::string EncodeUnit(const UnitResult& result);
-absl::StatusOr<UnitResult> DecodeUnit(absl::string_view bytes);
+// The result of unit `index` (the scenario's place in the run's list) as bytes and back, for
+// sending between processes. Decode rejects bytes that are not an encoding (truncated or from
+// another build).
+std::string EncodeUnit(uint64_t index, const UnitResult& result);
+absl::StatusOr<std::pair<uint64_t, UnitResult>> DecodeUnit(absl::string_view bytes);
 
 }  // namespace mmcheck
 
