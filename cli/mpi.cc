@@ -65,9 +65,8 @@ void UnitExchange::Serve(const std::function<std::string(uint64_t index)>& run) 
   }
 }
 
-bool UnitExchange::Poll(
-    const std::function<void(int rank, std::string bytes)>& done,
-    const std::function<int64_t(int rank)>& next) {
+bool UnitExchange::Poll(const std::function<void(int rank, std::string bytes)>& done,
+                        const std::function<int64_t(int rank)>& next) {
   bool any = false;
   for (;;) {
     int arrived = 0;
