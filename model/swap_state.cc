@@ -107,6 +107,16 @@ Folio* swapin_readahead(MemMap* mem_map, int entry) {
   }
 }
 
+// __delete_from_swap_cache() (the slot emptied under the xarray lock: one atomic step here) and
+// put_swap_folio() (the slot's SWAP_HAS_CACHE cleared). The cache's reference is the caller's to
+// drop: a put, or reclaim's freeze.
+static void remove_from_swap_cache(MemMap* mem_map, Folio* folio, int entry) {
+  mem_map->swap_cache[static_cast<size_t>(entry)].store(nullptr);
+  folio->swapcache.write(false);
+  folio->swap.write(-1);
+  mem_map->swap_map[static_cast<size_t>(entry)].fetch_add(-SWAP_HAS_CACHE);  // put_swap_folio
+}
+
 bool reclaim_swapcache_folio(MemMap* mem_map, Folio* folio, int entry) {
   folio_get(folio);  // folio_isolate_lru(): reclaim's own reference
   if (!folio_trylock(folio)) {
@@ -120,21 +130,14 @@ bool reclaim_swapcache_folio(MemMap* mem_map, Folio* folio, int entry) {
     folio_put(folio);
     return false;
   }
-  // __delete_from_swap_cache() under the xarray lock (the model's store is one atomic step).
-  mem_map->swap_cache[static_cast<size_t>(entry)].store(nullptr);
-  folio->swapcache.write(false);
-  folio->swap.write(-1);
-  mem_map->swap_map[static_cast<size_t>(entry)].fetch_add(-SWAP_HAS_CACHE);  // put_swap_folio
+  remove_from_swap_cache(mem_map, folio, entry);
   folio_unlock(folio);  // __folio_clear_locked: nobody else can hold a reference to it
   free_frozen_folio(folio, "shrink_folio_list (refcount frozen by __remove_mapping)");
   return true;
 }
 
 void delete_from_swap_cache(MemMap* mem_map, Folio* folio, int entry) {
-  mem_map->swap_cache[static_cast<size_t>(entry)].store(nullptr);
-  folio->swapcache.write(false);
-  folio->swap.write(-1);
-  mem_map->swap_map[static_cast<size_t>(entry)].fetch_add(-SWAP_HAS_CACHE);  // put_swap_folio
+  remove_from_swap_cache(mem_map, folio, entry);
   folio_put(folio);
 }
 
