@@ -123,11 +123,11 @@ ExploreResult Explore(absl::FunctionRef<void()> body, Strategy& strategy,
       }
       stop |= !options.find_all && (!options.target || is_target);
     };
-    // An abandoned execution's violation is real (its prefix ran) though the execution counts
-    // as redundant or blocked.
     // A dead thread ends the search (crash_guard.h): nothing after it is trusted, and it is not
     // minimized (each run of it would give up another stack).
     if (execution.crashed()) stop = true;
+    // An abandoned execution's violation is real (its prefix ran) though the execution counts
+    // as redundant or blocked.
     if (outcome != ExecutionOutcome::kViolation && execution.violation()) {
       record(*execution.violation(), false);
     }

@@ -88,16 +88,14 @@ namespace {
 // forced unwind would leave the sanitizer's switch unfinished on the fiber side).
 struct FiberUnwind {};
 
-}  // namespace
-
-namespace {
-
 thread_local Fiber* running_fiber = nullptr;
 thread_local void* escape_stack_top = nullptr;
 thread_local std::atomic<uint64_t> switches{0};
 
 // One writer (this thread): a plain increment, no locked instruction on the step's path.
-void CountSwitch() { switches.store(switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
+void CountSwitch() {
+  switches.store(switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
 
 }  // namespace
 
@@ -126,7 +124,7 @@ bool Fiber::Divert(void* ucontext, const Crash& crash) {
   const uintptr_t sp = static_cast<uintptr_t>(uc->uc_mcontext.sp);
 #endif
   const uintptr_t bottom = stack_bottom();
-  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t page = PageSize();
   // Inside the stack, or in its guard page (an overflow): code of this fiber. Elsewhere (the
   // scheduler, in the middle of a switch) it is not.
   if (sp + page < bottom || sp > bottom + stack_size_) return false;
