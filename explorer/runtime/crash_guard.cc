@@ -65,24 +65,6 @@ void Write(const char* text) {
   (void)ignored;
 }
 
-const char* SignalName(int sig) {
-  switch (sig) {
-    case SIGSEGV:
-      return "SIGSEGV";
-    case SIGBUS:
-      return "SIGBUS";
-    case SIGFPE:
-      return "SIGFPE";
-    case SIGILL:
-      return "SIGILL";
-    case SIGABRT:
-      return "SIGABRT";
-    case SIGTRAP:
-      return "SIGTRAP";
-  }
-  return "a signal";
-}
-
 void OnFatalSignal(int sig, siginfo_t* info, void* ucontext) {
   Fiber* fiber = Fiber::Running();
   if (armed && fiber != nullptr) {
@@ -91,11 +73,7 @@ void OnFatalSignal(int sig, siginfo_t* info, void* ucontext) {
     crash.signal = sig;
     if (sig == SIGSEGV || sig == SIGBUS) {
       crash.address = reinterpret_cast<uintptr_t>(info->si_addr);
-      const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-      const uintptr_t bottom = fiber->stack_bottom();
-      if (crash.address < bottom && crash.address + page >= bottom) {
-        crash.cause = Fiber::Crash::Cause::kStackOverflow;
-      }
+      if (fiber->InGuardPage(crash.address)) crash.cause = Fiber::Crash::Cause::kStackOverflow;
     }
     if (fiber->Divert(ucontext, crash)) return;
   }
@@ -103,8 +81,8 @@ void OnFatalSignal(int sig, siginfo_t* info, void* ucontext) {
     // Only async-signal-safe calls from here.
     Write("mmcheck: scenario ");
     Write(armed_scenario);
-    Write(": ");
-    Write(SignalName(sig));
+    Write(": SIG");
+    Write(sigabbrev_np(sig));  // a lookup in glibc's table, as execution.cc names the signal
     Write(" outside the scenario's threads (in its body, a check, or mmcheck itself); no report\n");
   }
   // Die of the signal as the process would have without this handler.

@@ -114,6 +114,11 @@ void Fiber::Escape() {
   std::abort();  // never resumed
 }
 
+bool Fiber::InGuardPage(uintptr_t address) const {
+  const uintptr_t bottom = reinterpret_cast<uintptr_t>(stack_bottom_);
+  return address < bottom && address + PageSize() >= bottom;
+}
+
 bool Fiber::Divert(void* ucontext, const Crash& crash) {
 #if defined(__x86_64__) || defined(__aarch64__)
   if (escape_stack_top == nullptr || crashed()) return false;
@@ -123,7 +128,7 @@ bool Fiber::Divert(void* ucontext, const Crash& crash) {
 #else
   const uintptr_t sp = static_cast<uintptr_t>(uc->uc_mcontext.sp);
 #endif
-  const uintptr_t bottom = stack_bottom();
+  const uintptr_t bottom = reinterpret_cast<uintptr_t>(stack_bottom_);
   const uintptr_t page = PageSize();
   // Inside the stack, or in its guard page (an overflow): code of this fiber. Elsewhere (the
   // scheduler, in the middle of a switch) it is not.

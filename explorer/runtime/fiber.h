@@ -85,9 +85,8 @@ class Fiber {
   static const std::atomic<uint64_t>* Switches();
   // The escape stack of this OS thread (its highest address), set up before any fiber runs.
   static void SetEscapeStack(void* top);
-  // The stack's lowest usable address and size, and the guard page's size below it.
-  uintptr_t stack_bottom() const { return reinterpret_cast<uintptr_t>(stack_bottom_); }
-  size_t stack_size() const { return stack_size_; }
+  // Whether `address` lies in the guard page below this fiber's stack (an overflow).
+  bool InGuardPage(uintptr_t address) const;
 
  private:
   [[noreturn]] static void Escape();
