@@ -56,6 +56,14 @@ Result MpiMmcheck(const std::string& args) {
 }
 #endif
 
+// A file's bytes, or "(missing)" if it cannot be read.
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return in.good() || in.eof() ? s.str() : std::string("(missing)");
+}
+
 int Lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
 
 TEST(CliTest, ReadersThreeUnderDfsHas24Executions) {
@@ -100,12 +108,6 @@ TEST(CliTest, TokenReplaysToTheSameViolation) {
   } cases[] = {{"demo/lock-order@abba", "deadlock", "v1:"},
                {"demo/lock-order@inversion", "lock-order", "v1:"},
                {"demo/lock-order@across-executions", "lock-order", "v2:"}};
-  auto read = [](const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  };
   for (const auto& c : cases) {
     const std::string run = absl::StrCat("run ", c.scenario);
     const Result first = Mmcheck(run + " --json=-");
@@ -128,9 +130,9 @@ TEST(CliTest, TokenReplaysToTheSameViolation) {
     const std::string base =
         absl::StrCat("/", absl::StrReplaceAll(c.scenario, {{"/", "__"}}), ".", c.kind);
     for (const char* ext : {".txt", ".race.txt", ".dot", ".svg", ".png", ".html"}) {
-      const std::string a = read(dir + "/a" + base + ext);
+      const std::string a = ReadFile(dir + "/a" + base + ext);
       EXPECT_FALSE(a.empty()) << c.scenario << ext;
-      EXPECT_TRUE(a == read(dir + "/b" + base + ext)) << c.scenario << ext << " differs";
+      EXPECT_TRUE(a == ReadFile(dir + "/b" + base + ext)) << c.scenario << ext << " differs";
     }
   }
 }
@@ -144,12 +146,6 @@ void ReplayTwinsTokens(int stride) {
   std::istringstream lines(list.out);
   std::string line;
   int twins = 0, tokens = 0;
-  auto read = [](const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return in.good() || in.eof() ? s.str() : std::string("(missing)");
-  };
   while (std::getline(lines, line)) {
     std::smatch m;
     const std::regex twin(R"re(^\{"scenario":"([^"]+)","expect":"violation)re");
@@ -175,7 +171,7 @@ void ReplayTwinsTokens(int stride) {
         const std::string file = entry.path().filename().string();
         if (file.find("." + kind + ".") == std::string::npos) continue;
         ++files;
-        EXPECT_TRUE(read(entry.path()) == read(replayed + "/" + file))
+        EXPECT_TRUE(ReadFile(entry.path()) == ReadFile(replayed + "/" + file))
             << name << " " << token << ": " << file << " differs";
       }
       EXPECT_EQ(files, 6) << name << " " << kind;
@@ -193,10 +189,7 @@ TEST(CliTest, LongEveryTwinsTokensReplayToTheSameReports) { ReplayTwinsTokens(1)
 std::map<std::string, std::string> Files(const std::string& dir) {
   std::map<std::string, std::string> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    std::ifstream in(entry.path(), std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    files[entry.path().filename().string()] = text.str();
+    files[entry.path().filename().string()] = ReadFile(entry.path());
   }
   return files;
 }
