@@ -64,4 +64,38 @@ void CallRcu(absl::AnyInvocable<void()> callback, const char* file, int line,
       file, line);
 }
 
+void LocalIrqDisable(const char* file, int line, const char* function) {
+  Execution& e = Execution::Get();
+  e.Visible(OpKind::kIrqDisable, e.rcu_object(), 0, file, line).function = function;
+  if (e.InThread()) e.sync().IrqDisable(e.current_thread());
+}
+
+void LocalIrqEnable(const char* file, int line, const char* function) {
+  Execution& e = Execution::Get();
+  e.Visible(OpKind::kIrqEnable, e.rcu_object(), 0, file, line).function = function;
+  if (!e.InThread()) return;
+  if (e.sync().irq_depth(e.current_thread()) == 0) {
+    e.Fail(ViolationKind::kLockMisuse,
+           absl::StrCat("thread '", e.thread_name(e.current_thread()),
+                        "' calls local_irq_enable with interrupts on"),
+           file, line);
+  }
+  e.sync().IrqEnable(e.current_thread());
+}
+
+bool IrqsDisabled() {
+  const Execution& e = Execution::Get();
+  return e.InThread() && e.sync().irq_depth(e.current_thread()) > 0;
+}
+
+void SendIpiAndWait(const char* file, int line, const char* function) {
+  Execution& e = Execution::Get();
+  Step& step = e.Visible(OpKind::kSendIpi, e.rcu_object(), 0, file, line);
+  step.function = function;
+  if (!e.InThread()) return;
+  const int ipi = e.sync().StartGracePeriod(/*ipi=*/true);
+  step.arg = ipi;
+  WaitForGracePeriod(e, ipi, file, line);
+}
+
 }  // namespace mmcheck

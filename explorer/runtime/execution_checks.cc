@@ -167,6 +167,10 @@ void Execution::CheckThreadExit(Thread& thread) {
          absl::StrCat("thread '", thread.name, "' exits inside an RCU read-side section"), nullptr,
          0);
   }
+  if (sync_.irq_depth(thread.index) > 0) {
+    Fail(ViolationKind::kLockMisuse,
+         absl::StrCat("thread '", thread.name, "' exits with interrupts off"), nullptr, 0);
+  }
   if (!thread.held.empty()) {
     std::string names;
     for (int object : thread.held) {
@@ -198,9 +202,14 @@ void Execution::ReportDeadlock() {
     } else if (t.pending.op == OpKind::kSchedule) {
       what = absl::StrCat("sleeps in schedule() on ", object, " and no thread will wake it");
     } else if (t.pending.op == OpKind::kGracePeriodWait) {
-      what = other >= 0 ? absl::StrCat("waits for a grace period while '", threads_[other]->name,
-                                       "' stays in its RCU read-side section")
-                        : std::string("waits for a grace period");
+      // An IPI's wait is one too (SendIpiAndWait): it waits for IRQ-off sections only.
+      const bool ipi = sync_.IsIpi(static_cast<int>(t.pending.arg));
+      const char* waits = ipi ? "waits for its IPI to be taken" : "waits for a grace period";
+      what = other < 0 ? std::string(waits)
+                       : absl::StrCat(waits, " while '", threads_[other]->name, "' ",
+                                      ipi || sync_.rcu_depth(other) == 0
+                                          ? "has interrupts off"
+                                          : "stays in its RCU read-side section");
     } else if (other < 0) {
       what = absl::StrCat("waits in ", OpName(t.pending.op), " on ", object,
                           t.pending.op == OpKind::kDownWrite ? " for its readers to leave" : "");

@@ -41,6 +41,12 @@ enum class OpKind : uint8_t {
   kSynchronizeRcu,   // starts a grace period and sleeps until it ends (then kGracePeriodWait)
   kCallRcu,          // starts a grace period for a callback
   kGracePeriodWait,  // blocks until every section open at the start has ended
+  // Interrupts off, and the IPI that waits for them (explorer/primitives/irq.h), on the RCU
+  // object: an IRQ-off section is also an RCU read-side section (consolidated RCU), and a
+  // synchronous IPI is a grace period that waits for IRQ-off sections only.
+  kIrqDisable,  // local_irq_disable / local_irq_save
+  kIrqEnable,   // local_irq_enable / local_irq_restore
+  kSendIpi,     // starts the IPI (then kGracePeriodWait until every CPU has taken it)
   // WaitQueue
   kPrepareToWait,
   kWakeUp,
@@ -140,14 +146,19 @@ inline Access AccessOf(OpKind op, bool ok) {
     // nothing another thread reads, keep waking no spinning thread (Execution::AfterStep).
     // (The wait was a write, and two callbacks' waits were explored in both orders for
     // nothing: uffd/fault-vs-munmap, issue 15.)
+    // Interrupts off and on are sections of the same kind, and an IPI is a grace period: the
+    // same rules, on the same object.
     case OpKind::kRcuLock:
+    case OpKind::kIrqDisable:
       a.reads = a.acquires = a.reads_count = true;
       break;
     case OpKind::kRcuUnlock:
+    case OpKind::kIrqEnable:
       a.reads = a.releases = a.reads_count = true;
       break;
     case OpKind::kSynchronizeRcu:
     case OpKind::kCallRcu:
+    case OpKind::kSendIpi:
       a.writes = true;
       break;
     case OpKind::kGracePeriodWait:
@@ -184,8 +195,9 @@ inline bool Dependent(const Access& a, const Access& b) {
 
 // How a step synchronises (happens-before, for the data-race check): an acquire joins the
 // object's clock into the thread's, a release joins the thread's into the object's (`replace`: a
-// plain atomic store starts a new release sequence instead). rcu_read_lock orders nothing; a
-// grace period's end acquires from every section's end, a wakeup from its wake_up.
+// plain atomic store starts a new release sequence instead). A wakeup acquires from its wake_up.
+// RCU and IRQ-off sections and grace periods are not here: a grace period's end acquires from
+// the ends of the sections it waited for, and from no other (HappensBefore::OnStep).
 struct Sync {
   bool acquire = false;
   bool release = false;
@@ -214,7 +226,6 @@ inline Sync SyncOf(OpKind op, bool ok) {
     case OpKind::kDownRead:
     case OpKind::kDownWrite:
     case OpKind::kWaitUnlocked:
-    case OpKind::kGracePeriodWait:
     case OpKind::kSchedule:
       s.acquire = true;
       break;
@@ -229,7 +240,6 @@ inline Sync SyncOf(OpKind op, bool ok) {
     case OpKind::kUpRead:
     case OpKind::kUpWrite:
     case OpKind::kDowngradeWrite:
-    case OpKind::kRcuUnlock:
     case OpKind::kWakeUp:
       s.release = true;
       break;

@@ -15,6 +15,9 @@ void SyncState::Reset() {
   rcu_depth_.fill(0);
   rcu_entered_.fill(0);
   rcu_left_.fill(0);
+  irq_depth_.fill(0);
+  irq_entered_.fill(0);
+  irq_left_.fill(0);
   grace_periods_.clear();
   waiting_on_.fill(-1);
   woken_.fill(false);
@@ -62,8 +65,8 @@ int SyncState::WaitsFor(int thread, const Step& pending) const {
       return rw.writer;  // readers are not tracked by name; see the report's list
     }
     case OpKind::kGracePeriodWait: {
-      for (const auto& [t, section] : grace_periods_[static_cast<size_t>(pending.arg)]) {
-        if (rcu_left_[t] < section) return t;
+      for (const OpenSection& s : grace_periods_[static_cast<size_t>(pending.arg)].open) {
+        if (!Left(s)) return s.thread;
       }
       return -1;
     }
@@ -113,18 +116,27 @@ void SyncState::RcuUnlock(int thread) {
   if (--rcu_depth_[thread] == 0) ++rcu_left_[thread];
 }
 
-int SyncState::StartGracePeriod() {
-  std::vector<std::pair<int, int>> open;
+void SyncState::IrqDisable(int thread) {
+  if (irq_depth_[thread]++ == 0) ++irq_entered_[thread];
+}
+
+void SyncState::IrqEnable(int thread) {
+  if (--irq_depth_[thread] == 0) ++irq_left_[thread];
+}
+
+int SyncState::StartGracePeriod(bool ipi) {
+  std::vector<OpenSection> open;
   for (int t = 0; t < kMaxThreads; ++t) {
-    if (rcu_depth_[t] > 0) open.emplace_back(t, rcu_entered_[t]);
+    if (!ipi && rcu_depth_[t] > 0) open.push_back(OpenSection{t, false, rcu_entered_[t]});
+    if (irq_depth_[t] > 0) open.push_back(OpenSection{t, true, irq_entered_[t]});
   }
-  grace_periods_.push_back(std::move(open));
+  grace_periods_.push_back(GracePeriod{ipi, std::move(open)});
   return static_cast<int>(grace_periods_.size()) - 1;
 }
 
 bool SyncState::GracePeriodDone(int id) const {
-  for (const auto& [t, section] : grace_periods_[static_cast<size_t>(id)]) {
-    if (rcu_left_[t] < section) return false;
+  for (const OpenSection& s : grace_periods_[static_cast<size_t>(id)].open) {
+    if (!Left(s)) return false;
   }
   return true;
 }
@@ -158,6 +170,9 @@ std::string SyncState::AtomicReason(int thread,
   }
   if (rcu_depth_[thread] > 0) {
     absl::StrAppend(&reason, reason.empty() ? "" : " and ", "inside an RCU read-side section");
+  }
+  if (irq_depth_[thread] > 0) {
+    absl::StrAppend(&reason, reason.empty() ? "" : " and ", "with interrupts off");
   }
   return reason;
 }

@@ -50,12 +50,18 @@ class SyncState {
   void ReleaseRead(int object) { --rw_[static_cast<size_t>(object)].readers; }
   bool Queued(int object, int thread) const;
 
-  // RCU.
+  // RCU, and interrupts off. An IRQ-off section is an RCU read-side section too (since v4.20
+  // every flavour of RCU is one, and synchronize_rcu() waits for interrupts-off regions); a
+  // synchronous IPI (StartGracePeriod(true)) waits for IRQ-off sections only.
   int rcu_depth(int thread) const { return rcu_depth_[thread]; }
+  int irq_depth(int thread) const { return irq_depth_[thread]; }
   void RcuLock(int thread);
   void RcuUnlock(int thread);
-  int StartGracePeriod();  // returns its id
+  void IrqDisable(int thread);
+  void IrqEnable(int thread);
+  int StartGracePeriod(bool ipi = false);  // returns its id
   bool GracePeriodDone(int id) const;
+  bool IsIpi(int id) const { return grace_periods_[static_cast<size_t>(id)].ipi; }
 
   // Wait queues.
   void PrepareToWait(int thread, int queue);
@@ -82,7 +88,24 @@ class SyncState {
   std::array<int, kMaxThreads> rcu_depth_{};
   std::array<int, kMaxThreads> rcu_entered_{};                   // outermost sections entered
   std::array<int, kMaxThreads> rcu_left_{};                      // outermost sections left
-  std::vector<std::vector<std::pair<int, int>>> grace_periods_;  // (thread, section) still open
+  std::array<int, kMaxThreads> irq_depth_{};
+  std::array<int, kMaxThreads> irq_entered_{};
+  std::array<int, kMaxThreads> irq_left_{};
+  // A section a grace period (or an IPI) waits for: the thread's `section`-th outermost section
+  // of its kind, until the thread has left that many.
+  struct OpenSection {
+    int thread;
+    bool irq;  // an IRQ-off section, else an RCU read-side section
+    int section;
+  };
+  bool Left(const OpenSection& s) const {
+    return (s.irq ? irq_left_ : rcu_left_)[s.thread] >= s.section;
+  }
+  struct GracePeriod {
+    bool ipi;
+    std::vector<OpenSection> open;  // the sections it waits for
+  };
+  std::vector<GracePeriod> grace_periods_;
   std::array<int, kMaxThreads> waiting_on_{};
   std::array<bool, kMaxThreads> woken_{};
 };

@@ -57,6 +57,12 @@ absl::string_view OpName(OpKind op) {
       return "call_rcu";
     case OpKind::kGracePeriodWait:
       return "grace_period_wait";
+    case OpKind::kIrqDisable:
+      return "local_irq_disable";
+    case OpKind::kIrqEnable:
+      return "local_irq_enable";
+    case OpKind::kSendIpi:
+      return "send_ipi";
     case OpKind::kPrepareToWait:
       return "prepare_to_wait";
     case OpKind::kWakeUp:

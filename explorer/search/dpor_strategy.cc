@@ -393,6 +393,13 @@ void DporStrategy::DetectRaces(const Execution& execution, const Step& step, con
         partner > grace_period_start_[static_cast<size_t>(step.arg)]) {
       return k;
     }
+    // An IPI waits only for IRQ-off sections: an RCU read-side section never held it back.
+    if (step.op == OpKind::kGracePeriodWait &&
+        steps[static_cast<size_t>(grace_period_start_[static_cast<size_t>(step.arg)])].op ==
+            OpKind::kSendIpi &&
+        steps[static_cast<size_t>(partner)].op == OpKind::kRcuLock) {
+      return k;
+    }
     return partner;
   };
   auto partner_of = [&](int k) {
@@ -518,7 +525,8 @@ void DporStrategy::ProcessStep(const Execution& execution, int index) {
         if (waiting_on_[t] == x && woken_at_[t] < 0) woken_at_[t] = index;
       }
     }
-    if (step.op == OpKind::kSynchronizeRcu || step.op == OpKind::kCallRcu) {
+    if (step.op == OpKind::kSynchronizeRcu || step.op == OpKind::kCallRcu ||
+        step.op == OpKind::kSendIpi) {
       if (grace_period_start_.size() <= static_cast<size_t>(step.arg)) {
         grace_period_start_.resize(static_cast<size_t>(step.arg) + 1, -1);
       }
@@ -526,8 +534,17 @@ void DporStrategy::ProcessStep(const Execution& execution, int index) {
     }
     // The hold this step is part of: the one it releases, or the one it takes, or one the
     // thread held on the object while it did something else to it.
+    // RCU and IRQ-off sections share the RCU object but may end in either order: an end
+    // matches the last section of its own kind.
+    const OpKind opens = step.op == OpKind::kRcuUnlock   ? OpKind::kRcuLock
+                         : step.op == OpKind::kIrqEnable ? OpKind::kIrqDisable
+                                                         : step.op;
     for (size_t h = holds.size(); h-- > 0;) {
       if (holds[h].object != x) continue;
+      if (opens != step.op &&
+          execution.trace().steps[static_cast<size_t>(holds[h].acquired)].op != opens) {
+        continue;
+      }
       hold_of_.back() = holds[h].acquired;
       hold_queued_.back() = holds[h].queued;
       hold_exclusive_.back() = holds[h].exclusive;
@@ -543,7 +560,7 @@ void DporStrategy::ProcessStep(const Execution& execution, int index) {
     if (access.acquires && step.op != OpKind::kDowngradeWrite) {
       const int queued = step.op == OpKind::kDownWrite ? queued_at_[p] : index;
       const bool exclusive = step.op != OpKind::kDownRead && step.op != OpKind::kDownReadTry &&
-                             step.op != OpKind::kRcuLock;
+                             step.op != OpKind::kRcuLock && step.op != OpKind::kIrqDisable;
       holds.push_back(Hold{x, index, queued, exclusive});
       hold_of_.back() = index;
       hold_queued_.back() = queued;

@@ -5,7 +5,8 @@
 // written here independently of the explorer's AccessOf(): two events are dependent when they are
 // of the same thread, or touch the same object and one of them changes it. Loads, failed
 // compare_exchange and failed trylocks do not change it, nor do the reader side of RCU, nor
-// waiting; everything else on an object does. An rwsem's readers (down_read, a read trylock that
+// waiting, nor interrupts off and on (an IRQ-off section is a reader of the same RCU object, and
+// an IPI a grace period on it); everything else on an object does. An rwsem's readers (down_read, a read trylock that
 // succeeds, up_read) change only its reader count: they commute with each other, but not with a
 // write trylock, whose outcome is decided by that count even when it fails. The
 // trace of an execution is represented by its lexicographically least linearization (Foata-like
@@ -71,7 +72,7 @@ inline bool ChangesReaders(const Step& s) {
 
 inline bool ReadsReaders(const Step& s) {
   return s.op == OpKind::kDownWriteTry || s.op == OpKind::kRcuLock ||
-         s.op == OpKind::kRcuUnlock;
+         s.op == OpKind::kRcuUnlock || s.op == OpKind::kIrqDisable || s.op == OpKind::kIrqEnable;
 }
 
 inline bool Changes(const Step& s) {
@@ -82,6 +83,8 @@ inline bool Changes(const Step& s) {
     case OpKind::kUpRead:
     case OpKind::kRcuLock:
     case OpKind::kRcuUnlock:
+    case OpKind::kIrqDisable:
+    case OpKind::kIrqEnable:
     case OpKind::kWaitUnlocked:
     case OpKind::kSchedule:
     case OpKind::kGracePeriodWait:

@@ -2,6 +2,7 @@
 // RCU grace periods and callbacks, wait-queue sleeps and lost wakeups, sleeping in atomic
 // context, and their misuse. Each is explored exhaustively under dpor and dfs.
 #include "explorer/api.h"
+#include "explorer/checks/happens_before.h"
 #include "explorer/primitives/rcu.h"
 #include "explorer/primitives/rwsem.h"
 #include "explorer/primitives/shared.h"
@@ -191,6 +192,143 @@ TEST(RcuTest, SleepingInsideASectionAndLeavingItOpenAreBugs) {
   vs = Check([] { Spawn("t", [] { RcuReadLock(); }); });
   ASSERT_EQ(vs.size(), 1u);
   EXPECT_EQ(vs[0].kind, ViolationKind::kLockMisuse);
+}
+
+// A reader inside a section of `kind` against an updater that unpublishes, waits by `wait`, and
+// frees: the wait must keep the free after the reader's use.
+enum class Section { kRcu, kIrqOff };
+enum class Wait { kSynchronizeRcu, kIpi };
+template <Section kind, Wait wait>
+void SectionVsWait() {
+  auto* ptr = Make<Atomic<int>>(1, "ptr");
+  auto* freed = Make<Atomic<int>>(0, "freed");
+  Spawn("reader", [ptr, freed] {
+    kind == Section::kRcu ? RcuReadLock() : LocalIrqDisable();
+    if (ptr->load() != 0) MMCHECK_ASSERT_MSG(freed->load() == 0, "use after free");
+    kind == Section::kRcu ? RcuReadUnlock() : LocalIrqEnable();
+  });
+  Spawn("updater", [ptr, freed] {
+    ptr->store(0);
+    wait == Wait::kIpi ? SendIpiAndWait() : SynchronizeRcu();
+    freed->store(1);
+  });
+}
+
+TEST(IrqTest, AnIpiWaitsForIrqOffSectionsAndNotForRcuReaders) {
+  EXPECT_TRUE((Check(SectionVsWait<Section::kIrqOff, Wait::kIpi>).empty()));
+  // An IRQ-off section is an RCU reader too (consolidated RCU).
+  EXPECT_TRUE((Check(SectionVsWait<Section::kIrqOff, Wait::kSynchronizeRcu>).empty()));
+  EXPECT_TRUE((Check(SectionVsWait<Section::kRcu, Wait::kSynchronizeRcu>).empty()));
+  // A CPU in an RCU read-side section with interrupts on takes the IPI at once.
+  const auto vs = Check(SectionVsWait<Section::kRcu, Wait::kIpi>);
+  ASSERT_NE(Find(vs, ViolationKind::kAssertion), nullptr);
+  EXPECT_NE(Find(vs, ViolationKind::kAssertion)->message.find("use after free"),
+            std::string::npos);
+}
+
+TEST(IrqTest, InterruptsOffAreAtomicAndAnIpiWithThemOffWaitsForItself) {
+  auto vs = Check([] {
+    auto* sem = Make<RwSemaphore>("mmap_lock");
+    Spawn("t", [sem] {
+      LocalIrqDisable();
+      sem->down_read();
+      sem->up_read();
+      LocalIrqEnable();
+    });
+  });
+  ASSERT_EQ(vs.size(), 1u);
+  EXPECT_EQ(vs[0].kind, ViolationKind::kSleepInAtomic);
+  EXPECT_NE(vs[0].message.find("while with interrupts off"), std::string::npos) << vs[0].message;
+  vs = Check([] {
+    Spawn("t", [] {
+      LocalIrqDisable();
+      SendIpiAndWait();
+      LocalIrqEnable();
+    });
+  });
+  ASSERT_EQ(vs.size(), 1u);
+  EXPECT_EQ(vs[0].kind, ViolationKind::kDeadlock);
+  EXPECT_NE(vs[0].message.find("waits for its IPI to be taken while 't' has interrupts off"),
+            std::string::npos)
+      << vs[0].message;
+  vs = Check([] { Spawn("t", [] { LocalIrqDisable(); }); });
+  ASSERT_EQ(vs.size(), 1u);
+  EXPECT_EQ(vs[0].kind, ViolationKind::kLockMisuse);
+  EXPECT_NE(vs[0].message.find("exits with interrupts off"), std::string::npos);
+  vs = Check([] { Spawn("t", [] { LocalIrqEnable(); }); });
+  ASSERT_EQ(vs.size(), 1u);
+  EXPECT_EQ(vs[0].kind, ViolationKind::kLockMisuse);
+}
+
+// Sections of the two kinds may end in either order (local_irq_disable; rcu_read_lock;
+// local_irq_enable; rcu_read_unlock): an IPI sent between the two ends waits for nothing.
+TEST(IrqTest, SectionsOfTheTwoKindsMayOverlapWithoutNesting) {
+  const auto vs = Check([] {
+    auto* x = Make<Atomic<int>>(0, "x");
+    Spawn("cpu", [x] {
+      LocalIrqDisable();
+      RcuReadLock();
+      x->store(1);
+      LocalIrqEnable();
+      x->store(2);
+      RcuReadUnlock();
+    });
+    Spawn("flusher", [x] {
+      const int before = x->load();
+      SendIpiAndWait();
+      MMCHECK_ASSERT_MSG(before != 0 || x->load() != 0, "the IPI returned inside the IRQ-off "
+                                                         "section");
+    });
+  });
+  // The IPI sent before the section began may return before it ends: that is the violation.
+  ASSERT_EQ(vs.size(), 1u);
+  EXPECT_EQ(vs[0].kind, ViolationKind::kAssertion);
+}
+
+// The happens-before edges of a grace period: from the sections that began before it started
+// (ended already, or waited for), not from one that began after it and ended before its wait.
+TEST(HappensBeforeTest, AGracePeriodOrdersOnlySectionsThatBeganBeforeIt) {
+  auto step = [](int thread, OpKind op, int64_t arg = 0) {
+    Step s;
+    s.thread = static_cast<int16_t>(thread);
+    s.op = op;
+    s.object = 0;
+    s.arg = arg;
+    return s;
+  };
+  enum When { kEndedBefore, kOpenAtStart, kInsideTheWindow };
+  for (const bool ipi : {false, true}) {
+    for (const When when : {kEndedBefore, kOpenAtStart, kInsideTheWindow}) {
+      HappensBefore hb;
+      hb.AddThread(0, -1);  // the updater
+      hb.AddThread(1, -1);  // the reader
+      const OpKind lock = ipi ? OpKind::kIrqDisable : OpKind::kRcuLock;
+      const OpKind unlock = ipi ? OpKind::kIrqEnable : OpKind::kRcuUnlock;
+      const Step start = step(0, ipi ? OpKind::kSendIpi : OpKind::kSynchronizeRcu, 0);
+      std::vector<Step> steps;
+      if (when == kEndedBefore) steps = {step(1, lock), step(1, unlock), start};
+      if (when == kOpenAtStart) steps = {step(1, lock), start, step(1, unlock)};
+      if (when == kInsideTheWindow) steps = {start, step(1, lock), step(1, unlock)};
+      uint32_t in_section = 0;
+      for (const Step& s : steps) {
+        if (s.op == lock) in_section = hb.epoch(1) + 1;  // the plain code after the lock
+        hb.OnStep(s);
+      }
+      hb.OnStep(step(0, OpKind::kGracePeriodWait, 0));
+      EXPECT_EQ(hb.Ordered(1, in_section, 0), when != kInsideTheWindow)
+          << (ipi ? "ipi" : "rcu") << " " << when;
+    }
+  }
+  // An IPI does not wait for, and is not ordered after, an RCU reader with interrupts on.
+  HappensBefore hb;
+  hb.AddThread(0, -1);
+  hb.AddThread(1, -1);
+  hb.OnStep(step(1, OpKind::kRcuLock));
+  const uint32_t in_section = hb.epoch(1);
+  hb.OnStep(step(1, OpKind::kRcuUnlock));
+  hb.OnStep(step(0, OpKind::kSendIpi, 0));
+  hb.OnStep(step(0, OpKind::kGracePeriodWait, 0));
+  EXPECT_FALSE(hb.Ordered(1, in_section, 0));
 }
 
 TEST(SpinLockTest, HoldingOneIsAtomicContext) {

@@ -45,16 +45,16 @@ class Generator {
         Op::kLoad,        Op::kStore,          Op::kCas,           Op::kFetchAdd,
         Op::kIf,          Op::kLocked,         Op::kTryLocked,     Op::kSpinLocked,
         Op::kSpinTryLocked, Op::kReadLocked,   Op::kReadTryLocked, Op::kWriteLocked,
-        Op::kWriteTryLocked, Op::kRcuSection,  Op::kWaitUnlocked};
+        Op::kWriteTryLocked, Op::kRcuSection,  Op::kWaitUnlocked,  Op::kIrqSection};
     if (nesting >= 2) return kAccesses[Pick(5)];
-    if (nesting == 1) return kNested[Pick(15)];
+    if (nesting == 1) return kNested[Pick(16)];
     if (Pick(4) == 0) {
       static constexpr Op::Kind kRare[] = {Op::kDowngraded, Op::kSynchronizeRcu, Op::kCallRcu,
                                            Op::kWait,       Op::kWake,           Op::kSpawnJoin,
-                                           Op::kCasLoop};
-      return kRare[Pick(7)];
+                                           Op::kCasLoop,    Op::kSendIpi};
+      return kRare[Pick(8)];
     }
-    return kNested[Pick(15)];
+    return kNested[Pick(16)];
   }
 
   Op Random(int nesting) {
@@ -90,6 +90,7 @@ class Generator {
       case Op::kWriteTryLocked:
       case Op::kDowngraded:
       case Op::kRcuSection:
+      case Op::kIrqSection:
       case Op::kSpawnJoin:
         op.body.push_back(Random(nesting + 1));
         if (budget_ > 0 && Pick(2) == 0) op.body.push_back(Random(nesting + 1));
@@ -111,7 +112,7 @@ const char* KindName(Op::Kind k) {
       "if",             "mutex",         "mutex_trylock", "wait_unlocked",   "spin",
       "spin_trylock",   "down_read",     "down_read_trylock", "down_write", "down_write_trylock",
       "down_write+downgrade", "rcu_read_lock", "synchronize_rcu", "call_rcu", "wait",
-      "wake",           "spawn+join"};
+      "wake",           "spawn+join",    "local_irq_disable", "send_ipi"};
   return kNames[k];
 }
 
@@ -148,7 +149,8 @@ void Append(std::string& out, const std::vector<Op>& code, int indent) {
         absl::StrAppend(&out, pad, KindName(op.kind), " wq", op.obj, " (flag", op.obj, ")\n");
         break;
       case Op::kSynchronizeRcu:
-        absl::StrAppend(&out, pad, "synchronize_rcu\n");
+      case Op::kSendIpi:
+        absl::StrAppend(&out, pad, KindName(op.kind), "\n");
         break;
       default:
         absl::StrAppend(&out, pad, KindName(op.kind), " l", op.obj, "\n");
@@ -258,6 +260,14 @@ void Interpret(State& s, int tid, std::array<int, 2>& regs, const std::vector<Op
         break;
       case Op::kSynchronizeRcu:
         SynchronizeRcu();
+        break;
+      case Op::kIrqSection:
+        LocalIrqDisable();
+        Interpret(s, tid, regs, op.body);
+        LocalIrqEnable();
+        break;
+      case Op::kSendIpi:
+        SendIpiAndWait();
         break;
       case Op::kCallRcu: {
         Atomic<int>* v = &s.vars[o];

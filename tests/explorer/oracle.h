@@ -6,7 +6,8 @@
 // one thread, or touch one object and one of them changes it; loads, a failed compare_exchange and
 // a failed trylock are reads and change nothing; an rwsem's readers change only its reader count,
 // which a write trylock reads; RCU readers change nothing but a grace-period wait reads them (two
-// waits commute), while starting a grace period changes RCU; on a wait queue prepare_to_wait,
+// waits commute), while starting a grace period changes RCU; interrupts off and on are RCU
+// readers, an IPI starts a grace period (that waits for IRQ-off sections only); on a wait queue prepare_to_wait,
 // finish_wait and schedule() touch only their own thread's entry, which wake_up reads and
 // changes. A program's trace count is the number of distinct normal forms over every complete,
 // deadlocked or otherwise violating execution.
@@ -63,6 +64,8 @@ struct Op {
     kWait,            // prepare_to_wait(wq); if (!flag) schedule(); finish_wait(wq)
     kWake,            // flag = 1; wake_up(wq)
     kSpawnJoin,       // a child thread runs body; join it
+    kIrqSection,      // local_irq_disable(); body; local_irq_enable()
+    kSendIpi,         // an IPI to every CPU, waiting for it to be taken
     kNumKinds,
   } kind;
   int obj = 0;          // the variable, lock, rwsem or wait queue
