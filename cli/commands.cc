@@ -44,7 +44,8 @@ absl::StatusOr<int> ListCommand(const Options& options) {
           .Add("expect_finding", info->expect.FindingString())
           .Add("question", info->meta.question)
           .Add("spec", info->meta.spec)
-          .Add("protocol", info->meta.protocol);
+          .Add("protocol", info->meta.protocol)
+          .Add("arch", info->arch);
       std::printf("%s\n", json.str().c_str());
     } else {
       const std::string expect = info->expect.is_pass()

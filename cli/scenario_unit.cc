@@ -54,6 +54,7 @@ std::string RunJson(const Outcome& o) {
   json.Add("scenario", o.instance->name)
       .Add("expect", o.instance->info->expect.ToString())
       .Add("expect_finding", o.instance->info->expect.FindingString())
+      .Add("arch", o.instance->info->arch)
       .Add("verdict", r.violations.empty() ? "pass" : "violation")
       .Add("matches_expectation", o.matches)
       .Add("strategy", o.strategy)

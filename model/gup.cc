@@ -107,7 +107,9 @@ int gup_fast_pte(MmStruct* mm, PageTable* pmdp, const Entry& pmd, unsigned long 
 
 // gup_fast() under local_irq_save: the walk with lockless reads.
 int gup_fast(MmStruct* mm, unsigned long addr, unsigned int flags, Grab* grab) {
-  RcuReadLock();  // local_irq_save(flags)
+  // local_irq_save(flags). Knob gup_fast_irq_off off: rcu_read_lock() instead.
+  const bool irq_off = mm->knobs.gup_fast_irq_off;
+  irq_off ? LocalIrqDisable() : RcuReadLock();
   int nr = 0;
   PageTable* pudp = pud_table(mm);
   const Entry pud = ptep_get(pudp, addr);  // READ_ONCE(*pudp)
@@ -122,7 +124,7 @@ int gup_fast(MmStruct* mm, unsigned long addr, unsigned int flags, Grab* grab) {
       nr = gup_fast_pte(mm, pmdp, pmd, addr, flags, grab);  // gup_fast_pte_range
     }
   }
-  RcuReadUnlock();  // local_irq_restore(flags)
+  irq_off ? LocalIrqEnable() : RcuReadUnlock();  // local_irq_restore(flags)
   return nr;
 }
 

@@ -667,9 +667,18 @@ void free_pgtables(MmuGather* tlb, Vma* vma, unsigned long floor, unsigned long 
   // unlink_file_vma_batch_process(): i_mmap_lock_write(mapping); __remove_shared_vm_struct() ->
   // vma_interval_tree_remove(); i_mmap_unlock_write(). After it, an rmap walker (the BAR zap's
   // unmap_mapping_range) either finished before, or never meets this VMA or its tables. munmap
-  // passes mm_wr_locked = false (vms_clear_ptes after the downgrade), so no vma_start_write here;
-  // unlink_anon_vmas() is not modeled (no anon_vma). Knob free_pgtables_unlinks_file off: the
-  // model before this was added, which left the VMA in i_mmap (no kernel did).
+  // passes mm_wr_locked = false (vms_clear_ptes after the downgrade), so no vma_start_write here.
+  // Knob free_pgtables_unlinks_file off: the model before this was added, which left the VMA in
+  // i_mmap (no kernel did). Before it, unlink_anon_vmas() (mm/rmap.c): for each anon_vma_chain,
+  // anon_vma_lock_write(root); anon_vma_interval_tree_remove(); anon_vma_unlock_write(), so an
+  // rmap walk of the anon_vma (the migrator's) has finished with this VMA's tables or never meets
+  // them. Knob free_pgtables_unlinks_anon off: the model before this was added.
+  if (vma->vm_mm->knobs.free_pgtables_unlinks_anon && vma->anon_vma.load()) {
+    MmStruct* mm = vma->vm_mm;
+    mm->anon_vma_lock.down_write();  // anon_vma_lock_write(anon_vma->root)
+    vma->anon_vma_unlinked = true;   // anon_vma_interval_tree_remove(avc, &anon_vma->rb_root)
+    mm->anon_vma_lock.up_write();
+  }
   if (vma->vm_file != nullptr && vma->vm_mm->knobs.free_pgtables_unlinks_file) {
     AddressSpace* mapping = vma->vm_file;
     mapping->i_mmap_rwsem.down_write();  // i_mmap_lock_write(mapping)

@@ -5,9 +5,11 @@
 
 namespace mmcheck::model {
 
-void remove_migration_ptes_and_unlock(MmStruct* mm, unsigned long address, Folio* src, Folio* dst) {
-  RcuReadLock();
-  const Entry pud = ptep_get(pud_table(mm), address);
+void remove_migration_ptes_and_unlock(MmStruct* mm, Vma* vma, unsigned long address, Folio* src,
+                                      Folio* dst) {
+  // rmap_walk_anon(): anon_vma_lock_read(anon_vma), then each VMA still on its interval tree.
+  mm->anon_vma_lock.down_read();
+  const Entry pud = vma->anon_vma_unlinked ? Entry{} : ptep_get(pud_table(mm), address);
   PageTable* pte = nullptr;
   if (pud.kind == EntryKind::kTable) pte = pte_offset_map_lock(entry_table(pud), address);
   bool restored = false;
@@ -23,7 +25,7 @@ void remove_migration_ptes_and_unlock(MmStruct* mm, unsigned long address, Folio
     }
     pte_unmap_unlock(pte);
   }
-  RcuReadUnlock();
+  mm->anon_vma_lock.up_read();  // anon_vma_unlock_read()
   folio_unlock(src);
   folio_put(src);                 // the isolation reference: src is unmapped, so this frees it
   if (!restored) folio_put(dst);  // nothing maps the copy: migration gives it back

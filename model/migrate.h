@@ -13,11 +13,12 @@ namespace mmcheck::model {
 // the PTL), then folio_unlock(src), which wakes the faults waiting in migration_entry_wait, and
 // the put of `src`. The caller holds `src` locked and a reference to each folio.
 //
-// The rmap walk is modeled by walking `mm`'s page tables under rcu_read_lock: the kernel walks
-// the anon_vma's interval tree under its lock, and munmap unlinks the VMA from it
-// (unlink_anon_vmas) before free_pgtables, so the walk never meets a freed table; RCU table
-// freeing gives the model the same guarantee without an anon_vma object.
-void remove_migration_ptes_and_unlock(MmStruct* mm, unsigned long address, Folio* src, Folio* dst);
+// The rmap walk (rmap_walk_anon) holds the mm's anon_vma lock for reading and visits `vma` only
+// if it is still on the anon_vma (munmap's free_pgtables unlinks it under the lock for writing
+// before it frees the tables), so it never meets a freed table. (The model walked under
+// rcu_read_lock before, which held only where tables are freed after RCU: not on x86 bare metal.)
+void remove_migration_ptes_and_unlock(MmStruct* mm, Vma* vma, unsigned long address, Folio* src,
+                                      Folio* dst);
 
 }  // namespace mmcheck::model
 

@@ -37,7 +37,7 @@ vm_fault_t migrate_to_ram(Vma* vma, unsigned long address, PageTable* pmd, Folio
   dpage->anon.write(true);
   // migrate_vma_pages(), migrate_vma_finalize(): the migration entry becomes a PTE for dpage;
   // src is unlocked and its isolation reference put.
-  remove_migration_ptes_and_unlock(mm, address, page, dpage);
+  remove_migration_ptes_and_unlock(mm, vma, address, page, dpage);
   return 0;
 }
 

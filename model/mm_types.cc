@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "explorer/runtime/scenario.h"
 
 namespace mmcheck::model {
 
@@ -58,12 +59,22 @@ MmStruct::MmStruct(Knobs k, MemMap* m, MmRole role)
       mmap_lock(Named("mmap_lock")),
       mm_lock_seq(0, Named("mm_lock_seq")),
       page_table_lock(Named("page_table_lock")),
+      anon_vma_lock(Named("anon_vma->rwsem")),
       write_protect_seq(0, Named("write_protect_seq")),
       pud_table(Make<PageTable>(this, Level::kPud, 0)),
       tlb(kPages) {
+  // The arch a scenario's name declares is the one its model runs.
+  if (const ScenarioInfo* scenario = RunningScenario();
+      scenario != nullptr && scenario->arch != ArchName(knobs.arch)) {
+    Execution::Get().Misuse(absl::StrCat("scenario '", scenario->name, "' is an ", scenario->arch,
+                                         " scenario but its mm runs the model of ",
+                                         ArchName(knobs.arch), " (Knobs::arch)"),
+                            __FILE__, __LINE__);
+  }
   // One lock_class_key for the locks of every mm, whatever their names in traces.
   mmap_lock.lockdep_set_class("mmap_lock");
   page_table_lock.lockdep_set_class("page_table_lock");
+  anon_vma_lock.lockdep_set_class("anon_vma->rwsem");
   mm_mt.reserve(kPages);
   for (int p = 0; p < kPages; ++p) mm_mt.emplace_back(nullptr, Named("mm_mt"), p);
   mem_map->mms.push_back(this);

@@ -93,6 +93,9 @@ struct Vma {
   // __anon_vma_prepare; read locklessly first by the fault path (a word-sized read, modeled
   // atomic).
   Atomic<bool> anon_vma;
+  // unlink_anon_vmas() took it off its anon_vma's interval tree (under the anon_vma lock, which an
+  // rmap walker holds for reading): an rmap walk no longer meets it.
+  bool anon_vma_unlinked = false;
   RwSemaphore vm_lock;        // vma->vm_lock->lock
   Atomic<int> vm_lock_seq;    // READ_ONCE/WRITE_ONCE
   Shared<bool> detached;      // written with the VMA write-locked, read under vm_lock
@@ -125,6 +128,11 @@ struct MmStruct {
   RwSemaphore mmap_lock;
   Atomic<int> mm_lock_seq;
   SpinLock page_table_lock;
+  // anon_vma->root->rwsem: the model has one anon_vma per mm, shared by its anonymous VMAs (what
+  // the first __anon_vma_prepare of a process that has not forked gives them all when they merge
+  // or are split from one). rmap walks (try_to_migrate, remove_migration_ptes) hold it for
+  // reading, unlink_anon_vmas for writing.
+  RwSemaphore anon_vma_lock;
   // mm->write_protect_seq: odd while fork write-protects a COW mapping (copy_page_range); gup-fast
   // FOLL_PIN reads it.
   Atomic<int> write_protect_seq;

@@ -20,7 +20,40 @@ enum class VfioHugeFault {
   kAlignOrder,  // 2025 "vfio/pci: Align huge faults to order": aligns the address down instead
 };
 
+// The machine whose page-table freeing and TLB flush the model follows (v6.12; mm/mmu_gather.c,
+// arch/x86/mm/tlb.c, arch/x86/kernel/paravirt.c and kvm.c, arch/arm64/include/asm/tlb.h). A
+// scenario declares it in its name ("+arm64", "+x86-guest"; none: x86), and MmStruct refuses
+// knobs of another arch than the running scenario's (docs/cli.md, "Scenario names").
+enum class Arch {
+  // x86 bare metal (CONFIG_PARAVIRT or not): pv_ops.mmu.tlb_remove_table is
+  // native_tlb_remove_table -> tlb_remove_page, so tables are freed with the pages right after
+  // the flush; the flush is native_flush_tlb_multi()'s IPI, which waits for every CPU of the mm
+  // (on_each_cpu_mask(..., wait = true) when tables are freed), so it waits for IRQ-off sections.
+  kX86,
+  // an x86 KVM guest with PV TLB flush: kvm_flush_tlb_multi() skips preempted vCPUs and does
+  // not wait for them, so kvm_guest_init() sets pv_ops.mmu.tlb_remove_table = tlb_remove_table:
+  // MMU_GATHER_RCU_TABLE_FREE frees tables after an RCU grace period.
+  kX86Guest,
+  // arm64: the flush is a broadcast TLBI, no IPI; MMU_GATHER_RCU_TABLE_FREE.
+  kArm64,
+};
+
+// "x86", "x86-guest", "arm64": the names scenario names and JSON use.
+inline const char* ArchName(Arch arch) {
+  switch (arch) {
+    case Arch::kX86:
+      return "x86";
+    case Arch::kX86Guest:
+      return "x86-guest";
+    case Arch::kArm64:
+      return "arm64";
+  }
+  return "";
+}
+
 struct Knobs {
+  // The machine (see Arch); a scenario whose name says "+arm64" passes Arch::kArm64 here.
+  Arch arch = Arch::kX86;
   FaultProtocol fault_protocol = FaultProtocol::kMerged;
   // lock_vma_under_rcu() retries when the VMA it locked is detached (S12 twin A clears it).
   bool lock_vma_checks_detached = true;
@@ -107,14 +140,24 @@ struct Knobs {
   // gup-fast re-reads the entry after it took the reference and drops the reference if the entry
   // changed (gup_fast_pmd_leaf, gup_fast_pte_range; S9 (b) twin B takes the page without it).
   bool gup_fast_rechecks = true;
-  // MMU_GATHER_RCU_TABLE_FREE: tlb_finish_mmu() frees page tables after an RCU grace period, which
-  // waits for gup-fast's IRQ-off section (x86 since v6.x). Off: they are freed at once, with
-  // nothing that waits for the section (S9 (b) twin C).
+  // On the arches with MMU_GATHER_RCU_TABLE_FREE (x86 guest, arm64), tlb_finish_mmu() frees page
+  // tables after an RCU grace period, which waits for gup-fast's IRQ-off section. Off: they are
+  // freed at once after a flush that waits for nothing, as a KVM guest with PV TLB flush would
+  // if kvm_guest_init() did not switch tlb_remove_table (S9 (b) twin C). No effect on x86 bare
+  // metal, whose flush IPI is what waits.
   bool rcu_table_free = true;
+  // gup_fast() walks with interrupts off (local_irq_save). Off: under rcu_read_lock() only, as
+  // pte_offset_map() walkers do: enough where tables are freed after RCU, not on x86 bare metal,
+  // whose flush IPI waits for IRQ-off sections and not for RCU readers.
+  bool gup_fast_irq_off = true;
   // free_pgtables() takes a file VMA out of its mapping's i_mmap (unlink_file_vma_batch_process,
   // under i_mmap_lock_write) before the page tables go, as every kernel does. Off: the model
   // before it was added (vfio/munmap-vs-bar-zap's twin: the zap then walks a freed VMA).
   bool free_pgtables_unlinks_file = true;
+  // free_pgtables() takes an anonymous VMA off its anon_vma (unlink_anon_vmas, under
+  // anon_vma_lock_write) before the page tables go, as every kernel does. Off: the model before it
+  // (swap/migration-wait-vs-munmap@no-anon-unlink: the migrator's rmap walk meets a freed table).
+  bool free_pgtables_unlinks_anon = true;
   // The swap-cache lookup (filemap_get_folio -> filemap_get_entry) takes its reference with
   // folio_try_get and re-checks the slot, as every kernel does. Off: the model before it, which
   // loaded the slot and took an unconditional reference (swap/reclaim-vs-swapin's twin: the

@@ -1,6 +1,7 @@
 // The TLB record and the mmu_gather; see tlb.h. Mirrors mm/mmu_gather.c tlb_gather_mmu,
 // __tlb_remove_folio_pages, tlb_remove_table, tlb_finish_mmu -> tlb_flush_mmu (flush, then free
-// the batch), v6.12, for one CPU standing for all.
+// the batch), v6.12, for one TLB record standing for all CPUs; the flush and the table freeing per
+// arch (Knobs::arch).
 #include "model/tlb.h"
 
 #include <algorithm>
@@ -37,15 +38,24 @@ void tlb_remove_table(MmuGather* tlb, PageTable* table) {
 }
 
 void tlb_finish_mmu(MmuGather* tlb) {
+  const Knobs& knobs = tlb->mm->knobs;
   if (tlb->start < tlb->end) flush_tlb_range(tlb->mm, tlb->start, tlb->end);
+  // x86 bare metal: flush_tlb_mm_range -> native_flush_tlb_multi, with info->freed_tables an
+  // on_each_cpu_mask(..., wait = true) to every CPU of the mm, lazy ones included: it returns once
+  // each has taken the IPI, so after every IRQ-off section (gup-fast) that was open when it was
+  // sent. Modeled only where tables are freed (what waits for gup-fast; nothing else in the
+  // model runs with interrupts off), with every thread standing for a CPU of the mm.
+  const bool ipi = knobs.arch == Arch::kX86 && !tlb->tables.empty();
+  if (ipi) SendIpiAndWait();
   for (Folio* folio : tlb->folios) folio_put(folio);
   tlb->folios.clear();
-  // tlb_remove_table_rcu: the tables are freed after a grace period, so a walker inside
-  // rcu_read_lock (pte_offset_map) or with IRQs off (gup-fast) never sees one freed under it.
-  // Knob rcu_table_free off: freed here, as if neither the grace period nor the IPI of
-  // tlb_remove_table_sync_one() held them back (S9 (b) twin C).
   for (PageTable* table : tlb->tables) {
-    if (tlb->mm->knobs.rcu_table_free) {
+    if (knobs.arch == Arch::kX86) {
+      // native_tlb_remove_table -> tlb_remove_page: freed with the batch, after the IPI.
+      table->lifetime.Free("tlb_remove_page, after the flush IPI");
+    } else if (knobs.rcu_table_free) {
+      // tlb_remove_table -> tlb_remove_table_rcu: after a grace period, which waits for RCU
+      // walkers (pte_offset_map) and for IRQ-off ones (gup-fast) alike.
       CallRcu([table] { table->lifetime.Free("tlb_remove_table_rcu"); });
     } else {
       table->lifetime.Free("tlb_remove_table_free, without a grace period");

@@ -8,9 +8,10 @@
 // thread reads, only the hardware's.
 //
 // The mmu_gather batches what a zap frees: the folios whose mappings were cleared are put only in
-// tlb_finish_mmu, after the flush (tlb_flush_mmu: flush, then free the batched pages), and the
-// page tables free_pgtables unlinked are freed after an RCU grace period
-// (MMU_GATHER_RCU_TABLE_FREE).
+// tlb_finish_mmu, after the flush (tlb_flush_mmu: flush, then free the batched pages). The page
+// tables free_pgtables unlinked go per arch (Knobs::arch): on x86 bare metal with the pages,
+// after a flush IPI that waits for IRQ-off sections; on arm64 and an x86 KVM guest after an RCU
+// grace period (MMU_GATHER_RCU_TABLE_FREE).
 #ifndef MMCHECK_MODEL_TLB_H_
 #define MMCHECK_MODEL_TLB_H_
 
@@ -35,7 +36,7 @@ void tlb_mark_stale(MmStruct* mm, unsigned long address, const Entry& old);
 struct MmuGather {
   MmStruct* mm;
   std::vector<Folio*> folios;           // __tlb_remove_folio_pages: put after the flush
-  std::vector<PageTable*> tables;       // pte_free_tlb / pmd_free_tlb: freed after RCU
+  std::vector<PageTable*> tables;       // pte_free_tlb / pmd_free_tlb: freed after the flush
   unsigned long start = ~0ul, end = 0;  // the range to flush
 };
 
@@ -47,7 +48,7 @@ void tlb_remove_tlb_entry(MmuGather* tlb, unsigned long address);
 void tlb_remove_folio(MmuGather* tlb, Folio* folio);
 // pte_free_tlb() / pmd_free_tlb(): the table is freed once no walker can see it.
 void tlb_remove_table(MmuGather* tlb, PageTable* table);
-// tlb_finish_mmu(): flush the range, put the batched folios, queue the tables for RCU freeing.
+// tlb_finish_mmu(): flush the range, put the batched folios, free the tables (see above).
 void tlb_finish_mmu(MmuGather* tlb);
 
 }  // namespace mmcheck::model

@@ -33,7 +33,30 @@ std::string InstanceName(const ScenarioInfo& info, int param) {
   return absl::StrCat(FamilyPrefix(info), param);
 }
 
+thread_local const ScenarioInfo* running = nullptr;  // per worker (--jobs)
+
 }  // namespace
+
+std::string ArchOfName(absl::string_view name) {
+  const size_t plus = name.find('+');
+  if (plus == absl::string_view::npos) return "x86";
+  absl::string_view arch = name.substr(plus + 1);
+  arch = arch.substr(0, arch.find('@'));
+  for (absl::string_view known : {"arm64", "x86-guest", "x86"}) {
+    if (arch == known) return std::string(known);
+  }
+  return "";
+}
+
+void ScenarioInstance::Run() const {
+  struct Running {
+    explicit Running(const ScenarioInfo* info) { running = info; }
+    ~Running() { running = nullptr; }
+  } scope(info);
+  info->body(param);
+}
+
+const ScenarioInfo* RunningScenario() { return running; }
 
 std::string Expect::ToString() const {
   return finding_ ? absl::StrCat("violation:", KindName(finding_->kind)) : "pass";
@@ -42,6 +65,8 @@ std::string Expect::ToString() const {
 bool RegisterScenario(ScenarioInfo info) {
   MMCHECK_CHECK(!info.family || absl::EndsWith(info.name, "-N"));
   for (const auto& existing : Storage()) MMCHECK_CHECK(existing->name != info.name);
+  info.arch = ArchOfName(info.name);
+  MMCHECK_CHECK(!info.arch.empty());  // a "+..." that names no arch
   Storage().push_back(std::make_unique<ScenarioInfo>(std::move(info)));
   Sorted().push_back(Storage().back().get());
   std::sort(Sorted().begin(), Sorted().end(),

@@ -65,15 +65,26 @@ struct ScenarioInfo {
   ScenarioMeta meta;
   ScenarioBody body;
   bool family;
+  std::string arch = "";  // ArchOfName(name), set by RegisterScenario
 };
+
+// The machine a scenario's model follows, as its name declares it (docs/scenarios.md): "+arm64"
+// or "+x86-guest" after the base name ("gup/gup-fast-vs-munmap+arm64@table-free-without-rcu"),
+// and "x86" (bare metal) for a name without one. "" for an unknown "+..." part.
+std::string ArchOfName(absl::string_view name);
 
 // One runnable scenario: a plain one, or a family at one size.
 struct ScenarioInstance {
   std::string name;
   const ScenarioInfo* info;
   int param;
-  void Run() const { info->body(param); }
+  // Runs the body with RunningScenario() = info.
+  void Run() const;
 };
+
+// The scenario whose body is running (during an execution's setup), or nullptr when the body is
+// not a registered scenario's (a test's own). The model reads its arch from it.
+const ScenarioInfo* RunningScenario();
 
 bool RegisterScenario(ScenarioInfo info);
 

@@ -1,5 +1,5 @@
 // Result: pass (v6.6+ merged, and ~v2 with the wait under the lock as v7 merged);
-// @migrator-needs-mmap-lock: violation:deadlock; ~v2@seed-4of6 and ~v2@vma-after-unlock:
+// @migrator-needs-mmap-lock: violation:deadlock; @no-anon-unlink: violation:use-after-free; ~v2@seed-4of6 and ~v2@vma-after-unlock:
 // violation:use-after-free.
 // Question: may a fault wait for a migration entry with the VMA lock held while munmap runs?
 // (kernel-model.md S16)
@@ -11,6 +11,9 @@
 // Kernel paths: mm/memory.c do_swap_page and mm/migrate.c migration_entry_wait,
 // migration_entry_wait_on_locked, remove_migration_pte (v6.6); the seed 002 v2 4/6 patch for the
 // ~v2 variants.
+// The migrator's rmap walk holds the anon_vma lock, which munmap's free_pgtables takes to unlink
+// the VMA before it frees the tables; @no-anon-unlink leaves the VMA on the anon_vma, and the walk
+// reads the freed PMD table.
 // Twins: B (@migrator-needs-mmap-lock) the migrator takes mmap_lock for read before it unlocks
 // the folio: munmap holds mmap_lock for write and waits for the fault's VMA lock, the fault waits
 // for the folio, the migrator waits behind munmap (I-DEAD-1, I-VMA-6; why device-private entries
@@ -20,8 +23,9 @@
 // before waiting for migration"): it saves mm, but then calls migration_entry_wait(mm, vmf->pmd,
 // vmf->address) after vma_end_read. vmf->pmd points into the PMD table; with the VMA lock gone,
 // munmap's vma_start_write no longer waits, and its free_pgtables (mm/vma.c vms_clear_ptes, v6.12;
-// the same free_pgtables in v6.4's unmap_region) frees that table, RCU-delayed, while the fault
-// holds no RCU section until __pte_offset_map's rcu_read_lock. So pmdp_get_lockless(vmf->pmd) can
+// the same free_pgtables in v6.4's unmap_region) frees that table (on x86 right after the flush
+// IPI; RCU-delayed on arm64, where the fault holds no RCU section until __pte_offset_map's
+// rcu_read_lock). So pmdp_get_lockless(vmf->pmd) can
 // read a freed table: use-after-free [I: argued from those lines, found by the checker, not
 // reported upstream; the patch was not part of the merged v7].
 #include <string>
@@ -41,7 +45,8 @@ using model::MmStruct;
 
 void MigrationWaitVsMunmap(Knobs knobs) {
   MmStruct* mm = Make<MmStruct>(knobs);
-  mm->map(0, 2, model::VM_READ | model::VM_WRITE | model::VM_MAYWRITE)->anon_vma.store(true);
+  model::Vma* vma = mm->map(0, 2, model::VM_READ | model::VM_WRITE | model::VM_MAYWRITE);
+  vma->anon_vma.store(true);
   // try_to_migrate() has replaced the PTE of folio 1 by a migration entry; migration holds a
   // reference on both folios (and, from its first step, the lock of folio 1).
   model::Folio* src = mm->mem_map->folio_alloc_setup(1, 0, /*anon_exclusive=*/true);
@@ -49,10 +54,10 @@ void MigrationWaitVsMunmap(Knobs knobs) {
   mm->set_pte_setup(0, model::make_migration_entry(src->pfn, /*writable=*/true));
   Spawn("fault", [mm] { model::do_user_addr_fault(mm, 0, model::FAULT_FLAG_USER); });
   Spawn("munmap", [mm] { model::do_munmap(mm, 0, 2); });
-  Spawn("migrator", [mm, src, dst] {
+  Spawn("migrator", [mm, vma, src, dst] {
     model::folio_lock(src);
     if (mm->knobs.migrator_takes_mmap_lock) model::mmap_read_lock(mm);
-    model::remove_migration_ptes_and_unlock(mm, 0, src, dst);
+    model::remove_migration_ptes_and_unlock(mm, vma, 0, src, dst);
     if (mm->knobs.migrator_takes_mmap_lock) model::mmap_read_unlock(mm);
   });
   model::check_mem_map_at_end(mm->mem_map);
@@ -74,6 +79,15 @@ MMCHECK_SCENARIO("swap/migration-wait-vs-munmap@migrator-needs-mmap-lock",
                   .spec = "S16",
                   .protocol = "v6.6"}) {
   MigrationWaitVsMunmap(Knobs{.migrator_takes_mmap_lock = true});
+}
+
+MMCHECK_SCENARIO("swap/migration-wait-vs-munmap@no-anon-unlink",
+                 Expect::Violation(ViolationKind::kUseAfterFree, "PMD table [0, 4)"),
+                 {.question = "If munmap's free_pgtables did not take the VMA off its anon_vma "
+                              "first, would the migrator's rmap walk read a freed page table?",
+                  .spec = "S16",
+                  .protocol = "v6.6"}) {
+  MigrationWaitVsMunmap(Knobs{.free_pgtables_unlinks_anon = false});
 }
 
 MMCHECK_SCENARIO("swap/migration-wait-vs-munmap~v2", Expect::Pass(),

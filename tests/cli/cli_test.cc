@@ -78,7 +78,7 @@ TEST(CliTest, RunJsonHasEveryContractField) {
   const Result r = Mmcheck("run demo/counter@lost-update --json=-");
   EXPECT_EQ(r.code, 0) << r.err;
   const std::regex object(
-      R"re(^\{"scenario":"demo/counter@lost-update","expect":"violation:assertion","expect_finding":"assertion:an update was lost","verdict":"violation","matches_expectation":true,"strategy":"dpor","complete":false,"executions":\d+,"redundant_executions":0,"blocked_executions":0,"max_depth":\d+,"elapsed_s":[0-9.]+,"violation":\{"kind":"assertion","message":"[^"]+","thread":"","thread_index":-1,"step":\d+,"preemptions":\d+,"schedule":"v1:[0-9a-f]{8}:[0-9.*]+:dpor\.\d+"\}\}\n$)re");
+      R"re(^\{"scenario":"demo/counter@lost-update","expect":"violation:assertion","expect_finding":"assertion:an update was lost","arch":"x86","verdict":"violation","matches_expectation":true,"strategy":"dpor","complete":false,"executions":\d+,"redundant_executions":0,"blocked_executions":0,"max_depth":\d+,"elapsed_s":[0-9.]+,"violation":\{"kind":"assertion","message":"[^"]+","thread":"","thread_index":-1,"step":\d+,"preemptions":\d+,"schedule":"v1:[0-9a-f]{8}:[0-9.*]+:dpor\.\d+"\}\}\n$)re");
   EXPECT_TRUE(std::regex_match(r.out, object)) << r.out;
 }
 
@@ -89,7 +89,7 @@ TEST(CliTest, ListJsonHasEveryContractField) {
   std::string line;
   int n = 0;
   const std::regex object(
-      R"re(^\{"scenario":"[^"]+","expect":"(pass|violation:[a-z-]+)","expect_finding":"([a-z-]+:[^"]+)?","question":"[^"]+","spec":"[^"]*","protocol":"[^"]*"\}$)re");
+      R"re(^\{"scenario":"[^"]+","expect":"(pass|violation:[a-z-]+)","expect_finding":"([a-z-]+:[^"]+)?","question":"[^"]+","spec":"[^"]*","protocol":"[^"]*","arch":"(x86|x86-guest|arm64)"\}$)re");
   while (std::getline(lines, line)) {
     ++n;
     EXPECT_TRUE(std::regex_match(line, object)) << line;

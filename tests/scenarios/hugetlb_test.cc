@@ -15,7 +15,7 @@ constexpr char kCorrect[] = "hugetlb/anon-prepare-vs-munmap";
 constexpr char kTwin[] = "hugetlb/anon-prepare-vs-munmap@pre-fix";
 
 TEST(HugetlbTest, CorrectScenarioPassesExhaustivelyWithPinnedCount) {
-  testing::ExpectExhaustivePass(kCorrect, 83);
+  testing::ExpectExhaustivePass(kCorrect, 70);
 }
 
 // The pass is not vacuous: some executions take the path the fix is about (the mmap_lock trylock

@@ -52,7 +52,11 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"vfio/gup-fast-vs-bar-zap", 3}, Case{"vfio/munmap-vs-bar-zap", 3},
                       Case{"swap/reclaim-vs-swapin", 3}, Case{"fork/fork-vs-write", 3},
                       Case{"fork/fork-vs-anon-fault", 2},
-                      Case{"gup/gup-fast-vs-thp-munmap", 2}, Case{"gup/gup-fast-vs-munmap", 1}),
+                      Case{"gup/gup-fast-vs-thp-munmap", 2}, Case{"gup/gup-fast-vs-munmap", 2},
+                      Case{"gup/gup-fast-vs-thp-munmap+arm64", 2},
+                      Case{"gup/gup-fast-vs-thp-munmap+x86-guest", 2},
+                      Case{"gup/gup-fast-vs-thp-munmap~rcu-walk+arm64", 2},
+                      Case{"gup/gup-fast-vs-munmap+arm64", 1}),
     [](const ::testing::TestParamInfo<Case>& param) {
       std::string name = param.param.name;
       for (char& c : name) {
@@ -102,9 +106,14 @@ TEST(KernelOracleTest, BoundedDfsAgreesWithDporOnEveryTwin) {
                            "swap/reclaim-vs-swapin@unconditional-ref",
                            "fork/fork-vs-write@plain-wrprotect",
                            "fork/fork-vs-anon-fault@v6.4",
-                           "gup/gup-fast-vs-thp-munmap@no-recheck",
-                           "gup/gup-fast-vs-munmap@no-recheck",
-                           "gup/gup-fast-vs-thp-munmap@table-free-without-rcu"}) {
+                           "gup/gup-fast-vs-thp-munmap+arm64@no-recheck",
+                           "gup/gup-fast-vs-munmap+arm64@no-recheck",
+                           "gup/gup-fast-vs-thp-munmap+arm64@table-free-without-rcu",
+                           "gup/gup-fast-vs-thp-munmap~rcu-walk+arm64@table-free-without-rcu",
+                           "gup/gup-fast-vs-thp-munmap+x86-guest@native-table-free",
+                           "gup/gup-fast-vs-thp-munmap@rcu-walk",
+                           "gup/gup-fast-vs-munmap@rcu-walk",
+                           "swap/migration-wait-vs-munmap@no-anon-unlink"}) {
     absl::StatusOr<ScenarioInstance> s = FindScenario(name);
     ASSERT_TRUE(s.ok()) << name;
     const ViolationKind kind = *s->info->expect.kind();

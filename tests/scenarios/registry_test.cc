@@ -6,7 +6,10 @@
 #include <set>
 #include <sstream>
 
+#include "explorer/runtime/explorer.h"
 #include "explorer/runtime/scenario.h"
+#include "explorer/search/dpor_strategy.h"
+#include "model/mm_types.h"
 #include "gtest/gtest.h"
 
 namespace mmcheck {
@@ -58,6 +61,44 @@ TEST(RegistryTest, EveryCorrectScenarioHasABuggyTwinAndEveryTwinItsScenario) {
     }
     EXPECT_NE(std::string(info->meta.question), "") << info->name;
   }
+}
+
+// The arch is in the name (docs/cli.md, "Scenario names"), and a scenario's model refuses another.
+TEST(RegistryTest, AScenarioDeclaresItsArchInItsName) {
+  EXPECT_EQ(ArchOfName("vma/fault-vs-munmap@no-detached-check"), "x86");
+  EXPECT_EQ(ArchOfName("gup/gup-fast-vs-munmap+arm64"), "arm64");
+  EXPECT_EQ(ArchOfName("gup/gup-fast-vs-thp-munmap~rcu-walk+arm64@table-free-without-rcu"),
+            "arm64");
+  EXPECT_EQ(ArchOfName("gup/gup-fast-vs-thp-munmap+x86-guest@native-table-free"), "x86-guest");
+  EXPECT_EQ(ArchOfName("gup/x+riscv"), "");
+  std::set<std::string> arches;
+  for (const ScenarioInfo* info : AllScenarios()) {
+    EXPECT_EQ(info->arch, ArchOfName(info->name)) << info->name;
+    arches.insert(info->arch);
+  }
+  EXPECT_EQ(arches, (std::set<std::string>{"arm64", "x86", "x86-guest"}));
+  // The model runs the arch of the name, or the search stops as misuse (exit 2, one line).
+  auto run = [](const ScenarioInfo& info) {
+    DporStrategy dpor;
+    ExploreOptions options;
+    options.max_executions = 1;
+    return Explore([&] { ScenarioInstance{info.name, &info, 0}.Run(); }, dpor, options).status;
+  };
+  for (const char* name : {"gup/gup-fast-vs-thp-munmap", "gup/gup-fast-vs-thp-munmap+arm64",
+                           "gup/gup-fast-vs-thp-munmap+x86-guest"}) {
+    absl::StatusOr<ScenarioInstance> s = FindScenario(name);
+    ASSERT_TRUE(s.ok()) << name;
+    EXPECT_TRUE(run(*s->info).ok()) << name;
+  }
+  ScenarioInfo wrong{"test/mm+arm64", Expect::Pass(), ScenarioMeta{},
+                     [](int) { Make<model::MmStruct>(model::Knobs{}); }, false, "arm64"};
+  const absl::Status status = run(wrong);
+  EXPECT_FALSE(status.ok());
+  EXPECT_NE(std::string(status.message())
+                .find("scenario 'test/mm+arm64' is an arm64 scenario but its mm runs the model of "
+                      "x86 (Knobs::arch)"),
+            std::string::npos)
+      << status;
 }
 
 TEST(RegistryTest, FamiliesAnswerToAnySizeInRange) {

@@ -1,6 +1,8 @@
 // S1 and S18 (kernel-model.md): swap faults under the per-VMA lock against munmap. The correct
 // scenarios pass exhaustively under the merged protocol and under seed 002 v2; each twin fails
 // with its kind for the reason it names.
+#include <regex>
+
 #include "explorer/search/dfs_strategy.h"
 #include "explorer/search/dpor_strategy.h"
 #include "gtest/gtest.h"
@@ -11,17 +13,18 @@ namespace {
 
 using testing::ExploreScenario;
 using testing::FindStep;
+using testing::FunctionAt;
 
 TEST(SwapTest, CorrectScenariosPassExhaustivelyWithPinnedCounts) {
   for (const auto& [name, executions] :
-       {std::pair<const char*, uint64_t>{"swap/fault-vs-munmap", 5058},
-        {"swap/fault-vs-munmap~v2", 5058},
-        {"swap/retry-nowait-vs-munmap", 4194},
-        {"swap/migration-wait-vs-munmap", 32196},
-        {"swap/migration-wait-vs-munmap~v2", 32196},
-        {"swap/readahead-vs-munmap", 648},
-        {"swap/readahead-vs-munmap~v2", 648},
-        {"swap/device-private-vs-munmap", 496},
+       {std::pair<const char*, uint64_t>{"swap/fault-vs-munmap", 1094},
+        {"swap/fault-vs-munmap~v2", 1094},
+        {"swap/retry-nowait-vs-munmap", 936},
+        {"swap/migration-wait-vs-munmap", 560},
+        {"swap/migration-wait-vs-munmap~v2", 560},
+        {"swap/readahead-vs-munmap", 139},
+        {"swap/readahead-vs-munmap~v2", 139},
+        {"swap/device-private-vs-munmap", 109},
         {"swap/reclaim-vs-swapin", 203}}) {
     testing::ExpectExhaustivePass(name, executions);
   }
@@ -125,22 +128,34 @@ TEST(SwapTest, TheSeedsMigrationPatchReadsAPmdTableMunmapFreed) {
       testing::FirstViolation("swap/migration-wait-vs-munmap~v2@seed-4of6",
                               ViolationKind::kUseAfterFree);
   ASSERT_TRUE(v.has_value());
-  EXPECT_NE(v->message.find("frees PMD table [0, 4) (tlb_remove_table_rcu) while thread 'fault' "
-                            "reads an entry of it"),
-            std::string::npos)
+  // On x86 both tables go right after the flush IPI: the fault's next read through vmf->pmd
+  // (pmdp_get_lockless, the PMD table) or through the PTE table it mapped from it, whichever
+  // the search meets first, reads freed memory (`run` reports the PMD one, the declared finding).
+  EXPECT_TRUE(std::regex_search(v->message,
+                                std::regex(R"(frees (PMD table \[0, 4\)|PTE table \[0, 2\)) )"
+                                           R"(\(tlb_remove_page, after the flush IPI\) while )"
+                                           R"(thread 'fault' reads an entry of it)")))
       << v->message;
   // The fault drops the VMA lock; only then can munmap write-lock the VMA, zap and free the
-  // tables; the fault's read of the PMD entry through vmf->pmd comes after it all.
+  // tables; the fault's read of the PMD entry through vmf->pmd comes after free_pgtables cleared
+  // it.
   const int dropped = FindStep(*v, 0, "fault", OpKind::kUpRead, "vm_lock");
   const int write_locked = FindStep(*v, dropped, "munmap", OpKind::kUpWrite, "vm_lock");
-  const int unlinked = FindStep(*v, write_locked, "munmap", OpKind::kStore, "pud[0]");
+  const int cleared = FindStep(*v, write_locked, "munmap", OpKind::kStore, "pmd[0]");
   ASSERT_GE(dropped, 0);
   ASSERT_GE(write_locked, 0);
-  ASSERT_GE(unlinked, 0);
-  // After the PMD table was unlinked (and its free queued behind RCU), the fault, in an RCU
-  // section that began after the unlink, still reads the entry vmf->pmd points to: nothing
-  // orders that read before the callback's free, so the report names the two.
-  EXPECT_GE(FindStep(*v, unlinked, "fault", OpKind::kLoad, "pmd[0]"), 0);
+  ASSERT_GE(cleared, 0);
+  EXPECT_EQ(FunctionAt(*v, cleared), "free_pgtables");
+  // The fault, in an RCU section, still reads the entry vmf->pmd points to; on x86 the table is
+  // freed right after the flush IPI, which does not wait for RCU readers: nothing orders that
+  // read before the free, so the report names the two.
+  if (v->message.find("PMD table") != std::string::npos) {
+    EXPECT_GE(FindStep(*v, cleared, "fault", OpKind::kLoad, "pmd[0]"), 0);
+  } else {
+    // The PTE table: the fault read its entry (the migration entry) before munmap's zap, with
+    // nothing that orders the read before the free once the VMA lock is gone.
+    EXPECT_GE(FindStep(*v, 0, "fault", OpKind::kLoad, "pte[0]"), 0);
+  }
   // A race: the fault must be preempted between dropping the lock and waiting.
   EXPECT_FALSE(testing::FoundWithoutPreemption("swap/migration-wait-vs-munmap~v2@seed-4of6",
                                                ViolationKind::kUseAfterFree));

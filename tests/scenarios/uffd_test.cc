@@ -24,11 +24,11 @@ TEST(UffdTest, CorrectScenariosPassExhaustivelyWithPinnedCounts) {
   }
 }
 
-// The two large ones, about 15 s together: label `long`. uffd/fault-vs-munmap~v2 has the same
+// The two large ones, about 5 s together: label `long`. uffd/fault-vs-munmap~v2 has the same
 // count as uffd/fault-vs-munmap; it runs in `run --all`.
 TEST(UffdTest, LongLargeScenariosPassExhaustivelyWithPinnedCounts) {
   for (const auto& [name, executions] :
-       {std::pair<const char*, uint64_t>{"uffd/fault-vs-munmap", 291615},
+       {std::pair<const char*, uint64_t>{"uffd/fault-vs-munmap", 61982},
         {"uffd/two-faults-vs-copy", 68522}}) {
     testing::ExpectExhaustivePass(name, executions);
   }
@@ -88,10 +88,10 @@ TEST(UffdTest, SleepingWithTheVmaLockDeadlocksMunmapAndTheMonitor) {
 }
 
 // The v6.9 monitor (UFFDIO_COPY under the VMA lock) against the correct fault passes exhaustively.
-// Its own test: 463,123 executions, about 15 s: label `long`.
+// Its own test: 130,116 executions, about 5 s: label `long`.
 TEST(UffdTest, LongTheV69CopyUnderTheVmaLockPassesExhaustively) {
   const char* name = "uffd/fault-vs-munmap-vma-locked-copy";
-  testing::ExpectExhaustivePass(name, 463123);
+  testing::ExpectExhaustivePass(name, 130116);
 }
 
 TEST(UffdTest, AV2HandlerThatForgetsTheFlagIsReleasedTwice) {

@@ -15,7 +15,7 @@ using testing::ExploreScenario;
 using testing::FindStep;
 
 TEST(FaultVsMunmapTest, PassesExhaustivelyWithAPinnedCount) {
-  testing::ExpectExhaustivePass("vma/fault-vs-munmap", 199);
+  testing::ExpectExhaustivePass("vma/fault-vs-munmap", 70);
 }
 
 TEST(FaultVsMunmapTest, BoundedDfsAgreesOnEveryVerdict) {

@@ -116,8 +116,9 @@ TEST(GraphTest, SvgHasOneClusterPerThreadAndPngIsARealImage) {
   const std::string& svg = graph->svg;
   EXPECT_TRUE(WellFormed(svg));
   EXPECT_EQ(Count(svg, "class=\"cluster\""), f.violation.trace.thread_names.size());
-  // fault, munmap, and the RCU callbacks that free the VMA, the PTE table and the PMD table.
-  EXPECT_EQ(Count(svg, "class=\"cluster\""), 5u);
+  // fault, munmap, and the RCU callback that frees the VMA (x86 frees the tables right after
+  // the flush IPI, in munmap).
+  EXPECT_EQ(Count(svg, "class=\"cluster\""), 3u);
   const std::string& png = graph->png;
   ASSERT_GT(png.size(), 24u);
   EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
