@@ -164,8 +164,8 @@ int main(int argc, char** argv) {
   }
   if (quick) return 0;
   // The largest scenarios of `--all`, one worker each.
-  for (const char* name : {"uffd/fault-vs-munmap-vma-locked-copy", "uffd/fault-vs-munmap",
-                           "gup/gup-fast-vs-munmap", "uffd/two-faults-vs-copy"}) {
+  for (const char* name : {"gup/gup-fast-vs-munmap+arm64", "uffd/fault-vs-munmap-vma-locked-copy",
+                           "uffd/two-faults-vs-copy", "uffd/fault-vs-munmap"}) {
     if (int rc = mmcheck::Bench(name)) return rc;
     std::printf("%-36s peak RSS so far: %.1f MB\n", "", mmcheck::PeakRssKb() / 1024.0);
   }
