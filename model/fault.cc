@@ -40,10 +40,11 @@ vm_fault_t vma_unlocked_flag(const MmStruct* mm, unsigned int flags) {
              : 0;
 }
 
-// arch/x86/mm/fault.c do_user_addr_fault, v6.10 to v6.12 (kernel-model.md 3.1): the VMA-lock
-// block, then lock_mmap:/retry: with lock_mm_and_find_vma (no stack expansion in the model).
-// v6.10's "accelerate pagefault when badaccess": an access_error under the VMA lock ends the fault
-// (bad_area_access_error drops the VMA lock) instead of retrying under mmap_lock.
+// arch/x86/mm/fault.c do_user_addr_fault, as of the version Knobs::x86_fault_handler names
+// (v6.4 to v6.7, v6.8/v6.9, v6.10 to v6.12; kernel-model.md 3.1): the VMA-lock block, then
+// lock_mmap:/retry: with lock_mm_and_find_vma (no stack expansion in the model). v6.10's
+// "accelerate pagefault when badaccess": an access_error under the VMA lock ends the fault
+// (bad_area_access_error drops the VMA lock) instead of retrying under mmap_lock as before.
 vm_fault_t do_user_addr_fault(MmStruct* mm, unsigned long address, unsigned int flags) {
   flags |= FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE;
   if (flags & FAULT_FLAG_USER) {
@@ -56,14 +57,20 @@ vm_fault_t do_user_addr_fault(MmStruct* mm, unsigned long address, unsigned int 
                              ", which munmap has detached: the fault now works on a VMA being "
                              "torn down"));
       }
+      const X86FaultHandler handler = mm->knobs.x86_fault_handler;
       if (access_error(flags, vma)) {
-        vma_end_read(vma);  // bad_area_access_error(..., NULL, vma) -> __bad_area
-        return VM_FAULT_SIGSEGV;
+        vma_end_read(vma);
+        // v6.10+: bad_area_access_error(..., NULL, vma) -> __bad_area. Before: goto lock_mmap.
+        if (handler == X86FaultHandler::kV6_10) return VM_FAULT_SIGSEGV;
+      } else {
+        const vm_fault_t fault = handle_mm_fault(vma, address, flags | FAULT_FLAG_VMA_LOCK);
+        if (arch_must_end_read(mm, fault)) vma_end_read(vma);
+        if (!(fault & VM_FAULT_RETRY)) return fault;
+        // v6.8+ (46e714c729c8); v6.4 to v6.7 leave the flag for the mmap_lock attempt clear.
+        if (handler != X86FaultHandler::kV6_4 && (fault & VM_FAULT_MAJOR)) {
+          flags |= FAULT_FLAG_TRIED;
+        }
       }
-      const vm_fault_t fault = handle_mm_fault(vma, address, flags | FAULT_FLAG_VMA_LOCK);
-      if (arch_must_end_read(mm, fault)) vma_end_read(vma);
-      if (!(fault & VM_FAULT_RETRY)) return fault;
-      if (fault & VM_FAULT_MAJOR) flags |= FAULT_FLAG_TRIED;  // v6.8+ (46e714c729c8)
     }
   }
   for (int retries = 0;; ++retries) {

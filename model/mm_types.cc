@@ -71,6 +71,17 @@ MmStruct::MmStruct(Knobs k, MemMap* m, MmRole role)
                                          ArchName(knobs.arch), " (Knobs::arch)"),
                             __FILE__, __LINE__);
   }
+  // The x86 fault handler of the scenario's protocol: v6.4 to v6.7 for "v6.4", "v6.6" and seed
+  // 002 v2 (posted against v6.4/v6.5), v6.8 for "v6.9", v6.10+ for the rest (v6.12, v6.13, later
+  // fixes, and bodies that are not a registered scenario's).
+  if (knobs.x86_fault_handler == X86FaultHandler::kFromProtocol) {
+    const ScenarioInfo* s = RunningScenario();
+    const std::string protocol = s != nullptr ? s->meta.protocol : "";
+    knobs.x86_fault_handler = protocol == "v6.4" || protocol == "v6.6" || protocol == "v2"
+                                  ? X86FaultHandler::kV6_4
+                              : protocol == "v6.9" ? X86FaultHandler::kV6_8
+                                                   : X86FaultHandler::kV6_10;
+  }
   // One lock_class_key for the locks of every mm, whatever their names in traces.
   mmap_lock.lockdep_set_class("mmap_lock");
   page_table_lock.lockdep_set_class("page_table_lock");

@@ -51,10 +51,28 @@ inline const char* ArchName(Arch arch) {
   return "";
 }
 
+// Which arch/x86/mm/fault.c do_user_addr_fault() a user fault runs (docs/cli.md, "Protocol and
+// fault handler").
+enum class X86FaultHandler {
+  kFromProtocol,  // the one of the running scenario's `protocol` (MmStruct resolves it)
+  // v6.4 to v6.7: an access_error() under the VMA lock drops it and retries under mmap_lock
+  // (`vma_end_read(vma); goto lock_mmap;`); a VM_FAULT_RETRY under the VMA lock leaves
+  // FAULT_FLAG_TRIED clear for the mmap_lock attempt.
+  kV6_4,
+  // v6.8, v6.9: a VM_FAULT_RETRY with VM_FAULT_MAJOR under the VMA lock sets FAULT_FLAG_TRIED
+  // (46e714c729c8 "mm: handle faults that merely update the accessed bit under the VMA lock"'s
+  // series, v6.8).
+  kV6_8,
+  // v6.10 and later: also, an access_error() under the VMA lock ends the fault there
+  // (bad_area_access_error, "mm: accelerate pagefault when badaccess", v6.10).
+  kV6_10,
+};
+
 struct Knobs {
   // The machine (see Arch); a scenario whose name says "+arm64" passes Arch::kArm64 here.
   Arch arch = Arch::kX86;
   FaultProtocol fault_protocol = FaultProtocol::kMerged;
+  X86FaultHandler x86_fault_handler = X86FaultHandler::kFromProtocol;
   // lock_vma_under_rcu() retries when the VMA it locked is detached (S12 twin A clears it).
   bool lock_vma_checks_detached = true;
   // vm_area_free() frees through call_rcu() (S12 twin B frees at once).

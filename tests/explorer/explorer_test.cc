@@ -478,7 +478,7 @@ TEST(ExplorerTest, AThrowIsAnExceptionFinding) {
       {"an invariant throws",
        [] {
          auto* x = Make<Atomic<int>>(0, "x");
-         Invariant("throws", {"x"}, [x]() -> bool { throw std::out_of_range("index"); });
+         Invariant("throws", {"x"}, []() -> bool { throw std::out_of_range("index"); });
          Spawn("t", [x] { x->store(1); });
        },
        "invariant 'throws' threw std::out_of_range (what(): \"index\")"},

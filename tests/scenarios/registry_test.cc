@@ -101,6 +101,29 @@ TEST(RegistryTest, AScenarioDeclaresItsArchInItsName) {
       << status;
 }
 
+// The x86 fault handler a scenario's mm runs follows its declared protocol (docs/cli.md).
+TEST(RegistryTest, AScenarioRunsTheFaultHandlerOfItsProtocol) {
+  static model::X86FaultHandler handler;
+  for (const auto& [protocol, expected] :
+       {std::pair<const char*, model::X86FaultHandler>{"v6.4", model::X86FaultHandler::kV6_4},
+        {"v6.6", model::X86FaultHandler::kV6_4},
+        {"v2", model::X86FaultHandler::kV6_4},
+        {"v6.9", model::X86FaultHandler::kV6_8},
+        {"v6.12", model::X86FaultHandler::kV6_10},
+        {"2026", model::X86FaultHandler::kV6_10},
+        {"", model::X86FaultHandler::kV6_10}}) {
+    ScenarioInfo info{"test/handler", Expect::Pass(), ScenarioMeta{.protocol = protocol},
+                      [](int) { handler = Make<model::MmStruct>(model::Knobs{})->knobs.x86_fault_handler; },
+                      false, "x86"};
+    DporStrategy dpor;
+    ExploreOptions options;
+    options.max_executions = 1;
+    handler = model::X86FaultHandler::kFromProtocol;
+    Explore([&] { ScenarioInstance{info.name, &info, 0}.Run(); }, dpor, options);
+    EXPECT_EQ(handler, expected) << protocol;
+  }
+}
+
 TEST(RegistryTest, FamiliesAnswerToAnySizeInRange) {
   absl::StatusOr<ScenarioInstance> lz = FindScenario("bench/lastzero-15");
   ASSERT_TRUE(lz.ok());

@@ -14,7 +14,7 @@ namespace {
 using testing::ExploreScenario;
 
 TEST(AnonPrepareVsMprotectTest, PassesExhaustivelyWithAPinnedCount) {
-  testing::ExpectExhaustivePass("vma/anon-prepare-vs-mprotect", 24);
+  testing::ExpectExhaustivePass("vma/anon-prepare-vs-mprotect", 27);
   DfsStrategy bounded(2);  // exhaustive dfs is out of reach; within two preemptions it agrees
   EXPECT_TRUE(ExploreScenario("vma/anon-prepare-vs-mprotect", bounded).violations.empty());
 }
@@ -66,7 +66,7 @@ TEST(AnonPrepareVsMprotectTest, TheV2ProtocolPassesWithItsFlag) {
   const ExploreResult r = ExploreScenario("vma/anon-prepare-vs-mprotect~v2", dpor);
   EXPECT_TRUE(r.complete);
   EXPECT_TRUE(r.violations.empty()) << r.violations[0].message;
-  EXPECT_EQ(r.executions, 24u);
+  EXPECT_EQ(r.executions, 27u);
 }
 
 // The v6.4 arch handler on a callee that drops the lock itself, and a v2 callee that drops it

@@ -14,7 +14,7 @@ using testing::ExploreScenario;
 using testing::FindStep;
 
 TEST(FaultVsMprotectTest, PassesExhaustivelyWithAPinnedCount) {
-  testing::ExpectExhaustivePass("vma/fault-vs-mprotect", 13);
+  testing::ExpectExhaustivePass("vma/fault-vs-mprotect", 16);
 }
 
 TEST(FaultVsMprotectTest, WithoutTheVmaWriteLockAWritablePteSurvivesMprotect) {
