@@ -483,17 +483,22 @@ vm_fault_t handle_driver_mm_fault(VmFault* vmf) {
   vm_fault_t ret = 0;
   vmf->pud = pud_table(mm);  // pud_alloc(): the PUD table always exists (PGD/P4D folded)
   while (true) {             // retry_pud:
-    const Entry orig_pud = ptep_get(vmf->pud, vmf->address);
-    if (pud_none(orig_pud) && huge) {
+    // Two reads, as the kernel makes them: `pud_none(*vmf.pud)`, then, when it is not none (or
+    // no huge PUD is allowed), `orig_pud = *vmf.pud; barrier();`, which may see what a racing
+    // fault installed in between.
+    if (pud_none(ptep_get(vmf->pud, vmf->address)) && huge) {
       ret = vma->vm_ops->huge_fault(vmf, PUD_ORDER);  // create_huge_pud()
       if (!(ret & VM_FAULT_FALLBACK)) return ret;
-    } else if (pud_trans_huge(orig_pud)) {
-      if ((vmf->flags & FAULT_FLAG_WRITE) && !pte_write(orig_pud)) {
-        ret = wp_huge_pud(vmf);
-        if (!(ret & VM_FAULT_FALLBACK)) return ret;
-      } else {
-        huge_pud_set_accessed(vmf, orig_pud);
-        return 0;
+    } else {
+      const Entry orig_pud = ptep_get(vmf->pud, vmf->address);
+      if (pud_trans_huge(orig_pud)) {
+        if ((vmf->flags & FAULT_FLAG_WRITE) && !pte_write(orig_pud)) {
+          ret = wp_huge_pud(vmf);
+          if (!(ret & VM_FAULT_FALLBACK)) return ret;
+        } else {
+          huge_pud_set_accessed(vmf, orig_pud);
+          return 0;
+        }
       }
     }
     vmf->pmd = pmd_alloc(mm, vmf->address);

@@ -167,6 +167,17 @@ TEST(ForkTest, Pre003WriteProtectedPudIsALivelockNotAHang) {
     ASSERT_GT(fault_read, copy) << name;
     const std::string seen = EntryAt(*v, fault_read);  // read-only: no ", write"
     EXPECT_TRUE(seen == "pfn 100, special" || seen == "pfn 100, young, special") << seen;
+    // __handle_mm_fault's retry_pud: reads the PUD twice, `pud_none(*vmf.pud)` and then
+    // `orig_pud = *vmf.pud` (issue 16 item 8: the model read it once).
+    const std::string pud = writer == "child-write" ? "child pud[0]" : "pud[0]";
+    int first = fault_read;
+    while (first >= 0 && FunctionAt(*v, first) != "handle_driver_mm_fault") {
+      first = FindStep(*v, first + 1, writer, OpKind::kLoad, pud);
+    }
+    ASSERT_GE(first, 0) << name;
+    const int second = FindStep(*v, first + 1, writer, OpKind::kLoad, pud);
+    ASSERT_EQ(second, first + 1) << name;
+    EXPECT_EQ(FunctionAt(*v, second), "handle_driver_mm_fault");
     EXPECT_TRUE(testing::FoundWithoutPreemption(name, ViolationKind::kLivelock)) << name;
   }
 }
