@@ -339,7 +339,19 @@ vm_fault_t do_swap_page(VmFault* vmf) {
     goto out_nomap;
   }
   {
-    mm->mem_map->swap_map[static_cast<size_t>(entry)].fetch_add(-1);  // swap_free()
+    MemMap* mem_map = mm->mem_map;
+    // Remove the swap entry and conditionally try to free up the swapcache (v6.6 and v6.12
+    // alike): swap_free(), then should_try_to_free_swap() -> folio_free_swap().
+    const int left = mem_map->swap_map[static_cast<size_t>(entry)].fetch_add(-1) - 1;
+    // should_try_to_free_swap(): a write fault whose reference and the swap cache's are the only
+    // ones (folio_ref_count == 2; mem_cgroup_swap_full, VM_LOCKED, mlock and KSM not modeled).
+    // folio_free_swap(): under the folio lock, unless folio_swapped() (another swap PTE still
+    // uses the slot), the folio leaves the swap cache and the slot goes (folio_set_dirty: its
+    // copy on the device is gone). Knob do_swap_page_frees_swap off: the model before it.
+    if ((vmf->flags & FAULT_FLAG_WRITE) && mm->knobs.do_swap_page_frees_swap &&
+        folio->_refcount.load() == 2 && left == SWAP_HAS_CACHE) {
+      delete_from_swap_cache(mem_map, folio, entry);
+    }
     // page_add_anon_rmap(): the lookup's reference becomes the mapping's.
     folio->lifetime.Use("page_add_anon_rmap");
     folio->_mapcount.fetch_add(1);

@@ -176,6 +176,10 @@ struct Knobs {
   // anon_vma_lock_write) before the page tables go, as every kernel does. Off: the model before it
   // (swap/migration-wait-vs-munmap@no-anon-unlink: the migrator's rmap walk meets a freed table).
   bool free_pgtables_unlinks_anon = true;
+  // do_swap_page() frees the swap slot and the swap cache on a write fault that holds the only
+  // other reference (should_try_to_free_swap -> folio_free_swap, v6.6 and v6.12). Off: the model
+  // before it was added (issue 16 item 8), which kept the folio in the swap cache.
+  bool do_swap_page_frees_swap = true;
   // The swap-cache lookup (filemap_get_folio -> filemap_get_entry) takes its reference with
   // folio_try_get and re-checks the slot, as every kernel does. Off: the model before it, which
   // loaded the slot and took an unconditional reference (swap/reclaim-vs-swapin's twin: the

@@ -14,6 +14,7 @@
 #include "model/mprotect.h"
 #include "model/oracle.h"
 #include "model/vma.h"
+#include "model/swap_state.h"
 #include "model/vma_lock.h"
 
 namespace mmcheck::model {
@@ -182,6 +183,42 @@ TEST(ModelTest, TheFaultHandlerOfEachVersionHandlesAnAccessErrorItsWay) {
     EXPECT_TRUE(r.violations.empty()) << r.violations[0].message;
     EXPECT_EQ(ret, VM_FAULT_SIGSEGV);
     EXPECT_EQ(took_mmap_lock, handler != X86FaultHandler::kV6_10) << static_cast<int>(handler);
+  }
+}
+
+// do_swap_page: a write fault on a swap entry whose folio only the swap cache holds frees the
+// slot and takes the folio out of the swap cache (should_try_to_free_swap -> folio_free_swap), so
+// the write reuses the page; a read fault keeps both (issue 16 item 8: the model kept them).
+TEST(ModelTest, AWriteSwapFaultFreesTheSwapCacheAndAReadKeepsIt) {
+  for (const bool write : {true, false}) {
+    for (const bool frees : {true, false}) {
+      const ExploreResult r = ExploreAll([write, frees] {
+        MmStruct* mm = Make<MmStruct>(Knobs{.do_swap_page_frees_swap = frees});
+        mm->map(0, 2, kRw)->anon_vma.store(true);
+        // Only the swap cache holds it (add_to_swap_cache_setup takes the cache's reference).
+        Folio* folio = mm->mem_map->folio_alloc_setup(0, 0, /*anon_exclusive=*/false);
+        folio->uptodate.write(true);
+        mm->mem_map->add_to_swap_cache_setup(folio, /*entry=*/0, /*count=*/1);
+        mm->set_pte_setup(0, swp_entry_to_pte(0));
+        Spawn("fault", [mm, write] {
+          EXPECT_EQ(do_user_addr_fault(mm, 0, write ? kWrite : FAULT_FLAG_USER) &
+                        ~VM_FAULT_MAJOR,
+                    0u);
+        });
+        AtEnd([mm, folio, write, frees] {
+          const Entry pte = peek_pte(mm, 0);
+          ASSERT_TRUE(pte_present(pte));
+          const bool freed = write && frees;
+          EXPECT_EQ(folio->swapcache.peek(), !freed) << write << frees;
+          EXPECT_EQ(mm->mem_map->swap_map[0].peek(), freed ? 0 : SWAP_HAS_CACHE) << write << frees;
+          // Without the swap cache's reference the write reuses the page; with it, it copies.
+          if (write) {
+            EXPECT_EQ(pte_pfn(pte) == folio->pfn, freed) << frees;
+          }
+        });
+      });
+      EXPECT_TRUE(r.violations.empty()) << r.violations[0].message;
+    }
   }
 }
 
