@@ -99,7 +99,8 @@ MMCHECK_SCENARIO("swap/migration-wait-vs-munmap~v2", Expect::Pass(),
 }
 
 MMCHECK_SCENARIO("swap/migration-wait-vs-munmap~v2@seed-4of6",
-                 Expect::Violation(ViolationKind::kUseAfterFree, "frees PMD table"),
+                 Expect::Violation(ViolationKind::kUseAfterFree,
+                                   "while thread 'fault' reads an entry of it"),
                  {.question = "Does seed 002 v2 4/6, which drops the VMA lock before the "
                               "migration wait, still use the page table?",
                   .spec = "S16",
