@@ -12,12 +12,7 @@ void SyncState::Reset() {
   for (RwState& rw : rw_) rw.queued.clear();
   rw_.clear();
   spin_held_.fill(0);
-  rcu_depth_.fill(0);
-  rcu_entered_.fill(0);
-  rcu_left_.fill(0);
-  irq_depth_.fill(0);
-  irq_entered_.fill(0);
-  irq_left_.fill(0);
+  sections_ = {};
   grace_periods_.clear();
   waiting_on_.fill(-1);
   woken_.fill(false);
@@ -108,27 +103,25 @@ bool SyncState::Queued(int object, int thread) const {
   return std::find(rw.queued.begin(), rw.queued.end(), thread) != rw.queued.end();
 }
 
-void SyncState::RcuLock(int thread) {
-  if (rcu_depth_[thread]++ == 0) ++rcu_entered_[thread];
+void SyncState::EnterSection(int thread, bool irq) {
+  Sections& s = sections_[irq];
+  if (s.depth[thread]++ == 0) ++s.entered[thread];
 }
 
-void SyncState::RcuUnlock(int thread) {
-  if (--rcu_depth_[thread] == 0) ++rcu_left_[thread];
-}
-
-void SyncState::IrqDisable(int thread) {
-  if (irq_depth_[thread]++ == 0) ++irq_entered_[thread];
-}
-
-void SyncState::IrqEnable(int thread) {
-  if (--irq_depth_[thread] == 0) ++irq_left_[thread];
+void SyncState::LeaveSection(int thread, bool irq) {
+  Sections& s = sections_[irq];
+  if (--s.depth[thread] == 0) ++s.left[thread];
 }
 
 int SyncState::StartGracePeriod(bool ipi) {
   std::vector<OpenSection> open;
   for (int t = 0; t < kMaxThreads; ++t) {
-    if (!ipi && rcu_depth_[t] > 0) open.push_back(OpenSection{t, false, rcu_entered_[t]});
-    if (irq_depth_[t] > 0) open.push_back(OpenSection{t, true, irq_entered_[t]});
+    for (const bool irq : {false, true}) {
+      if (irq || !ipi) {
+        if (section_depth(t, irq) > 0)
+          open.push_back(OpenSection{t, irq, sections_[irq].entered[t]});
+      }
+    }
   }
   grace_periods_.push_back(GracePeriod{ipi, std::move(open)});
   return static_cast<int>(grace_periods_.size()) - 1;
@@ -168,10 +161,10 @@ std::string SyncState::AtomicReason(int thread,
   for (const std::string& name : held_spinlocks) {
     absl::StrAppend(&reason, reason.empty() ? "" : " and ", "holding spinlock ", name);
   }
-  if (rcu_depth_[thread] > 0) {
+  if (rcu_depth(thread) > 0) {
     absl::StrAppend(&reason, reason.empty() ? "" : " and ", "inside an RCU read-side section");
   }
-  if (irq_depth_[thread] > 0) {
+  if (irq_depth(thread) > 0) {
     absl::StrAppend(&reason, reason.empty() ? "" : " and ", "with interrupts off");
   }
   return reason;

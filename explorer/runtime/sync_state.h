@@ -41,7 +41,7 @@ class SyncState {
   // RwSemaphore.
   bool ReadFree(int object) const;   // no writer holds it and none is queued
   bool WriteFree(int object) const;  // nobody holds it
-  int64_t RwBits(int object) const;   // kRwWriterHeld | kRwWriterQueued | kRwReaders (ops.h)
+  int64_t RwBits(int object) const;  // kRwWriterHeld | kRwWriterQueued | kRwReaders (ops.h)
   int writer(int object) const { return rw_[static_cast<size_t>(object)].writer; }
   void QueueWriter(int object, int thread);
   void TakeWrite(int object, int thread);  // leaves the queue if it was in it
@@ -53,12 +53,12 @@ class SyncState {
   // RCU, and interrupts off. An IRQ-off section is an RCU read-side section too (since v4.20
   // every flavour of RCU is one, and synchronize_rcu() waits for interrupts-off regions); a
   // synchronous IPI (StartGracePeriod(true)) waits for IRQ-off sections only.
-  int rcu_depth(int thread) const { return rcu_depth_[thread]; }
-  int irq_depth(int thread) const { return irq_depth_[thread]; }
-  void RcuLock(int thread);
-  void RcuUnlock(int thread);
-  void IrqDisable(int thread);
-  void IrqEnable(int thread);
+  // A section's kind: an RCU read-side section, or an IRQ-off one (irq).
+  int section_depth(int thread, bool irq) const { return sections_[irq].depth[thread]; }
+  int rcu_depth(int thread) const { return section_depth(thread, false); }
+  int irq_depth(int thread) const { return section_depth(thread, true); }
+  void EnterSection(int thread, bool irq);
+  void LeaveSection(int thread, bool irq);
   int StartGracePeriod(bool ipi = false);  // returns its id
   bool GracePeriodDone(int id) const;
   bool IsIpi(int id) const { return grace_periods_[static_cast<size_t>(id)].ipi; }
@@ -85,12 +85,12 @@ class SyncState {
   std::vector<int> owner_;   // by object id
   std::vector<RwState> rw_;  // by object id
   std::array<int, kMaxThreads> spin_held_{};
-  std::array<int, kMaxThreads> rcu_depth_{};
-  std::array<int, kMaxThreads> rcu_entered_{};                   // outermost sections entered
-  std::array<int, kMaxThreads> rcu_left_{};                      // outermost sections left
-  std::array<int, kMaxThreads> irq_depth_{};
-  std::array<int, kMaxThreads> irq_entered_{};
-  std::array<int, kMaxThreads> irq_left_{};
+  struct Sections {  // of one kind, by thread
+    std::array<int, kMaxThreads> depth{};
+    std::array<int, kMaxThreads> entered{};  // outermost sections entered
+    std::array<int, kMaxThreads> left{};     // outermost sections left
+  };
+  std::array<Sections, 2> sections_{};  // RCU, IRQ-off
   // A section a grace period (or an IPI) waits for: the thread's `section`-th outermost section
   // of its kind, until the thread has left that many.
   struct OpenSection {
@@ -98,9 +98,7 @@ class SyncState {
     bool irq;  // an IRQ-off section, else an RCU read-side section
     int section;
   };
-  bool Left(const OpenSection& s) const {
-    return (s.irq ? irq_left_ : rcu_left_)[s.thread] >= s.section;
-  }
+  bool Left(const OpenSection& s) const { return sections_[s.irq].left[s.thread] >= s.section; }
   struct GracePeriod {
     bool ipi;
     std::vector<OpenSection> open;  // the sections it waits for

@@ -260,31 +260,6 @@ TEST(IrqTest, InterruptsOffAreAtomicAndAnIpiWithThemOffWaitsForItself) {
   EXPECT_EQ(vs[0].kind, ViolationKind::kLockMisuse);
 }
 
-// Sections of the two kinds may end in either order (local_irq_disable; rcu_read_lock;
-// local_irq_enable; rcu_read_unlock): an IPI sent between the two ends waits for nothing.
-TEST(IrqTest, SectionsOfTheTwoKindsMayOverlapWithoutNesting) {
-  const auto vs = Check([] {
-    auto* x = Make<Atomic<int>>(0, "x");
-    Spawn("cpu", [x] {
-      LocalIrqDisable();
-      RcuReadLock();
-      x->store(1);
-      LocalIrqEnable();
-      x->store(2);
-      RcuReadUnlock();
-    });
-    Spawn("flusher", [x] {
-      const int before = x->load();
-      SendIpiAndWait();
-      MMCHECK_ASSERT_MSG(before != 0 || x->load() != 0, "the IPI returned inside the IRQ-off "
-                                                         "section");
-    });
-  });
-  // The IPI sent before the section began may return before it ends: that is the violation.
-  ASSERT_EQ(vs.size(), 1u);
-  EXPECT_EQ(vs[0].kind, ViolationKind::kAssertion);
-}
-
 // The happens-before edges of a grace period: from the sections that began before it started
 // (ended already, or waited for), not from one that began after it and ended before its wait.
 TEST(HappensBeforeTest, AGracePeriodOrdersOnlySectionsThatBeganBeforeIt) {
