@@ -59,6 +59,27 @@ struct ThreadStacks {
 // The scenario an armed thread explores, for the message of a fault outside its threads.
 thread_local bool armed = false;
 thread_local char armed_scenario[160];
+// Scenario code outside the threads: where a fault in it lands, which code runs (-1: none), and
+// what the last one that died died of.
+thread_local sigjmp_buf* landing = nullptr;
+thread_local int running_site = -1;
+thread_local int landed_site = -1;
+thread_local Fiber::Crash landed_crash;
+
+// From a signal handler, for a fault or a hang in guarded scenario code: unblocks the signal (the
+// landing saved no mask) and jumps to the landing. Returns if there is none.
+void LandIfScenarioCode(int sig, const Fiber::Crash& crash) {
+  if (!armed || landing == nullptr || running_site < 0) return;
+  landed_site = running_site;
+  landed_crash = crash;
+  running_site = -1;
+  Fiber::CountSwitchOutside();  // the code is left: the count is even again
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+  siglongjmp(*landing, 1);
+}
 
 void Write(const char* text) {
   ssize_t ignored = write(STDERR_FILENO, text, std::strlen(text));
@@ -77,6 +98,13 @@ void OnFatalSignal(int sig, siginfo_t* info, void* ucontext) {
     }
     if (fiber->Divert(ucontext, crash)) return;
   }
+  if (fiber == nullptr) {
+    Fiber::Crash crash;
+    crash.cause = Fiber::Crash::Cause::kSignal;
+    crash.signal = sig;
+    if (sig == SIGSEGV || sig == SIGBUS) crash.address = reinterpret_cast<uintptr_t>(info->si_addr);
+    LandIfScenarioCode(sig, crash);
+  }
   if (armed) {
     // Only async-signal-safe calls from here.
     Write("mmcheck: scenario ");
@@ -92,10 +120,11 @@ void OnFatalSignal(int sig, siginfo_t* info, void* ucontext) {
 
 void OnHangSignal(int, siginfo_t*, void* ucontext) {
   Fiber* fiber = Fiber::Running();
-  if (!armed || fiber == nullptr) return;  // it switched back meanwhile: no hang
   Fiber::Crash crash;
   crash.cause = Fiber::Crash::Cause::kHang;
-  fiber->Divert(ucontext, crash);
+  // Neither a fiber nor guarded scenario code runs: it switched back meanwhile, no hang.
+  if (armed && fiber != nullptr) fiber->Divert(ucontext, crash);
+  if (fiber == nullptr) LandIfScenarioCode(HangSignal(), crash);
 }
 
 [[maybe_unused]] void InstallHandlers() {
@@ -179,6 +208,22 @@ CrashGuard::CrashGuard(absl::string_view scenario, double hang_limit_s) {
   (void)scenario;
   (void)hang_limit_s;
 #endif
+}
+
+void CrashGuard::SetLanding(sigjmp_buf* buffer) { landing = buffer; }
+
+int CrashGuard::LandedSite() { return landed_site; }
+
+const Fiber::Crash& CrashGuard::LandedCrash() { return landed_crash; }
+
+CrashGuard::ScenarioCode::ScenarioCode(int site) {
+  running_site = site;
+  Fiber::CountSwitchOutside();
+}
+
+CrashGuard::ScenarioCode::~ScenarioCode() {
+  running_site = -1;
+  Fiber::CountSwitchOutside();
 }
 
 CrashGuard::~CrashGuard() {

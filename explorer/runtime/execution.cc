@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csetjmp>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -18,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "explorer/runtime/check.h"
+#include "explorer/runtime/crash_guard.h"
 #include "explorer/search/strategy.h"
 
 namespace mmcheck {
@@ -250,22 +252,27 @@ void Execution::RecordThrow(absl::string_view who) {
 }
 
 void Execution::RecordCrash(const Thread& thread) {
+  RecordCrash(absl::StrCat("thread '", thread.name, "'"), thread.fiber->crash(), thread.index);
+}
+
+void Execution::RecordCrash(const std::string& who, const Fiber::Crash& crash, int thread) {
   crashed_ = true;
-  const Fiber::Crash& crash = thread.fiber->crash();
-  const std::string who = absl::StrCat("thread '", thread.name, "'");
   switch (crash.cause) {
     case Fiber::Crash::Cause::kStackOverflow:
       RecordViolation(ViolationKind::kStackOverflow,
                       absl::StrCat(who, " overflowed its ", stacks_.stack_size() / 1024,
                                    " KiB stack (a recursion without end, or locals too large)"),
-                      nullptr, 0, thread.index);
+                      nullptr, 0, thread);
       return;
     case Fiber::Crash::Cause::kHang:
       RecordViolation(ViolationKind::kLivelock,
-                      absl::StrCat(who, " ran ", limits_.hang_limit_s,
-                                   " s after its last visible operation without reaching another "
-                                   "(a loop without visible operations?)"),
-                      nullptr, 0, thread.index);
+                      thread >= 0
+                          ? absl::StrCat(who, " ran ", limits_.hang_limit_s,
+                                         " s after its last visible operation without reaching "
+                                         "another (a loop without visible operations?)")
+                          : absl::StrCat(who, " ran ", limits_.hang_limit_s,
+                                         " s without returning (a loop without end?)"),
+                      nullptr, 0, thread);
       return;
     default:
       break;
@@ -293,7 +300,7 @@ void Execution::RecordCrash(const Thread& thread) {
   }
   RecordViolation(ViolationKind::kCrash,
                   absl::StrCat(who, " died of SIG", sigabbrev_np(crash.signal), " (", what, ")"),
-                  nullptr, 0, thread.index);
+                  nullptr, 0, thread);
 }
 
 void Execution::ThreadEntry(void* arg) {
@@ -402,31 +409,9 @@ void Execution::AfterStep(int t, int index) {
   }
 }
 
-ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strategy) {
-  MMCHECK_CHECK(current_ == nullptr);
-  current_ = this;
-  num_threads_ = 0;
-  finished_threads_ = 0;
-  finished_mask_ = 0;
-  trace_.steps.clear();
-  picks_.clear();
-  performed_ = 0;
-  trace_.objects.clear();
-  last_step_of_.fill(-1);
-  trace_.thread_names.clear();
-  sync_.Reset();
-  rcu_object_ = -1;
-  started_ = 0;
-  last_write_.clear();
-  objects_by_creator_.clear();
-  track_hb_ = false;
-  hb_unapplied_ = -1;
-  violation_.reset();
-  misuse_ = absl::OkStatus();
-  crashed_ = false;
-  findings_.clear();
-  finding_steps_.clear();
+ExecutionOutcome Execution::RunScenarioCode(absl::FunctionRef<void()> body, Strategy& strategy) {
   try {
+    CrashGuard::ScenarioCode code(kSiteBody);
     body();
   } catch (const ExecutionAbort&) {
   } catch (...) {
@@ -489,6 +474,7 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
   if (!violation_ && misuse_.ok() && outcome == ExecutionOutcome::kComplete) {
     for (auto& check : at_end_) {
       try {
+        CrashGuard::ScenarioCode code(kSiteAtEnd);
         check();
       } catch (const ExecutionAbort&) {
         break;
@@ -498,6 +484,53 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
       }
     }
   }
+  return outcome;
+}
+
+ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strategy) {
+  MMCHECK_CHECK(current_ == nullptr);
+  current_ = this;
+  num_threads_ = 0;
+  finished_threads_ = 0;
+  finished_mask_ = 0;
+  trace_.steps.clear();
+  picks_.clear();
+  performed_ = 0;
+  trace_.objects.clear();
+  last_step_of_.fill(-1);
+  trace_.thread_names.clear();
+  sync_.Reset();
+  rcu_object_ = -1;
+  started_ = 0;
+  last_write_.clear();
+  objects_by_creator_.clear();
+  track_hb_ = false;
+  hb_unapplied_ = -1;
+  violation_.reset();
+  misuse_ = absl::OkStatus();
+  crashed_ = false;
+  findings_.clear();
+  finding_steps_.clear();
+  ExecutionOutcome outcome = ExecutionOutcome::kComplete;
+  // A fault in scenario code outside the threads lands here (crash_guard.h): the frames between
+  // are given up, as a dead fiber's stack is; members hold all that is kept of the execution.
+  sigjmp_buf landing;
+  CrashGuard::SetLanding(&landing);
+  if (sigsetjmp(landing, 0) == 0) {
+    outcome = RunScenarioCode(body, strategy);
+  } else {
+    outcome = ExecutionOutcome::kComplete;  // set before the jump, so indeterminate after it
+    const int site = CrashGuard::LandedSite();
+    std::string who = "an end-of-run check";
+    if (site == kSiteBody) who = "the scenario body";
+    if (site >= kSiteInvariant) {
+      who = absl::StrCat("invariant '", invariants_[static_cast<size_t>(site - kSiteInvariant)].first,
+                         "'");
+    }
+    running_ = -1;
+    RecordCrash(who, CrashGuard::LandedCrash(), -1);
+  }
+  CrashGuard::SetLanding(nullptr);
   auto finish = [this](Violation& v) {
     v.trace = trace_;
     v.trace.steps.resize(std::min(trace_.steps.size(), static_cast<size_t>(std::max(v.step, 0))));

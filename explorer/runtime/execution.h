@@ -261,6 +261,17 @@ class Execution {
   void RecordThrow(absl::string_view who);
   // After `thread`'s fiber came back crashed: its finding, and the execution ends.
   void RecordCrash(const Thread& thread);
+  // The finding of scenario code that died: `who` ("thread 'x'", "invariant 'y'", ...), `thread`
+  // the thread it ran in or -1.
+  void RecordCrash(const std::string& who, const Fiber::Crash& crash, int thread);
+  // Run()'s part that runs scenario code: the body, the steps with their invariants, the
+  // end-of-run checks. A fault in code outside the threads leaves it by a jump (crash_guard.h).
+  ExecutionOutcome RunScenarioCode(absl::FunctionRef<void()> body, Strategy& strategy);
+  // The ScenarioCode sites (crash_guard.h) of code outside the threads: invariant i is
+  // kSiteInvariant + i.
+  static constexpr int kSiteBody = 0;
+  static constexpr int kSiteAtEnd = 1;
+  static constexpr int kSiteInvariant = 2;
   void Teardown();
 
   // The last plain write and the plain reads since, of one Shared object.

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "explorer/runtime/check.h"
+#include "explorer/runtime/crash_guard.h"
 #include "explorer/runtime/execution.h"
 
 namespace mmcheck {
@@ -303,9 +304,11 @@ void Execution::GhostAccess(int object, bool change) {
 }
 
 void Execution::CheckInvariants() {
-  for (auto& [name, check] : invariants_) {
+  for (size_t i = 0; i < invariants_.size(); ++i) {
+    auto& [name, check] = invariants_[i];
     bool holds = false;
     try {
+      CrashGuard::ScenarioCode code(kSiteInvariant + static_cast<int>(i));
       holds = check();
     } catch (const ExecutionAbort&) {
       return;  // an assertion inside the invariant: already recorded

@@ -103,6 +103,8 @@ Fiber* Fiber::Running() { return running_fiber; }
 
 const std::atomic<uint64_t>* Fiber::Switches() { return &switches; }
 
+void Fiber::CountSwitchOutside() { CountSwitch(); }
+
 void Fiber::SetEscapeStack(void* top) { escape_stack_top = top; }
 
 // On the escape stack, after a signal handler returned here (Divert): switches to whoever resumed

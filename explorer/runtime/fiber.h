@@ -83,6 +83,9 @@ class Fiber {
   // This OS thread's count of switches into and out of fibers: odd while a fiber runs. Written by
   // this thread only; a watchdog on another thread reads it to see a fiber that runs too long.
   static const std::atomic<uint64_t>* Switches();
+  // Counts one switch without one: CrashGuard::ScenarioCode calls it on entering and on leaving
+  // scenario code that runs outside the fibers, so the count is odd while that code runs too.
+  static void CountSwitchOutside();
   // The escape stack of this OS thread (its highest address), set up before any fiber runs.
   static void SetEscapeStack(void* top);
   // Whether `address` lies in the guard page below this fiber's stack (an overflow).
