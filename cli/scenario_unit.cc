@@ -2,6 +2,7 @@
 #include "cli/scenario_unit.h"
 
 #include <cstring>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -137,13 +138,30 @@ std::unique_ptr<Strategy> MakeStrategy(const Options& options, const ScenarioIns
 // workers of one process render one violation at a time.
 std::mutex graphviz_mu;
 
-// For each violation, <scenario with '/' as '__'>.<kind> + .txt (text report), .race.txt (race
+}  // namespace
+
+std::vector<std::string> ReportBaseNames(absl::string_view scenario,
+                                         const std::vector<Violation>& violations) {
+  std::vector<std::string> bases;
+  std::map<ViolationKind, int> seen;
+  for (const Violation& v : violations) {
+    const int n = ++seen[v.kind];
+    bases.push_back(absl::StrCat(absl::StrReplaceAll(scenario, {{"/", "__"}}), ".",
+                                 KindName(v.kind), n > 1 ? absl::StrCat("-", n) : ""));
+  }
+  return bases;
+}
+
+namespace {
+
+// For each violation, its base name (ReportBaseNames) + .txt (text report), .race.txt (race
 // diagram), .dot/.svg/.png (graph) and .html (all of it in one file).
 absl::Status RenderReports(const Outcome& o,
                            std::vector<std::pair<std::string, std::string>>* files) {
-  for (const Violation& v : o.result.violations) {
-    const std::string base =
-        absl::StrCat(absl::StrReplaceAll(o.instance->name, {{"/", "__"}}), ".", KindName(v.kind));
+  const std::vector<std::string> bases = ReportBaseNames(o.instance->name, o.result.violations);
+  for (size_t i = 0; i < bases.size(); ++i) {
+    const Violation& v = o.result.violations[i];
+    const std::string& base = bases[i];
     const std::string expect = o.instance->info->expect.ToString();
     const ReportHeader header{o.instance->name, expect, o.strategy};
     std::lock_guard<std::mutex> lock(graphviz_mu);

@@ -34,6 +34,12 @@ struct UnitResult {
 UnitResult RunUnit(const Options& options, const ScenarioInstance& instance,
                    const std::function<void(const ExploreProgress&)>& progress);
 
+// The base names of `violations`' report files in the report directory, in their order:
+// `<scenario with / as __>.<kind>`, and `.<kind>-2`, `-3`... for a second and later violation of
+// one kind (a twin's finding met after another of its kind).
+std::vector<std::string> ReportBaseNames(absl::string_view scenario,
+                                         const std::vector<Violation>& violations);
+
 // The result of unit `index` (the scenario's place in the run's list) as bytes and back, for
 // sending between processes. Decode rejects bytes that are not an encoding (truncated or from
 // another build).

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "cli/scenario_unit.h"
 #include "gtest/gtest.h"
 
 namespace mmcheck {
@@ -311,6 +312,19 @@ TEST(CliTest, BoundedSearchSaysSo) {
   const Result pct = Mmcheck("run demo/counter@lost-update --strategy=pct --seed=3 --json=-");
   EXPECT_EQ(pct.code, 0) << pct.err;
   EXPECT_NE(pct.out.find("\"strategy\":\"pct\""), std::string::npos) << pct.out;
+}
+
+// A twin's finding met after another violation of its kind is a second violation of that kind in
+// one result: its report files must not overwrite the first's.
+TEST(CliTest, TwoViolationsOfOneKindGetReportFilesOfTheirOwn) {
+  std::vector<Violation> violations(4);
+  violations[0].kind = ViolationKind::kInvariant;
+  violations[1].kind = ViolationKind::kDeadlock;
+  violations[2].kind = ViolationKind::kInvariant;
+  violations[3].kind = ViolationKind::kInvariant;
+  EXPECT_EQ(ReportBaseNames("swap/x@y", violations),
+            (std::vector<std::string>{"swap__x@y.invariant", "swap__x@y.deadlock",
+                                      "swap__x@y.invariant-2", "swap__x@y.invariant-3"}));
 }
 
 // Every scenario, about 3 minutes on one core: label `long`.
