@@ -11,13 +11,10 @@ cd "$(dirname "$0")/.."
 runs="${1:-100000}"
 case "$runs" in ''|*[!0-9]*) echo "usage: bash scripts/fuzz.sh [RUNS]" >&2; exit 2 ;; esac
 
-bash scripts/install-packages.sh cmake ninja-build clang libclang-rt-14-dev pkg-config \
+bash scripts/install-packages.sh cmake ninja-build pkg-config \
   libboost-context-dev libabsl-dev libgtest-dev libgraphviz-dev
-
-cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
-  -DMMCHECK_ASAN=ON -DMMCHECK_FUZZ=ON \
-  -DCMAKE_CXX_FLAGS="-fsanitize=undefined -fno-sanitize-recover=undefined" \
-  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=undefined" >/dev/null
+source scripts/clang-sanitizers.sh
+configure_sanitized build-fuzz -DMMCHECK_FUZZ=ON
 cmake --build build-fuzz --target token_fuzz options_fuzz replay_fuzz -- -j"$(nproc)" | tail -n 1
 
 export ASAN_OPTIONS="detect_leaks=1:detect_stack_use_after_return=0"

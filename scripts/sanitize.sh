@@ -10,11 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh  # the Release build, for the comparison
 
-bash scripts/install-packages.sh clang libclang-rt-14-dev
-
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
-  -DMMCHECK_ASAN=ON -DCMAKE_CXX_FLAGS="-fsanitize=undefined -fno-sanitize-recover=undefined" \
-  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=undefined" >/dev/null
+source scripts/clang-sanitizers.sh
+configure_sanitized build-asan
 cmake --build build-asan -- -j"$(nproc)" | tail -n 1
 
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
