@@ -14,6 +14,7 @@ inline constexpr vm_fault_t VM_FAULT_SIGBUS = 0x000002;
 inline constexpr vm_fault_t VM_FAULT_MAJOR = 0x000004;
 inline constexpr vm_fault_t VM_FAULT_SIGSEGV = 0x000040;
 inline constexpr vm_fault_t VM_FAULT_NOPAGE = 0x000100;
+inline constexpr vm_fault_t VM_FAULT_LOCKED = 0x000200;
 inline constexpr vm_fault_t VM_FAULT_RETRY = 0x000400;
 inline constexpr vm_fault_t VM_FAULT_FALLBACK = 0x000800;
 inline constexpr vm_fault_t VM_FAULT_COMPLETED = 0x004000;

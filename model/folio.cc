@@ -156,6 +156,13 @@ int folio_ref_count(Folio* folio) {
   return folio->_refcount.load();
 }
 
+void folio_add_file_rmap_pte(Folio* folio) {
+  folio->lifetime.Use("folio_add_file_rmap_ptes");
+  folio->_mapcount.fetch_add(1);
+}
+
+bool folio_mapped(Folio* folio) { return folio->_mapcount.load() > 0; }
+
 void folio_add_new_anon_rmap(Folio* folio) {
   folio->lifetime.Use("folio_add_new_anon_rmap");
   folio->anon.write(true);

@@ -21,6 +21,7 @@ namespace mmcheck::model {
 
 struct MmStruct;
 struct MemMap;
+struct AddressSpace;
 
 struct Folio {
   Folio(MemMap* mem_map, int pfn);
@@ -37,6 +38,11 @@ struct Folio {
   // folio_test_swapcache and folio->swap: set and cleared with the folio locked.
   Shared<bool> swapcache;
   Shared<int> swap;
+  // A page-cache folio's folio->mapping (its file, NULL once truncation removed it: written with
+  // the folio locked, read under its lock) and folio->index; nullptr for other folios (created
+  // by filemap_add_folio_setup, so no other folio has the object).
+  Shared<AddressSpace*>* mapping = nullptr;
+  unsigned long index = 0;
   Lifetime lifetime;
 };
 
@@ -107,6 +113,10 @@ bool folio_ref_try_add(Folio* folio, int refs);
 int folio_ref_count(Folio* folio);
 // folio_add_new_anon_rmap(folio, vma, address, RMAP_EXCLUSIVE): mapcount = 1, anon, exclusive.
 void folio_add_new_anon_rmap(Folio* folio);
+// folio_add_file_rmap_ptes(folio, page, 1, vma) (mm/rmap.c): one more PTE maps a file folio.
+void folio_add_file_rmap_pte(Folio* folio);
+// folio_mapped(): some PTE maps it (mapcount > 0), one read of the counter.
+bool folio_mapped(Folio* folio);
 // folio_remove_rmap_pte(): mapcount--. folio_remove_rmap_pmd(): the entire mapcount of a THP
 // mapped by a PMD leaf, the same counter here.
 void folio_remove_rmap_pte(Folio* folio);

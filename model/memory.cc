@@ -376,32 +376,116 @@ out_nomap:
 }
 
 // vmf_can_call_fault() (v6.7+, "mm: Handle shared faults under the VMA lock"): ->fault may rely
-// on mmap_lock unless the VMA has ->map_pages (filemap_fault), so under the VMA lock drop it and
-// retry under mmap_lock. No driver VMA in the model has ->map_pages.
+// on mmap_lock unless the VMA has ->map_pages (filemap_fault does not), so under the VMA lock a
+// VMA without it drops the lock and retries under mmap_lock (a driver's pfnmap).
 vm_fault_t vmf_can_call_fault(VmFault* vmf) {
-  if (!(vmf->flags & FAULT_FLAG_VMA_LOCK)) return 0;
+  if (vmf->vma->vm_ops->map_pages != nullptr || !(vmf->flags & FAULT_FLAG_VMA_LOCK)) return 0;
   vma_end_read(vmf->vma);
   return VM_FAULT_RETRY | vma_unlocked_flag(vmf->vma->vm_mm, vmf->flags);
 }
 
-// __do_fault() (v6.12): ->fault. (The prealloc_pte it allocates when the PMD is none is for
-// finish_fault(), which a pfnmap driver never reaches; left out.)
-vm_fault_t do_driver_fault(VmFault* vmf) {
-  vm_fault_t ret = vmf_can_call_fault(vmf);
-  if (ret) return ret;
-  return vmf->vma->vm_ops->fault(vmf);
+// __do_fault() (v6.12): ->fault, and the folio locked if ->fault did not lock it (a pfnmap
+// driver's ->fault returns VM_FAULT_NOPAGE and no page). The PTE table it preallocates when the
+// PMD is none is allocated by finish_fault here (pte_alloc), after the folio lock: the memcg
+// reclaim deadlock the kernel's order avoids is not modeled.
+vm_fault_t do_fault_page(VmFault* vmf) {
+  vmf->page = nullptr;
+  const vm_fault_t ret = vmf->vma->vm_ops->fault(vmf);
+  if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) return ret;
+  MMCHECK_ASSERT_MSG(vmf->page != nullptr, vmf->vma->vm_ops->name, "->fault returned no page");
+  if (!(ret & VM_FAULT_LOCKED)) folio_lock(vmf->page);
+  return ret;
 }
 
-// do_fault() (v6.12) for a driver VMA: do_read_fault (should_fault_around() is false without
-// ->map_pages), do_shared_fault; both go to __do_fault and return at once when it says
-// VM_FAULT_NOPAGE, as ->fault of a pfnmap always does. do_cow_fault (a private driver mapping)
-// is not modeled.
+// finish_fault() (v6.12.59+) for an order-0 page-cache folio of a shared or read-only mapping
+// (the COW case, do_cow_fault, is not modeled): a PTE table if the PMD is none; under the PTL,
+// NOPAGE if the PTE changed since the fault read it, else set_pte_range() for the one page.
+vm_fault_t finish_fault(VmFault* vmf) {
+  Vma* vma = vmf->vma;
+  MMCHECK_ASSERT_MSG(!(vmf->flags & FAULT_FLAG_WRITE) || (read_vm_flags(vma) & VM_SHARED),
+                     "finish_fault of a COW page is not modeled");
+  if (pmd_none(ptep_get(vmf->pmd, vmf->address))) {
+    if (pte_alloc(vma->vm_mm, vmf->pmd, vmf->address)) return VM_FAULT_OOM;
+  }
+  vmf->pte = pte_offset_map_lock(vmf->pmd, vmf->address);
+  if (vmf->pte == nullptr) return VM_FAULT_NOPAGE;
+  vm_fault_t ret = 0;
+  if (vmf_pte_changed(vmf)) {
+    ret = VM_FAULT_NOPAGE;  // update_mmu_tlb
+  } else {
+    set_pte_range(vmf, vmf->page, vmf->address);  // folio_ref_add(folio, nr_pages - 1 = 0)
+  }
+  pte_unmap_unlock(vmf->pte);
+  vmf->pte = nullptr;
+  return ret;
+}
+
+// fault_around_bytes (64 KiB: 16 pages), at most a PTE table's worth (the model's tables have 2).
+constexpr unsigned long kFaultAroundPages = std::min<unsigned long>(16, PTRS_PER_TABLE);
+
+// do_fault_around() (v6.12): the window of fault_around_pages around the address, inside the VMA
+// and one PTE table, handed to ->map_pages under RCU. The kernel preallocates a PTE table here
+// when the PMD is none and installs it in filemap_map_pmd() under the PMD lock; the model
+// allocates and installs it here (pte_alloc), before RCU: the table appears a little earlier,
+// and even when ->map_pages maps nothing (the kernel then frees the preallocated one).
+vm_fault_t do_fault_around(VmFault* vmf) {
+  Vma* vma = vmf->vma;
+  const unsigned long nr_pages = kFaultAroundPages;
+  const unsigned long pte_off = vmf->address % PTRS_PER_TABLE;  // pte_index()
+  // The page offset of vmf->address within the VMA.
+  const unsigned long vma_off = vmf->pgoff - vma->vm_pgoff;
+  // The PTE offset of the start address, clamped to the VMA.
+  const unsigned long from_pte =
+      std::max(pte_off - pte_off % nr_pages, pte_off - std::min(pte_off, vma_off));
+  // The PTE offset of the end address, clamped to the VMA and PTE.
+  const unsigned long to_pte =
+      std::min({from_pte + nr_pages, PTRS_PER_TABLE,
+                pte_off + (vma->vm_end - vma->vm_start) - vma_off}) - 1;
+  if (pmd_none(ptep_get(vmf->pmd, vmf->address))) {
+    if (pte_alloc(vma->vm_mm, vmf->pmd, vmf->address)) return VM_FAULT_OOM;
+  }
+  RcuReadLock();
+  const vm_fault_t ret =
+      vma->vm_ops->map_pages(vmf, vmf->pgoff + from_pte - pte_off, vmf->pgoff + to_pte - pte_off);
+  RcuReadUnlock();
+  return ret;
+}
+
+// do_read_fault() (v6.12): fault-around first if the VMA has ->map_pages (should_fault_around:
+// fault_around_pages > 1; uffd_disable_fault_around concerns userfaultfd-registered VMAs, which
+// no file VMA of the model is); if that did not map the address, __do_fault() and finish_fault().
+vm_fault_t do_read_fault(VmFault* vmf) {
+  vm_fault_t ret = 0;
+  if (vmf->vma->vm_ops->map_pages != nullptr) {
+    ret = do_fault_around(vmf);
+    if (ret) return ret;
+  }
+  ret = vmf_can_call_fault(vmf);
+  if (ret) return ret;
+  ret = do_fault_page(vmf);
+  if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) return ret;
+  ret |= finish_fault(vmf);
+  Folio* folio = vmf->page;
+  folio_unlock(folio);
+  if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) folio_put(folio);
+  return ret;
+}
+
+// do_fault() (v6.12): do_read_fault for a read, do_shared_fault for a write to a shared mapping
+// (a driver's pfnmap, whose ->fault maps the pfn itself and returns VM_FAULT_NOPAGE; a file's
+// do_shared_fault with ->page_mkwrite is not modeled). do_cow_fault (a write to a private
+// mapping with vm_ops) is not modeled.
 vm_fault_t do_fault(VmFault* vmf) {
   Vma* vma = vmf->vma;
   MMCHECK_ASSERT_MSG(vma->vm_ops->fault != nullptr, "a VMA without ->fault is not modeled");
-  if (!(vmf->flags & FAULT_FLAG_WRITE)) return do_driver_fault(vmf);  // do_read_fault
+  if (!(vmf->flags & FAULT_FLAG_WRITE)) return do_read_fault(vmf);
   MMCHECK_ASSERT_MSG(read_vm_flags(vma) & VM_SHARED, "do_cow_fault is not modeled");
-  return do_driver_fault(vmf);  // do_shared_fault
+  MMCHECK_ASSERT_MSG(vma->vm_ops->map_pages == nullptr,
+                     "do_shared_fault of a file (->page_mkwrite) is not modeled");
+  // do_shared_fault(): __do_fault, which a pfnmap driver ends with VM_FAULT_NOPAGE.
+  vm_fault_t ret = vmf_can_call_fault(vmf);
+  if (ret) return ret;
+  return do_fault_page(vmf);
 }
 
 // handle_pte_fault() (v6.12).
@@ -536,6 +620,30 @@ vm_fault_t handle_driver_mm_fault(VmFault* vmf) {
 }
 
 }  // namespace
+
+// set_pte_range() (mm/memory.c v6.12, with the July 2024 fix "mm: fix old/young bit handling in
+// the faulting path": prefault = !in_range(vmf->address, addr, nr * PAGE_SIZE)), for one page:
+// the faulting address's PTE young, a prefaulted one old if the arch wants
+// (arch_wants_old_prefaulted_pte(): arm64 with the hardware access flag, taken as present; x86:
+// false), dirty and writable on a write; the file rmap; set_ptes. The caller holds the PTL.
+void set_pte_range(VmFault* vmf, Folio* folio, unsigned long addr) {
+  Vma* vma = vmf->vma;
+  const bool write = vmf->flags & FAULT_FLAG_WRITE;
+  const bool prefault = vmf->address != addr;
+  vma_use(vma, "reads vma->vm_page_prot");
+  vma->vm_page_prot.read();
+  Entry entry = mk_pte(folio->pfn);
+  if (prefault && vma->vm_mm->knobs.arch == Arch::kArm64) {
+    entry = pte_mkold(entry);
+  } else {
+    entry = pte_mkyoung(entry);  // pte_sw_mkyoung
+  }
+  if (write) entry = maybe_mkwrite(pte_mkdirty(entry), vma);
+  MMCHECK_ASSERT_MSG(!write || (read_vm_flags(vma) & VM_SHARED),
+                     "set_pte_range of a COW page is not modeled");
+  folio_add_file_rmap_pte(folio);
+  set_entry(vmf->pte, addr, entry);  // set_ptes; update_mmu_cache_range: nothing to model
+}
 
 vm_fault_t handle_mm_fault(Vma* vma, unsigned long address, unsigned int flags) {
   MmStruct* mm = vma->vm_mm;  // saved: the VMA is not to be touched once the lock is dropped

@@ -22,6 +22,7 @@ struct VmFault {
   unsigned long pgoff = 0;   // linear_page_index(vma, address)
   PageTable* pud = nullptr;  // the PUD table (vmf->pud points into it)
   Entry orig_pmd{};          // vmf->orig_pmd
+  Folio* page = nullptr;     // vmf->page: the (order-0) folio ->fault returned locked
 };
 
 // lock_vma_under_rcu() (mm/memory.c, v6.12 order; kernel-model.md 3.2): under RCU, look the
@@ -50,6 +51,11 @@ vm_fault_t vmf_insert_pfn(Vma* vma, unsigned long address, int pfn);
 // of [first_pgoff, first_pgoff + nr): zap_page_range_single() of that part; i_mmap_unlock_read.
 // No mmap or VMA lock.
 void unmap_mapping_range(AddressSpace* mapping, unsigned long first_pgoff, unsigned long nr);
+
+// set_pte_range() (mm/memory.c, v6.12 with the July 2024 young/old fix) for one page of `folio`
+// at `addr`: the PTE young for the faulting address, old for a prefaulted one if the arch wants
+// (arm64), the file rmap, set_ptes. The caller holds the PTL of vmf->pte.
+void set_pte_range(VmFault* vmf, Folio* folio, unsigned long addr);
 
 // struct follow_pfnmap_args (include/linux/mm.h, v6.12, 6da8e9634bb7): the input (vma, address)
 // and what follow_pfnmap_start() fills in, valid until follow_pfnmap_end().

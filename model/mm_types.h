@@ -53,22 +53,31 @@ struct UserfaultfdCtx;
 struct MmStruct;
 struct Vma;
 struct VmFault;
+struct Folio;
 
 // struct vm_operations_struct, the hooks the model's drivers fill (vfio-pci's vfio_pci_mmap_ops).
 struct VmOperations {
   const char* name;
   unsigned int (*fault)(VmFault* vmf);                           // ->fault
   unsigned int (*huge_fault)(VmFault* vmf, unsigned int order);  // ->huge_fault
+  // ->map_pages (fault-around: filemap_map_pages), pages [start_pgoff, end_pgoff] of the file.
+  unsigned int (*map_pages)(VmFault* vmf, unsigned long start_pgoff,
+                            unsigned long end_pgoff) = nullptr;
 };
 
 // struct address_space, the part the rmap of a file needs: i_mmap (the interval tree of the VMAs
 // mapping the file, kept here as its in-order list) and i_mmap_rwsem. i_mmap is changed only
 // with i_mmap_rwsem held for writing and walked with it held (I-PT-2's analogue, asserted).
+// A regular file's page cache (filemap.h) adds i_pages, the folios by index (the xarray's slots:
+// looked up under RCU, changed with the folio locked), and the inode's i_size in bytes
+// (i_size_read/i_size_write, lockless word accesses); a device's inode (vfio) has neither.
 struct AddressSpace {
   explicit AddressSpace(const char* name);
   RwSemaphore i_mmap_rwsem;
   std::vector<Vma*> i_mmap;
   std::string name;  // "vfio-pci BAR inode"
+  std::vector<Atomic<Folio*>*> i_pages;
+  Atomic<long>* i_size = nullptr;
 };
 
 struct Vma {

@@ -193,6 +193,18 @@ struct Knobs {
   // meanwhile (x86 ptep_set_wrprotect: clear_bit). Off: the model before (issue 16 item 7), a
   // plain store of the value read before, which loses a dirty bit (fork/fork-vs-write's twin).
   bool fork_wrprotect_atomic = true;
+  // filemap_map_pages() takes each folio with folio_trylock() and skips one it cannot get: it
+  // runs under RCU and, from the first folio mapped on, the PTE lock (->map_pages in
+  // Documentation/filesystems/locking.rst). Off: folio_lock() (S8 twin B: a sleep in atomic).
+  bool map_pages_trylocks = true;
+  // filemap_map_pages() clamps its window to i_size and next_uptodate_folio() checks the index
+  // against i_size with the folio locked (v6.12). Off: neither (S8's ~no-isize-check variant).
+  bool map_pages_checks_isize = true;
+  // truncate_cleanup_folio() unmaps a mapped folio (unmap_mapping_folio) before it leaves the
+  // page cache, and truncate_pagecache() calls unmap_mapping_range() again after
+  // truncate_inode_pages() (v6.12). Off: neither (S8's @truncate-without-unmap twin).
+  bool truncate_unmaps_folio = true;
+  bool truncate_unmaps_again = true;
 };
 
 }  // namespace mmcheck::model
