@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -124,19 +125,30 @@ absl::StatusOr<ScenarioInstance> FindScenario(absl::string_view name) {
   return absl::NotFoundError(absl::StrCat("no scenario named '", name, "' (see: mmcheck list)"));
 }
 
-std::vector<ScenarioInstance> AllInstances() {
+namespace {
+
+// The instances of every available scenario in list order (a family's for each of its
+// all_params) whose names `keep` accepts; only those are built.
+std::vector<ScenarioInstance> Instances(absl::FunctionRef<bool(const std::string&)> keep) {
   std::vector<ScenarioInstance> all;
   for (const ScenarioInfo* info : Sorted()) {
     if (!Available(*info)) continue;
     if (!info->family) {
-      all.push_back(ScenarioInstance{info->name, info, 0});
+      if (keep(info->name)) all.push_back(ScenarioInstance{info->name, info, 0});
       continue;
     }
     for (int param : info->meta.all_params) {
-      all.push_back(ScenarioInstance{InstanceName(*info, param), info, param});
+      std::string name = InstanceName(*info, param);
+      if (keep(name)) all.push_back(ScenarioInstance{std::move(name), info, param});
     }
   }
   return all;
+}
+
+}  // namespace
+
+std::vector<ScenarioInstance> AllInstances() {
+  return Instances([](const std::string&) { return true; });
 }
 
 absl::StatusOr<std::vector<ScenarioInstance>> MatchScenarios(absl::string_view pattern) {
@@ -147,10 +159,8 @@ absl::StatusOr<std::vector<ScenarioInstance>> MatchScenarios(absl::string_view p
     return std::vector<ScenarioInstance>{*std::move(one)};
   }
   const std::string pat(pattern);
-  std::vector<ScenarioInstance> matched;
-  for (ScenarioInstance& instance : AllInstances()) {
-    if (fnmatch(pat.c_str(), instance.name.c_str(), 0) == 0) matched.push_back(std::move(instance));
-  }
+  std::vector<ScenarioInstance> matched = Instances(
+      [&pat](const std::string& name) { return fnmatch(pat.c_str(), name.c_str(), 0) == 0; });
   if (matched.empty()) {
     return absl::NotFoundError(
         absl::StrCat("no scenario matches '", pattern, "' (see: mmcheck list)"));
