@@ -1,6 +1,6 @@
 // libFuzzer target: command lines. The input is the arguments, one per line; ParseOptions must
-// return options or a one-line error, and each scenario pattern of a `run` must match or fail
-// with one line. A crash, a sanitizer report, a leak or an out-of-memory is a finding; see
+// return options or a one-line error, and each scenario pattern of a `run` (the first four) must
+// match or fail with one line. A crash, a sanitizer report, a leak or an out-of-memory is a finding; see
 // scripts/fuzz.sh.
 #include <cstddef>
 #include <cstdint>
@@ -20,7 +20,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (options.status().message().find('\n') != absl::string_view::npos) __builtin_trap();
     return 0;
   }
-  for (const std::string& target : options->targets) {
+  // The first few patterns only: one pattern exercises the matcher as well as hundreds, and
+  // inputs of hundreds of `*` lines (each matching every scenario) slowed the target from 30,000
+  // to under 1,500 inputs a second.
+  constexpr size_t kMaxTargets = 4;
+  for (size_t i = 0; i < options->targets.size() && i < kMaxTargets; ++i) {
+    const std::string& target = options->targets[i];
     absl::StatusOr<std::vector<mmcheck::ScenarioInstance>> matched =
         mmcheck::MatchScenarios(target);
     if (!matched.ok() && matched.status().message().find('\n') != absl::string_view::npos) {
