@@ -26,10 +26,13 @@ unsigned long max_index(long i_size) {
 // folios, with the same outcome (skip). folio_test_readahead: no folio has PG_readahead.
 Folio* next_uptodate_folio(AddressSpace* mapping, unsigned long* index, unsigned long end_pgoff,
                            const Knobs& knobs) {
-  for (; *index <= end_pgoff && *index < mapping->i_pages.size(); ++*index) {
+  for (unsigned long next = *index + 1; *index <= end_pgoff && *index < mapping->i_pages.size();
+       *index = next, next = *index + 1) {
     Atomic<Folio*>& slot = *mapping->i_pages[*index];
     Folio* folio = slot.load();  // xas_next_entry
     if (folio == nullptr) continue;
+    // The xarray's walk goes on after the whole (multi-index) entry of a large folio.
+    next = folio->index + static_cast<unsigned long>(folio->nr_pages);
     if (!folio_ref_try_add(folio, 1)) continue;  // folio_try_get
     // Has the page moved or been split?
     if (folio != slot.load()) goto skip;  // xas_reload
@@ -51,6 +54,34 @@ Folio* next_uptodate_folio(AddressSpace* mapping, unsigned long* index, unsigned
   return nullptr;
 }
 
+// filemap_map_folio_range() (v6.12): pages [start, start + nr_pages) of a large folio from `addr`,
+// in batches of consecutive none PTEs, each one set_pte_range() and one folio_ref_add().
+vm_fault_t filemap_map_folio_range(VmFault* vmf, Folio* folio, unsigned long start,
+                                   unsigned long addr, unsigned int nr_pages) {
+  vm_fault_t ret = 0;
+  int page = folio->pfn + static_cast<int>(start);
+  unsigned int count = 0;
+  auto map_batch = [&] {
+    set_pte_range(vmf, folio, page, static_cast<int>(count), addr);
+    folio_ref_add(folio, static_cast<int>(count));
+    if (vmf->address >= addr && vmf->address < addr + count) ret = VM_FAULT_NOPAGE;
+  };
+  do {
+    // "If there're PTE markers, we'll leave them to be handled in the specific fault path".
+    if (pte_none(ptep_get(vmf->pte, addr + count))) {
+      count++;
+      continue;
+    }
+    if (count) map_batch();  // skip:
+    count++;
+    page += static_cast<int>(count);
+    addr += count;
+    count = 0;
+  } while (--nr_pages > 0);
+  if (count) map_batch();
+  return ret;
+}
+
 vm_fault_t filemap_fault_op(VmFault* vmf) { return filemap_fault(vmf); }
 vm_fault_t filemap_map_pages_op(VmFault* vmf, unsigned long start, unsigned long end) {
   return filemap_map_pages(vmf, start, end);
@@ -63,15 +94,22 @@ const VmOperations generic_file_vm_ops = {.name = "generic_file_vm_ops",
                                           .huge_fault = nullptr,
                                           .map_pages = &filemap_map_pages_op};
 
-void filemap_add_folios_setup(MemMap* mem_map, AddressSpace* mapping, int nr, long i_size) {
+void filemap_add_folios_setup(MemMap* mem_map, AddressSpace* mapping, int nr, long i_size,
+                              int order) {
   mapping->i_size = Make<Atomic<long>>(i_size, "i_size");
-  for (int i = 0; i < nr; ++i) {
-    // The page cache's reference; no PTE maps it yet.
-    Folio* folio = mem_map->folio_alloc_setup(/*refcount=*/1, /*mapcount=*/0, false);
-    folio->name = absl::StrCat("folio ", folio->pfn, " (index ", i, ")");
+  const int per_folio = 1 << order;
+  for (int i = 0; i < nr; i += per_folio) {
+    // The page cache holds a reference per page (__filemap_add_folio: folio_ref_add(folio, nr));
+    // no PTE maps it yet.
+    Folio* folio = mem_map->folio_alloc_setup(/*refcount=*/per_folio, /*mapcount=*/0, false, order);
+    folio->name = per_folio == 1 ? absl::StrCat("folio ", folio->pfn, " (index ", i, ")")
+                                 : absl::StrCat("folio ", folio->pfn, " (indexes ", i, "-",
+                                                i + per_folio - 1, ")");
     folio->mapping = Make<Shared<AddressSpace*>>(mapping, "folio->mapping", folio->pfn);
     folio->index = static_cast<unsigned long>(i);
-    mapping->i_pages.push_back(Make<Atomic<Folio*>>(folio, "i_pages", i));
+    for (int j = i; j < i + per_folio; ++j) {
+      mapping->i_pages.push_back(Make<Atomic<Folio*>>(folio, "i_pages", j));  // a multi-index entry
+    }
   }
 }
 
@@ -120,16 +158,23 @@ vm_fault_t filemap_map_pages(VmFault* vmf, unsigned long start_pgoff, unsigned l
     } else {
       do {
         const unsigned long addr = vma->vm_start + (index - vma->vm_pgoff);
-        // filemap_map_order0_folio(): "If there're PTE markers, we'll leave them to be handled
-        // in the specific fault path".
-        if (pte_none(ptep_get(vmf->pte, addr))) {
-          if (vmf->address == addr) ret = VM_FAULT_NOPAGE;
-          set_pte_range(vmf, folio, addr);
-          folio_get(folio);  // folio_ref_inc
+        const unsigned long end = folio->index + static_cast<unsigned long>(folio->nr_pages) - 1;
+        if (folio->nr_pages == 1) {
+          // filemap_map_order0_folio(): "If there're PTE markers, we'll leave them to be
+          // handled in the specific fault path".
+          if (pte_none(ptep_get(vmf->pte, addr))) {
+            if (vmf->address == addr) ret = VM_FAULT_NOPAGE;
+            set_pte_range(vmf, folio, folio->pfn, 1, addr);
+            folio_get(folio);  // folio_ref_inc
+          }
+        } else {
+          ret |= filemap_map_folio_range(
+              vmf, folio, index - folio->index, addr,
+              static_cast<unsigned int>(std::min(end, end_pgoff) - index + 1));
         }
         folio_unlock(folio);
         folio_put(folio);
-        ++index;
+        index = end + 1;
       } while ((folio = next_uptodate_folio(mapping, &index, end_pgoff, knobs)) != nullptr);
       pte_unmap_unlock(vmf->pte);
       vmf->pte = nullptr;

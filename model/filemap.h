@@ -1,12 +1,14 @@
 // The page cache of a regular file and its faults (mm/filemap.c, v6.12; kernel-model.md 3.5):
 // filemap_map_pages (fault-around), filemap_fault, and the lookups they share.
 //
-// A file's folios are order 0, uptodate, indexed 0..n-1 in mapping->i_pages (Atomic slots,
-// looked up under RCU with folio_try_get and a re-check of the slot, changed only by truncation,
-// with the folio locked). Not modeled: shadow and value entries (no eviction), readahead (no
-// PG_readahead folio, no I/O: a page-cache miss in filemap_fault is an assertion "not
-// modeled"), large folios and filemap_map_pmd, the xarray's own lock (one writer, truncation, in
-// every scenario), writeback, dirty accounting and the RSS counters.
+// A file's folios are uptodate, of one order (0, or small large folios that fault-around maps in
+// batches: filemap_map_folio_range), indexed 0..n-1 in mapping->i_pages (Atomic slots; a large
+// folio's slots all hold it, as a multi-index entry; looked up under RCU with folio_try_get and a
+// re-check of the slot, changed only by truncation, with the folio locked). Not modeled: shadow
+// and value entries (no eviction), readahead (no PG_readahead folio, no I/O: a page-cache miss
+// in filemap_fault is an assertion "not modeled"), PMD-mappable folios (filemap_map_pmd), the
+// truncation of a large folio (split), the xarray's own lock (one writer, truncation, in every
+// scenario), writeback, dirty accounting and the RSS counters.
 #ifndef MMCHECK_MODEL_FILEMAP_H_
 #define MMCHECK_MODEL_FILEMAP_H_
 
@@ -19,9 +21,11 @@ namespace mmcheck::model {
 
 inline constexpr long PAGE_SIZE = 4096;
 
-// Setup only: `nr` uptodate folios at indexes 0..nr-1 of `mapping`'s page cache (each holding
-// the page cache's reference) and i_size = `i_size` bytes, as reads of the file left them.
-void filemap_add_folios_setup(MemMap* mem_map, AddressSpace* mapping, int nr, long i_size);
+// Setup only: uptodate folios of order `order` over indexes 0..nr-1 of `mapping`'s page cache
+// (each holding the page cache's references, one per page) and i_size = `i_size` bytes, as reads
+// of the file left them.
+void filemap_add_folios_setup(MemMap* mem_map, AddressSpace* mapping, int nr, long i_size,
+                              int order = 0);
 
 // i_size_read() / i_size_write() (include/linux/fs.h): one word, read and written locklessly.
 long i_size_read(AddressSpace* mapping);

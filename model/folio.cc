@@ -59,6 +59,7 @@ static Folio* new_folio(MemMap* mem_map, int order = 0) {
   }
   const int pfn = mem_map->next_pfn.fetch_add(nr);
   Folio* folio = Make<Folio>(mem_map, pfn);
+  folio->nr_pages = nr;
   std::vector<Folio*>& folios = mem_map->folios;
   if (folios.size() < static_cast<size_t>(pfn + nr)) {
     folios.resize(static_cast<size_t>(pfn + nr));
@@ -96,9 +97,11 @@ Folio* MemMap::pfn_folio(int pfn) {
   return folios[static_cast<size_t>(pfn)];
 }
 
-void folio_get(Folio* folio) {
+void folio_get(Folio* folio) { folio_ref_add(folio, 1); }
+
+void folio_ref_add(Folio* folio, int refs) {
   folio->lifetime.Use("folio_get");
-  folio->_refcount.fetch_add(1);
+  folio->_refcount.fetch_add(refs);
 }
 
 // folio_put() and folio_put_refs(): the step is reported under the caller's name.
@@ -156,9 +159,9 @@ int folio_ref_count(Folio* folio) {
   return folio->_refcount.load();
 }
 
-void folio_add_file_rmap_pte(Folio* folio) {
+void folio_add_file_rmap_ptes(Folio* folio, int nr) {
   folio->lifetime.Use("folio_add_file_rmap_ptes");
-  folio->_mapcount.fetch_add(1);
+  folio->_mapcount.fetch_add(nr);
 }
 
 bool folio_mapped(Folio* folio) { return folio->_mapcount.load() > 0; }

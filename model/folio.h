@@ -43,6 +43,7 @@ struct Folio {
   // by filemap_add_folio_setup, so no other folio has the object).
   Shared<AddressSpace*>* mapping = nullptr;
   unsigned long index = 0;
+  int nr_pages = 1;  // folio_nr_pages(): 1 << order, pfns pfn .. pfn + nr_pages - 1
   Lifetime lifetime;
 };
 
@@ -93,6 +94,8 @@ struct MemMap {
 
 // folio_get(): refcount++. folio_put(): refcount--, and the last put frees the folio.
 void folio_get(Folio* folio);
+// folio_ref_add(): refcount += refs (one per PTE a batch maps).
+void folio_ref_add(Folio* folio, int refs);
 void folio_put(Folio* folio);
 // folio_put_refs(): refcount -= refs, and the put that reaches 0 frees the folio.
 void folio_put_refs(Folio* folio, int refs);
@@ -113,8 +116,8 @@ bool folio_ref_try_add(Folio* folio, int refs);
 int folio_ref_count(Folio* folio);
 // folio_add_new_anon_rmap(folio, vma, address, RMAP_EXCLUSIVE): mapcount = 1, anon, exclusive.
 void folio_add_new_anon_rmap(Folio* folio);
-// folio_add_file_rmap_ptes(folio, page, 1, vma) (mm/rmap.c): one more PTE maps a file folio.
-void folio_add_file_rmap_pte(Folio* folio);
+// folio_add_file_rmap_ptes(folio, page, nr, vma) (mm/rmap.c): `nr` more PTEs map a file folio.
+void folio_add_file_rmap_ptes(Folio* folio, int nr);
 // folio_mapped(): some PTE maps it (mapcount > 0), one read of the counter.
 bool folio_mapped(Folio* folio);
 // folio_remove_rmap_pte(): mapcount--. folio_remove_rmap_pmd(): the entire mapcount of a THP

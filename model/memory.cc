@@ -413,7 +413,10 @@ vm_fault_t finish_fault(VmFault* vmf) {
   if (vmf_pte_changed(vmf)) {
     ret = VM_FAULT_NOPAGE;  // update_mmu_tlb
   } else {
-    set_pte_range(vmf, vmf->page, vmf->address);  // folio_ref_add(folio, nr_pages - 1 = 0)
+    // One page (nr_pages = 1 for a file that is not anonymous shmem): the page of the index.
+    Folio* folio = vmf->page;
+    set_pte_range(vmf, folio, folio->pfn + static_cast<int>(vmf->pgoff - folio->index), 1,
+                  vmf->address);  // folio_ref_add(folio, nr_pages - 1 = 0)
   }
   pte_unmap_unlock(vmf->pte);
   vmf->pte = nullptr;
@@ -621,28 +624,48 @@ vm_fault_t handle_driver_mm_fault(VmFault* vmf) {
 
 }  // namespace
 
-// set_pte_range() (mm/memory.c v6.12, with the July 2024 fix "mm: fix old/young bit handling in
-// the faulting path": prefault = !in_range(vmf->address, addr, nr * PAGE_SIZE)), for one page:
-// the faulting address's PTE young, a prefaulted one old if the arch wants
-// (arch_wants_old_prefaulted_pte(): arm64 with the hardware access flag, taken as present; x86:
-// false), dirty and writable on a write; the file rmap; set_ptes. The caller holds the PTL.
-void set_pte_range(VmFault* vmf, Folio* folio, unsigned long addr) {
+// set_pte_range() (mm/memory.c v6.12): `nr` PTEs from `addr` for the pages of `folio` from pfn
+// `pfn` (set_ptes), all young, or all old if the batch is prefaulted and the arch wants old
+// prefaulted PTEs (arch_wants_old_prefaulted_pte(): arm64 with the hardware access flag, taken as
+// present; x86: false); prefault as knob set_pte_range_prefault says (v6.12: the July 2024 fix's
+// !in_range). Dirty and writable on a write; the file rmap. The caller holds the PTL.
+// I-AGE-1 is checked on what it installs: the faulting address's PTE young; on an arch that wants
+// old prefaulted PTEs, a batch that does not contain the faulting address old.
+void set_pte_range(VmFault* vmf, Folio* folio, int pfn, int nr, unsigned long addr) {
   Vma* vma = vmf->vma;
+  MmStruct* mm = vma->vm_mm;
   const bool write = vmf->flags & FAULT_FLAG_WRITE;
-  const bool prefault = vmf->address != addr;
+  const bool in_range = vmf->address >= addr && vmf->address < addr + static_cast<unsigned>(nr);
+  bool prefault = !in_range;
+  if (mm->knobs.set_pte_range_prefault == PrefaultRule::kInRange) prefault = in_range;
+  if (mm->knobs.set_pte_range_prefault == PrefaultRule::kBatchStart) {
+    prefault = vmf->address != addr;
+  }
+  const bool wants_old = mm->knobs.arch == Arch::kArm64;  // arch_wants_old_prefaulted_pte()
   vma_use(vma, "reads vma->vm_page_prot");
   vma->vm_page_prot.read();
-  Entry entry = mk_pte(folio->pfn);
-  if (prefault && vma->vm_mm->knobs.arch == Arch::kArm64) {
-    entry = pte_mkold(entry);
-  } else {
-    entry = pte_mkyoung(entry);  // pte_sw_mkyoung
-  }
+  Entry entry = mk_pte(pfn);
+  entry = prefault && wants_old ? pte_mkold(entry) : pte_mkyoung(entry);  // pte_sw_mkyoung
   if (write) entry = maybe_mkwrite(pte_mkdirty(entry), vma);
   MMCHECK_ASSERT_MSG(!write || (read_vm_flags(vma) & VM_SHARED),
                      "set_pte_range of a COW page is not modeled");
-  folio_add_file_rmap_pte(folio);
-  set_entry(vmf->pte, addr, entry);  // set_ptes; update_mmu_cache_range: nothing to model
+  if (in_range && !entry.young) {
+    Violate(ViolationKind::kInvariant,
+            absl::StrCat("I-AGE-1: the fault at page ", vmf->address, " maps its own page old",
+                         nr > 1 ? absl::StrCat(" (a batch of ", nr, " from page ", addr, ")") : "",
+                         ": the access it retries takes a spurious access-flag fault"));
+  }
+  if (!in_range && wants_old && entry.young) {
+    Violate(ViolationKind::kInvariant,
+            absl::StrCat("I-AGE-1: the fault at page ", vmf->address, " prefaults page ", addr,
+                         " young, where the arch wants prefaulted PTEs old"));
+  }
+  folio_add_file_rmap_ptes(folio, nr);
+  for (int i = 0; i < nr; ++i) {
+    entry.val = pfn + i;
+    set_entry(vmf->pte, addr + static_cast<unsigned>(i), entry);  // set_ptes
+  }
+  // update_mmu_cache_range: nothing to model.
 }
 
 vm_fault_t handle_mm_fault(Vma* vma, unsigned long address, unsigned int flags) {

@@ -52,10 +52,10 @@ vm_fault_t vmf_insert_pfn(Vma* vma, unsigned long address, int pfn);
 // No mmap or VMA lock.
 void unmap_mapping_range(AddressSpace* mapping, unsigned long first_pgoff, unsigned long nr);
 
-// set_pte_range() (mm/memory.c, v6.12 with the July 2024 young/old fix) for one page of `folio`
-// at `addr`: the PTE young for the faulting address, old for a prefaulted one if the arch wants
-// (arm64), the file rmap, set_ptes. The caller holds the PTL of vmf->pte.
-void set_pte_range(VmFault* vmf, Folio* folio, unsigned long addr);
+// set_pte_range() (mm/memory.c, v6.12 with the July 2024 young/old fix) for the `nr` pages of
+// `folio` from pfn `pfn` at `addr`: young, or old if the batch is prefaulted and the arch wants
+// (arm64); the file rmap; set_ptes. Checks I-AGE-1. The caller holds the PTL of vmf->pte.
+void set_pte_range(VmFault* vmf, Folio* folio, int pfn, int nr, unsigned long addr);
 
 // struct follow_pfnmap_args (include/linux/mm.h, v6.12, 6da8e9634bb7): the input (vma, address)
 // and what follow_pfnmap_start() fills in, valid until follow_pfnmap_end().

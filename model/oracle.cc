@@ -28,7 +28,9 @@ std::string check_mem_map(MemMap* mem_map) {
   for (Folio* folio : mem_map->folios) {
     if (folio == nullptr || folio->lifetime.freed()) continue;
     const int want = mapped[static_cast<size_t>(folio->pfn)];
-    const int refs = want + (folio->swapcache.peek() ? 1 : 0);  // the swap cache's reference
+    // The swap cache's reference, and the page cache's (one per page).
+    const bool cached = folio->mapping != nullptr && folio->mapping->peek() != nullptr;
+    const int refs = want + (folio->swapcache.peek() ? 1 : 0) + (cached ? folio->nr_pages : 0);
     if (folio->_mapcount.peek() != want) {
       return absl::StrCat("I-MAP-1: ", folio->name, " has mapcount ", folio->_mapcount.peek(),
                           " but ", want, " PTE(s) map it");
@@ -41,6 +43,7 @@ std::string check_mem_map(MemMap* mem_map) {
       return absl::StrCat("I-MAP-1: ", folio->name, " is leaked: refcount ",
                           folio->_refcount.peek(), " with ", want, " mapping(s)",
                           folio->swapcache.peek() ? " and the swap cache" : "",
+                          cached ? " and the page cache" : "",
                           " and nobody else holding it at the end");
     }
   }

@@ -10,9 +10,9 @@
 namespace mmcheck::model {
 
 // I-MAP-1: every live folio's mapcount equals the PTEs mapping it over all mms of `mem_map`, its
-// refcount is that plus the swap cache's reference (nothing else may hold one once every thread
-// has finished), and no present PTE maps a freed folio. Returns "" when it holds,
-// else what is wrong.
+// refcount is that plus the swap cache's and the page cache's references (nothing else may hold
+// one once every thread has finished), and no present PTE maps a freed folio. Returns "" when it
+// holds, else what is wrong.
 std::string check_mem_map(MemMap* mem_map);
 
 // Registers the end-of-run check of I-MAP-1 for `mem_map` (an invariant violation if it fails).

@@ -20,6 +20,15 @@ enum class VfioHugeFault {
   kAlignOrder,  // 2025 "vfio/pci: Align huge faults to order": aligns the address down instead
 };
 
+// How set_pte_range() decides that a batch of PTEs is prefaulted (old where the arch wants),
+// not the faulting address's (young) (seeds 000/001, kernel-model.md 1.2).
+enum class PrefaultRule {
+  kNotInRange,  // v6.12 (the July 2024 fix, "mm: fix old/young bit handling in the faulting
+                // path"): prefault = !in_range(vmf->address, addr, nr * PAGE_SIZE)
+  kInRange,     // 3bd786f76de2 as merged (v6.4 to the fix): the polarity inverted
+  kBatchStart,  // seed 001 v4 as posted: prefault = vmf->address != addr, the batch's start
+};
+
 // The machine whose page-table freeing and TLB flush the model follows (v6.12; mm/mmu_gather.c,
 // arch/x86/mm/tlb.c, arch/x86/kernel/paravirt.c and kvm.c, arch/arm64/include/asm/tlb.h). A
 // scenario declares it in its name ("+arm64", "+x86-guest"; none: x86), and MmStruct refuses
@@ -205,6 +214,8 @@ struct Knobs {
   // truncate_inode_pages() (v6.12). Off: neither (S8's @truncate-without-unmap twin).
   bool truncate_unmaps_folio = true;
   bool truncate_unmaps_again = true;
+  // set_pte_range()'s prefault rule (S17's twins A and B).
+  PrefaultRule set_pte_range_prefault = PrefaultRule::kNotInRange;
 };
 
 }  // namespace mmcheck::model

@@ -83,6 +83,7 @@ void truncate_cleanup_folio(AddressSpace* mapping, Folio* folio, const Knobs& kn
 // emptied, folio->mapping = NULL), then filemap_free_folio: the page cache's reference goes.
 // delete_from_page_cache_batch does the same for a batch.
 void filemap_remove_folio(AddressSpace* mapping, Folio* folio) {
+  MMCHECK_ASSERT_MSG(folio->nr_pages == 1, "truncation of a large folio is not modeled");
   mapping->i_pages[folio->index]->store(nullptr);  // xas_store(&xas, NULL)
   folio->mapping->write(nullptr);
   folio_put(folio);

@@ -17,7 +17,8 @@
 // Why it passes: the fault maps folio 1 only while it holds folio 1's lock (folio_trylock) and
 // sees folio->mapping intact and index 1 below i_size; truncation removes folio 1 under the same
 // lock, unmapping it first if mapped (truncate_cleanup_folio), and unmaps the range again after.
-// I-TRUNC-1 at the end: no PTE maps folio 1, or a folio truncation removed.
+// I-TRUNC-1 at the end: no PTE maps folio 1, or a folio truncation removed; I-MAP-1: mapcounts
+// and references add up (the page cache's, the PTEs').
 // ~no-isize-check (S8's twin A, "the i_size check removed"): kernel-model.md expects I-TRUNC-1;
 // the kernel's code says otherwise, and the kernel wins: without the i_size checks the fault can
 // map folio 1 only before truncation removes it (the mapping check under the folio lock), and
@@ -32,6 +33,7 @@
 #include "explorer/runtime/scenario.h"
 #include "model/fault.h"
 #include "model/filemap.h"
+#include "model/oracle.h"
 #include "model/truncate.h"
 
 namespace mmcheck {
@@ -48,6 +50,7 @@ void FaultAroundVsTruncate(Knobs knobs) {
   Spawn("fault", [mm] { model::do_user_addr_fault(mm, 0, model::FAULT_FLAG_USER); });
   Spawn("truncate", [mm, file] { model::truncate_setsize(mm, file, model::PAGE_SIZE); });
   model::check_truncated_at_end(mm, file);
+  model::check_mem_map_at_end(mm->mem_map);
 }
 
 constexpr const char* kQuestion =

@@ -1,6 +1,7 @@
-// S8 (kernel-model.md): fault-around against truncate. The correct scenario and its variant
-// without the i_size checks pass exhaustively with pinned counts and reach the race they are
-// about; each twin fails for the reason it names, shown by its key steps.
+// Seeds 000/001 (kernel-model.md S8 and S17): fault-around against truncate, and two read faults
+// in one fault-around window on arm64. The correct scenarios and their variants pass exhaustively
+// with pinned counts and reach the races they are about; each twin fails for the reason it names,
+// shown by its key steps.
 #include <string>
 
 #include "gtest/gtest.h"
@@ -76,6 +77,71 @@ TEST(FilemapTest, WithoutTheIsizeCheckAndTheLaterUnmapsTheCutPageStaysMapped) {
   EXPECT_GT(removed, map);
   EXPECT_EQ(testing::EntryAt(*v, map), "pfn 2, young");
   EXPECT_FALSE(testing::FoundWithoutPreemption(name, ViolationKind::kInvariant));
+}
+
+}  // namespace
+}  // namespace mmcheck
+
+namespace mmcheck {
+namespace {
+
+using testing::FindStep;
+
+// S17 (kernel-model.md) on arm64: two read faults in one fault-around window. The faulting page
+// is mapped young and a prefaulted one old; the loser of the PTE lock finds the PTEs present.
+TEST(FilemapTest, TwoFaultsInOneWindowMapTheirOwnPageYoungOnArm64) {
+  const char* name = "filemap/fault-around-young-old+arm64";
+  testing::ExpectExhaustivePass(name, 5342);
+  // fault0 prefaulted page 1 old, then fault1 found it present and made it young.
+  EXPECT_GT(testing::ExecutionsWhere(name,
+                                     [](const Trace& t) {
+                                       const int old_map =
+                                           FindStep(t, 0, "fault0", OpKind::kStore, "pte[1]");
+                                       return old_map >= 0 &&
+                                              FindStep(t, old_map, "fault1", OpKind::kStore,
+                                                       "pte[1]") > old_map;
+                                     }),
+            0);
+  // fault1's ->map_pages skipped a folio fault0 held, and its filemap_fault dropped the VMA lock
+  // to sleep for it, then retried under mmap_lock (lock_mm_and_find_vma's mmap_read_trylock).
+  EXPECT_GT(testing::ExecutionsWhere(name,
+                                     [](const Trace& t) {
+                                       return testing::HasStep(t, "fault1", OpKind::kTryLock,
+                                                               "folio_lock[2]", /*ok=*/0) &&
+                                              testing::HasStep(t, "fault1",
+                                                               OpKind::kDownReadTry, "mmap_lock",
+                                                               /*ok=*/1);
+                                     }),
+            0);
+}
+
+TEST(FilemapTest, ALargeFolioIsMappedInOneYoungBatchOnArm64) {
+  testing::ExpectExhaustivePass("filemap/fault-around-young-old~large-folio+arm64", 234);
+}
+
+// Twin A (3bd786f76de2): the polarity inverted. fault1 maps page 0 first, as a young prefault.
+TEST(FilemapTest, InRangePolarityMapsThePrefaultedPageYoung) {
+  const std::string name = "filemap/fault-around-young-old+arm64@in-range-polarity";
+  const std::optional<Violation> v = testing::FirstViolation(name, ViolationKind::kInvariant);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ(v->message.rfind("I-AGE-1: the fault at page 1 prefaults page 0 young", 0), 0u)
+      << v->message;
+  EXPECT_TRUE(testing::FoundWithoutPreemption(name, ViolationKind::kInvariant));
+}
+
+// Twin B (seed 001 v4): the batch of the large folio starts at page 0, before fault1's address,
+// so it is all old, page 1 with it.
+TEST(FilemapTest, BatchStartPrefaultMapsTheFaultingPageOld) {
+  const std::string name =
+      "filemap/fault-around-young-old~large-folio+arm64@batch-start-prefault";
+  const std::optional<Violation> v = testing::FirstViolation(name, ViolationKind::kInvariant);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ(v->message.rfind("I-AGE-1: the fault at page 1 maps its own page old (a batch of 2 "
+                             "from page 0)",
+                             0),
+            0u)
+      << v->message;
+  EXPECT_TRUE(testing::FoundWithoutPreemption(name, ViolationKind::kInvariant));
 }
 
 }  // namespace
