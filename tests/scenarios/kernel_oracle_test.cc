@@ -56,7 +56,11 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"gup/gup-fast-vs-thp-munmap+arm64", 2},
                       Case{"gup/gup-fast-vs-thp-munmap+x86-guest", 2},
                       Case{"gup/gup-fast-vs-thp-munmap~rcu-walk+arm64", 2},
-                      Case{"gup/gup-fast-vs-munmap+arm64", 1}),
+                      Case{"gup/gup-fast-vs-munmap+arm64", 1},
+                      Case{"filemap/fault-around-vs-truncate", 3},
+                      Case{"filemap/fault-around-vs-truncate~no-isize-check", 3},
+                      Case{"filemap/fault-around-young-old+arm64", 2},
+                      Case{"filemap/fault-around-young-old~large-folio+arm64", 3}),
     [](const ::testing::TestParamInfo<Case>& param) {
       std::string name = param.param.name;
       for (char& c : name) {
@@ -98,6 +102,10 @@ TEST(KernelOracleTest, BoundedDfsAgreesWithDporOnEveryTwin) {
                            "fork/fork-vs-bar-zap-pud@read-before-lock",
                            "fork/pud-write-after-fork@pre-003",
                            "fork/pud-write-after-fork@pre-003-aligned-fault",
+                           "filemap/fault-around-vs-truncate@map-pages-folio-lock",
+                           "filemap/fault-around-vs-truncate~no-isize-check@no-later-unmap",
+                           "filemap/fault-around-young-old+arm64@in-range-polarity",
+                           "filemap/fault-around-young-old~large-folio+arm64@batch-start-prefault",
                            "fork/pud-write-after-fork@pre-003-unaligned-fault",
                            "vfio/pte-fault-vs-pmd-fault@v6.13",
                            "vfio/follow-pfnmap-vs-bar-zap@v6.12",
