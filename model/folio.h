@@ -44,6 +44,9 @@ struct Folio {
   Shared<AddressSpace*>* mapping = nullptr;
   unsigned long index = 0;
   int nr_pages = 1;  // folio_nr_pages(): 1 << order, pfns pfn .. pfn + nr_pages - 1
+  int nid = 0;       // folio_nid(): its NUMA node, set when it is allocated (mempolicy.h)
+  // Ghost (no steps): mbind queued it for migration (isolated from the LRU); mempolicy.h.
+  bool mbind_queued = false;
   Lifetime lifetime;
 };
 

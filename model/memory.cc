@@ -8,6 +8,7 @@
 #include "model/huge_memory.h"
 #include "model/hugetlb.h"
 #include "model/mmap_lock.h"
+#include "model/mempolicy.h"
 #include "model/migrate_device.h"
 #include "model/swap_state.h"
 #include "model/userfaultfd.h"
@@ -94,7 +95,7 @@ vm_fault_t do_anonymous_page(VmFault* vmf) {
     // Allocate our own private page.
     ret = vmf_anon_prepare(vma, vmf->flags);
     if (ret) return ret;
-    folio = mm->mem_map->folio_alloc();  // alloc_anon_folio
+    folio = vma_alloc_folio(vma);  // alloc_anon_folio -> vma_alloc_folio (the VMA's mempolicy)
     // __folio_mark_uptodate(): the barrier orders the page's contents before set_pte_at.
     vma_use(vma, "reads vma->vm_page_prot");
     vma->vm_page_prot.read();

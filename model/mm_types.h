@@ -54,6 +54,7 @@ struct MmStruct;
 struct Vma;
 struct VmFault;
 struct Folio;
+struct Mempolicy;
 
 // struct vm_operations_struct, the hooks the model's drivers fill (vfio-pci's vfio_pci_mmap_ops).
 struct VmOperations {
@@ -105,6 +106,12 @@ struct Vma {
   // unlink_anon_vmas() took it off its anon_vma's interval tree (under the anon_vma lock, which an
   // rmap walker holds for reading): an rmap walk no longer meets it.
   bool anon_vma_unlinked = false;
+  // vma->vm_policy (mempolicy.h): replaced under mmap_lock (write) and, since 6c21e066f925, the
+  // VMA write lock; read by faults. A word the kernel stores and loads plainly, modeled as an
+  // atomic word: a racing reader gets the old pointer or the new, and the harm is its use of the
+  // old one after mpol_put() (a use-after-free). nullptr: the scenario gives the VMA no policy
+  // word (allocations on node 0, no step).
+  Atomic<Mempolicy*>* vm_policy = nullptr;
   RwSemaphore vm_lock;        // vma->vm_lock->lock
   Atomic<int> vm_lock_seq;    // READ_ONCE/WRITE_ONCE
   Shared<bool> detached;      // written with the VMA write-locked, read under vm_lock

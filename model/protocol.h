@@ -216,6 +216,14 @@ struct Knobs {
   bool truncate_unmaps_again = true;
   // set_pte_range()'s prefault rule (S17's twins A and B).
   PrefaultRule set_pte_range_prefault = PrefaultRule::kNotInRange;
+  // do_mbind()'s queue_pages_range() walks with PGWALK_WRLOCK, write-locking each VMA
+  // (49b0638502da, v6.5). Off: PGWALK_RDLOCK, as before it (S20 twin A).
+  bool mbind_walk_write_locks = true;
+  // walk_page_range() locks a VMA (process_vma_walk_lock) before test_walk() can skip it, and
+  // vma_replace_policy() asserts the VMA write-locked (8b9c1cc0418a "mm: lock VMAs skipped by a
+  // page walk" and 6c21e066f925 "mm/mempolicy: Take VMA lock before replacing policy", v6.5/6.6).
+  // Off: 49b0638502da's walk, which locked only the VMAs it walked (S20 twin B).
+  bool walk_locks_skipped_vmas = true;
 };
 
 }  // namespace mmcheck::model

@@ -60,7 +60,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"filemap/fault-around-vs-truncate", 3},
                       Case{"filemap/fault-around-vs-truncate~no-isize-check", 3},
                       Case{"filemap/fault-around-young-old+arm64", 2},
-                      Case{"filemap/fault-around-young-old~large-folio+arm64", 3}),
+                      Case{"filemap/fault-around-young-old~large-folio+arm64", 3},
+                      Case{"mempolicy/mbind-vs-fault", 3}, Case{"mempolicy/mbind-vs-fault~no-move", 3}),
     [](const ::testing::TestParamInfo<Case>& param) {
       std::string name = param.param.name;
       for (char& c : name) {
@@ -106,6 +107,8 @@ TEST(KernelOracleTest, BoundedDfsAgreesWithDporOnEveryTwin) {
                            "filemap/fault-around-vs-truncate~no-isize-check@no-later-unmap",
                            "filemap/fault-around-young-old+arm64@in-range-polarity",
                            "filemap/fault-around-young-old~large-folio+arm64@batch-start-prefault",
+                           "mempolicy/mbind-vs-fault@rdlock-walk",
+                           "mempolicy/mbind-vs-fault~no-move@skipped-vma-unlocked",
                            "fork/pud-write-after-fork@pre-003-unaligned-fault",
                            "vfio/pte-fault-vs-pmd-fault@v6.13",
                            "vfio/follow-pfnmap-vs-bar-zap@v6.12",
