@@ -4,9 +4,31 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
 #include "cli/commands.h"
 #include "cli/mpi.h"
 #include "cli/options.h"
+
+namespace {
+
+// An error line as printed: control characters (a newline or an escape sequence in a name, a
+// token or an option the user gave) as \xNN, so that every error is one line and the terminal
+// shows what was typed.
+std::string OneLine(absl::string_view message) {
+  std::string out;
+  for (const char c : message) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      absl::StrAppendFormat(&out, "\\x%02x", u);
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
@@ -17,7 +39,7 @@ int main(int argc, char** argv) {
   absl::StatusOr<mmcheck::Options> options = mmcheck::ParseOptions(args);
   if (!options.ok()) {
     if (quiet) return 0;
-    std::fprintf(stderr, "mmcheck: %s\n", std::string(options.status().message()).c_str());
+    std::fprintf(stderr, "mmcheck: %s\n", OneLine(options.status().message()).c_str());
     return 2;
   }
   if (quiet && options->command != mmcheck::Options::Command::kRun) return 0;
@@ -35,7 +57,7 @@ int main(int argc, char** argv) {
   }
   if (!code.ok()) {
     if (quiet) return 0;
-    std::fprintf(stderr, "mmcheck: %s\n", std::string(code.status().message()).c_str());
+    std::fprintf(stderr, "mmcheck: %s\n", OneLine(code.status().message()).c_str());
     return 2;
   }
   return *code;

@@ -294,6 +294,14 @@ TEST(CliTest, InputErrorsExitTwoWithOneLine) {
   const Result r = Mmcheck("run demo/lock-order@abba --replay=v1:74988095:0.0.0.0.0.0.0.0.0");
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(Lines(r.err), 1) << r.err;
+  // Control characters the user typed come back escaped: one line, no raw escape sequence.
+  const Result name = Mmcheck("run \"$(printf 'demo/co\\nunter')\"");
+  EXPECT_EQ(name.code, 2);
+  EXPECT_EQ(name.err, "mmcheck: no scenario named 'demo/co\\x0aunter' (see: mmcheck list)\n");
+  const Result strategy = Mmcheck("run demo/counter --strategy=\"$(printf 'd\\033por')\"");
+  EXPECT_EQ(strategy.code, 2);
+  EXPECT_EQ(strategy.err,
+            "mmcheck: unknown strategy 'd\\x1bpor': use dpor, dfs, random or pct\n");
 }
 
 TEST(CliTest, ExitOneWhenAResultMissesItsExpectation) {
