@@ -88,23 +88,17 @@ void Write(const char* text) {
 
 void OnFatalSignal(int sig, siginfo_t* info, void* ucontext) {
   Fiber* fiber = Fiber::Running();
+  Fiber::Crash crash;
+  crash.cause = Fiber::Crash::Cause::kSignal;
+  crash.signal = sig;
+  if (sig == SIGSEGV || sig == SIGBUS) crash.address = reinterpret_cast<uintptr_t>(info->si_addr);
   if (armed && fiber != nullptr) {
-    Fiber::Crash crash;
-    crash.cause = Fiber::Crash::Cause::kSignal;
-    crash.signal = sig;
-    if (sig == SIGSEGV || sig == SIGBUS) {
-      crash.address = reinterpret_cast<uintptr_t>(info->si_addr);
-      if (fiber->InGuardPage(crash.address)) crash.cause = Fiber::Crash::Cause::kStackOverflow;
+    if ((sig == SIGSEGV || sig == SIGBUS) && fiber->InGuardPage(crash.address)) {
+      crash.cause = Fiber::Crash::Cause::kStackOverflow;
     }
     if (fiber->Divert(ucontext, crash)) return;
   }
-  if (fiber == nullptr) {
-    Fiber::Crash crash;
-    crash.cause = Fiber::Crash::Cause::kSignal;
-    crash.signal = sig;
-    if (sig == SIGSEGV || sig == SIGBUS) crash.address = reinterpret_cast<uintptr_t>(info->si_addr);
-    LandIfScenarioCode(sig, crash);
-  }
+  if (fiber == nullptr) LandIfScenarioCode(sig, crash);
   if (armed) {
     // Only async-signal-safe calls from here.
     Write("mmcheck: scenario ");
