@@ -121,14 +121,7 @@ Folio* filemap_get_folio(AddressSpace* mapping, unsigned long index) {
   if (index >= mapping->i_pages.size()) return nullptr;
   Atomic<Folio*>& slot = *mapping->i_pages[index];
   RcuReadLock();
-  Folio* folio = nullptr;
-  while (true) {  // repeat:
-    folio = slot.load();
-    if (folio == nullptr) break;
-    if (!folio_ref_try_add(folio, 1)) continue;  // folio_try_get failed: "goto repeat"
-    if (folio == slot.load()) break;             // xas_reload
-    folio_put(folio);
-  }
+  Folio* folio = folio_try_get_slot(slot);
   RcuReadUnlock();
   return folio;
 }

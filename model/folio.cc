@@ -158,6 +158,20 @@ bool folio_ref_try_add(Folio* folio, int refs) {
   return false;
 }
 
+Folio* folio_try_get_slot(Atomic<Folio*>& slot, const char* file, int line,
+                          const char* function) {
+  while (true) {
+    Folio* folio = slot.load(file, line, function);  // xas_load
+    if (folio == nullptr) return nullptr;
+    if (!folio_ref_try_add(folio, 1)) {
+      Yield();
+      continue;
+    }
+    if (folio == slot.load(file, line, function)) return folio;  // xas_reload
+    folio_put(folio);
+  }
+}
+
 int folio_ref_count(Folio* folio) {
   folio->lifetime.Use("folio_ref_count");
   return folio->_refcount.load();

@@ -117,6 +117,14 @@ void free_frozen_folio(Folio* folio, const char* how);
 // re-check of the entry (or of page_folio) catches that.
 bool folio_ref_try_add(Folio* folio, int refs);
 int folio_ref_count(Folio* folio);
+// The lookup of an xarray slot under RCU (the caller holds it) that filemap_get_entry() and
+// find_get_entry() make (mm/filemap.c, v6.12): xas_load; nothing there: nullptr; folio_try_get,
+// and on failure (the folio frozen, or freed but still in the slot: "goto repeat") look again;
+// xas_reload, and if the slot changed meanwhile, put and look again. A failed try only waits for
+// the freer to empty the slot: a spin (Yield), run again once something it read changed. The
+// slot's reads are reported at the caller's place.
+Folio* folio_try_get_slot(Atomic<Folio*>& slot, const char* file = __builtin_FILE(),
+                          int line = __builtin_LINE(), const char* function = __builtin_FUNCTION());
 // folio_add_new_anon_rmap(folio, vma, address, RMAP_EXCLUSIVE): mapcount = 1, anon, exclusive.
 void folio_add_new_anon_rmap(Folio* folio);
 // folio_add_file_rmap_ptes(folio, page, nr, vma) (mm/rmap.c): `nr` more PTEs map a file folio.

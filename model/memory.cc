@@ -47,6 +47,13 @@ Vma* lock_vma_under_rcu(MmStruct* mm, unsigned long address) {
 
 Vma* find_vma(MmStruct* mm, unsigned long address) { return mm->mm_mt[address].load(); }
 
+Vma* find_vma_intersection(MmStruct* mm, unsigned long start, unsigned long end) {
+  for (unsigned long p = start; p < end; ++p) {
+    if (Vma* vma = mm->mm_mt[p].load()) return vma;
+  }
+  return nullptr;
+}
+
 namespace {
 
 unsigned long read_vm_flags(Vma* vma) {

@@ -32,6 +32,9 @@ Vma* lock_vma_under_rcu(MmStruct* mm, unsigned long address);
 
 // find_vma() under mmap_lock: the VMA containing the address, or nullptr (one tree read).
 Vma* find_vma(MmStruct* mm, unsigned long address);
+// find_vma_intersection() under mmap_lock: the first VMA in [start, end), or nullptr (a tree read
+// per page up to it).
+Vma* find_vma_intersection(MmStruct* mm, unsigned long start, unsigned long end);
 
 // handle_mm_fault() (kernel-model.md 3.3): sanitize_fault_flags, then __handle_mm_fault: walk and
 // allocate down to the PMD, then handle_pte_fault, which dispatches to do_anonymous_page (no PTE),

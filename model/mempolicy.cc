@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "model/memory.h"
 #include "model/mmap_lock.h"
 #include "model/pagewalk.h"
 #include "model/pgtable.h"
@@ -147,14 +148,10 @@ long do_mbind(MmStruct* mm, unsigned long start, unsigned long end, int node,
   if (walked < 0) {
     err = walked;
   } else {
-    for (unsigned long p = start; p < end;) {  // for_each_vma_range
-      Vma* vma = mm->mm_mt[p].load();
-      if (vma == nullptr) {
-        ++p;
-        continue;
-      }
+    // for_each_vma_range(vmi, vma, end)
+    for (Vma* vma = find_vma_intersection(mm, start, end); vma != nullptr;
+         vma = find_vma_intersection(mm, vma->vm_end, end)) {
       mbind_range(vma, new_pol);
-      p = vma->vm_end;
     }
   }
   mmap_write_unlock(mm);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "model/memory.h"
 #include "model/mmap_lock.h"
 #include "model/vma_lock.h"
 
@@ -55,14 +56,6 @@ int walk_range(unsigned long addr, unsigned long end, MmWalk* walk) {
   return 0;
 }
 
-// find_vma(mm, start), limited to [start, end): the first VMA there (one tree read per page).
-Vma* find_vma_from(MmStruct* mm, unsigned long start, unsigned long end) {
-  for (unsigned long p = start; p < end; ++p) {
-    if (Vma* vma = mm->mm_mt[p].load()) return vma;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 int walk_page_range(MmStruct* mm, unsigned long start, unsigned long end, const MmWalkOps* ops,
@@ -77,7 +70,7 @@ int walk_page_range(MmStruct* mm, unsigned long start, unsigned long end, const 
   MmWalk walk{.ops = ops, .mm = mm, .vma = nullptr, .priv = priv};
   int err = 0;
   while (start < end) {
-    Vma* vma = find_vma_from(mm, start, end);
+    Vma* vma = find_vma_intersection(mm, start, end);
     if (vma == nullptr) break;  // after the last VMA: a hole (no ->pte_hole)
     const unsigned long first = std::max(start, vma->vm_start);
     const unsigned long next = std::min(end, vma->vm_end);

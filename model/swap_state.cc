@@ -37,20 +37,7 @@ Folio* filemap_get_swap_folio(MemMap* mem_map, int entry) {
     return folio;
   }
   RcuReadLock();
-  Folio* folio = nullptr;
-  while (true) {
-    folio = slot.load();  // xas_load
-    if (folio == nullptr) break;
-    if (!folio_ref_try_add(folio, 1)) {
-      // folio_try_get failed: the folio is frozen or freed but still in the slot ("goto
-      // repeat"). The loop only waits for the freer to empty the slot: a spin (Yield), so the
-      // explorer runs it again only after something it read changed.
-      Yield();
-      continue;
-    }
-    if (folio == slot.load()) break;             // xas_reload
-    folio_put(folio);
-  }
+  Folio* folio = folio_try_get_slot(slot);  // a folio reclaim froze is waited out (a spin)
   RcuReadUnlock();
   return folio;
 }

@@ -20,14 +20,7 @@ constexpr unsigned long kToEndOfFile = 1UL << 30;
 // (folio_try_get, the slot re-read), *index at it; nullptr when there is none.
 Folio* find_get_entry(AddressSpace* mapping, unsigned long* index) {
   for (; *index < mapping->i_pages.size(); ++*index) {
-    Atomic<Folio*>& slot = *mapping->i_pages[*index];
-    while (true) {
-      Folio* folio = slot.load();  // xas_find
-      if (folio == nullptr) break;
-      if (!folio_ref_try_add(folio, 1)) continue;  // reset: look again
-      if (folio == slot.load()) return folio;      // xas_reload
-      folio_put(folio);
-    }
+    if (Folio* folio = folio_try_get_slot(*mapping->i_pages[*index])) return folio;  // xas_find
   }
   return nullptr;
 }
