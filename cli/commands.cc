@@ -1,6 +1,7 @@
 // `list` and `run`; see commands.h.
 #include "cli/commands.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,13 +18,37 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "cli/json.h"
 #include "cli/mpi.h"
 #include "cli/scenario_unit.h"
 #include "explorer/runtime/scenario.h"
+#include "nlohmann/json.hpp"
 
 namespace mmcheck {
 namespace {
+
+// Set by SIGINT (Ctrl-C) during a run; every search stops after its current execution.
+std::atomic<bool> interrupted{false};
+static_assert(std::atomic<bool>::is_always_lock_free);  // so the handler may store it
+
+void OnInterrupt(int) { interrupted.store(true, std::memory_order_relaxed); }
+
+// Ctrl-C during a run: the first stops the searches (and a second, with the default action
+// restored by SA_RESETHAND, kills). Restores the previous action when the run ends.
+class InterruptScope {
+ public:
+  InterruptScope() {
+    interrupted = false;
+    struct sigaction action = {};
+    action.sa_handler = OnInterrupt;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &action, &previous_);
+  }
+  ~InterruptScope() { sigaction(SIGINT, &previous_, nullptr); }
+
+ private:
+  struct sigaction previous_ = {};
+};
 
 absl::Status WriteFile(const std::filesystem::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -38,15 +63,15 @@ absl::Status WriteFile(const std::filesystem::path& path, const std::string& tex
 absl::StatusOr<int> ListCommand(const Options& options) {
   for (const ScenarioInfo* info : AllScenarios()) {
     if (options.json) {
-      JsonObject json;
-      json.Add("scenario", info->name)
-          .Add("expect", info->expect.ToString())
-          .Add("expect_finding", info->expect.FindingString())
-          .Add("question", info->meta.question)
-          .Add("spec", info->meta.spec)
-          .Add("protocol", info->meta.protocol)
-          .Add("arch", info->arch);
-      std::printf("%s\n", json.str().c_str());
+      nlohmann::ordered_json json;
+      json["scenario"] = info->name;
+      json["expect"] = info->expect.ToString();
+      json["expect_finding"] = info->expect.FindingString();
+      json["question"] = info->meta.question;
+      json["spec"] = info->meta.spec;
+      json["protocol"] = info->meta.protocol;
+      json["arch"] = info->arch;
+      std::printf("%s\n", json.dump().c_str());
     } else {
       const std::string expect = info->expect.is_pass()
                                      ? "pass"
@@ -122,7 +147,7 @@ absl::StatusOr<int> RunCommand(const Options& options) {
                           [&](size_t i) { return instances[i].info->expect.is_pass(); });
   }
   auto take = [&]() -> int64_t {
-    if (stop) return -1;
+    if (stop || interrupted) return -1;
     const size_t k = next++;
     return k < n ? static_cast<int64_t>(order[k]) : -1;
   };
@@ -136,10 +161,13 @@ absl::StatusOr<int> RunCommand(const Options& options) {
   auto explore_one = [&](size_t i) {
     Slot& slot = slots[i];
     slot.running = true;
-    deliver(i, RunUnit(options, instances[i], [&slot](const ExploreProgress& p) {
-              slot.executions = p.executions;
-              slot.elapsed_s = p.elapsed_s;
-            }));
+    deliver(i, RunUnit(
+                   options, instances[i],
+                   [&slot](const ExploreProgress& p) {
+                     slot.executions = p.executions;
+                     slot.elapsed_s = p.elapsed_s;
+                   },
+                   &interrupted));
   };
   std::vector<std::thread> pool;
   auto finish = [&] {
@@ -198,16 +226,36 @@ absl::StatusOr<int> RunCommand(const Options& options) {
       json_out = json_file.get();
     }
   }
+  // --junit: opened now, so that an unwritable path is an input error before any search; written
+  // at the end.
+  std::unique_ptr<FILE, int (*)(FILE*)> junit_file(nullptr, &std::fclose);
+  if (!options.junit_path.empty()) {
+    junit_file.reset(std::fopen(options.junit_path.c_str(), "w"));
+    if (junit_file == nullptr) {
+      finish();
+      return absl::InvalidArgumentError(absl::StrCat("cannot write '", options.junit_path, "'"));
+    }
+  }
   // With JSON on stdout the text lines go to stderr, so stdout stays one object per line.
   FILE* text_out = json_out == stdout ? stderr : stdout;
-  const bool show_progress = isatty(STDERR_FILENO) != 0;
+  // Progress: on a terminal, one line redrawn every second; otherwise (a CI log, a pipe) a line
+  // of its own every 5 s, so a long run is seen to move without flooding the log.
+  const bool terminal = isatty(STDERR_FILENO) != 0;
+  const std::chrono::duration<double> progress_every(
+      options.progress_s > 0 ? options.progress_s : terminal ? 1.0 : 5.0);
+  // Ctrl-C stops the searches and ends the run with a summary (exit 130). Under mpirun the
+  // launcher delivers it to every rank, which has the default action.
+  std::optional<InterruptScope> interrupt_scope;
+  if (mpi == nullptr) interrupt_scope.emplace();
 
+  const auto run_start = std::chrono::steady_clock::now();
   for (int w = 0; w < workers; ++w) {
     pool.emplace_back([&] {
       for (int64_t i; (i = take()) >= 0;) explore_one(static_cast<size_t>(i));
     });
   }
-  // Progress on a terminal: the scenarios running, their executions so far.
+  size_t printed = 0;
+  // Progress: the scenarios running, their executions so far.
   auto show = [&] {
     std::string line;
     for (Slot& slot : slots) {
@@ -216,20 +264,65 @@ absl::StatusOr<int> RunCommand(const Options& options) {
       if (slot.rank > 0) {
         absl::StrAppend(&line, line.empty() ? "" : "; ", instances[i].name, " on rank ",
                         slot.rank);
-      } else if (slot.elapsed_s >= 1) {
+      } else if (slot.elapsed_s > 0) {
         absl::StrAppend(&line, line.empty() ? "" : "; ", instances[i].name, ": ",
                         slot.executions.load(), " executions, ",
                         absl::StrFormat("%.0f", slot.elapsed_s.load()), " s");
       }
     }
     if (line.empty()) return;
-    std::fprintf(stderr, "\r\033[K%s", line.c_str());
+    if (terminal) {
+      std::fprintf(stderr, "\r\033[K%s", line.c_str());
+    } else {
+      std::fprintf(stderr, "mmcheck: progress: %zu of %zu scenarios done; %s\n", printed, n,
+                   line.c_str());
+    }
     std::fflush(stderr);
   };
 
   int mismatches = 0;
+  std::string junit_cases;
+  size_t cut_short = 0;  // searches an interrupt stopped
+  uint64_t explored = 0;  // executions of the scenarios printed
+  // Prints, writes and judges slot i's result; false and `*error` on an input error.
+  auto emit = [&](size_t i, absl::Status* error) {
+    Slot& slot = slots[i];
+    UnitResult& result = *slot.result;
+    if (!result.status.ok()) {
+      *error = result.status;
+      return false;
+    }
+    ++printed;
+    if (!result.matches) ++mismatches;
+    if (result.interrupted) ++cut_short;
+    explored += result.explored_executions;
+    std::fputs(result.text.c_str(), text_out);
+    // Flushed per scenario, so what was printed survives a later failure; a write that fails
+    // (a full disk) is an input error, not a silent success.
+    std::fflush(text_out);
+    if (json_out != nullptr) {
+      std::fprintf(json_out, "%s\n", result.json.c_str());
+      if (std::fflush(json_out) != 0 || std::ferror(json_out)) {
+        *error = absl::InvalidArgumentError(absl::StrCat(
+            "cannot write '", options.json_path == "-" ? "standard output" : options.json_path,
+            "'"));
+        return false;
+      }
+    }
+    junit_cases += result.junit;
+    for (const auto& [name, contents] : result.files) {
+      absl::Status s = WriteFile(std::filesystem::path(options.report_dir) / name, contents);
+      if (!s.ok()) {
+        *error = s;
+        return false;
+      }
+    }
+    slot.result.reset();  // printed and written: free it
+    return true;
+  };
   auto last_shown = std::chrono::steady_clock::now();
-  for (size_t i = 0; i < n; ++i) {
+  bool stopped = false;  // by an interrupt
+  for (size_t i = 0; i < n && !stopped; ++i) {
     Slot& slot = slots[i];
     for (;;) {
       poll();
@@ -239,49 +332,61 @@ absl::StatusOr<int> RunCommand(const Options& options) {
       }
       std::unique_lock<std::mutex> lock(mu);
       if (slot.done) break;
+      if (interrupted) {
+        // No new search starts; the running ones stop after their current execution.
+        lock.unlock();
+        finish();
+        stopped = true;
+        break;
+      }
       // Under mpirun this thread also answers the other ranks: it looks every millisecond.
       finished.wait_for(lock, mpi != nullptr ? std::chrono::milliseconds(1)
-                                             : std::chrono::milliseconds(1000));
-      if (show_progress && std::chrono::steady_clock::now() - last_shown >= std::chrono::seconds(1)) {
+                                             : std::chrono::milliseconds(250));
+      if (std::chrono::steady_clock::now() - last_shown >= progress_every) {
         last_shown = std::chrono::steady_clock::now();
         show();
       }
     }
-    if (show_progress) std::fprintf(stderr, "\r\033[K");
-    UnitResult& result = *slot.result;
-    if (!result.status.ok()) {
+    if (terminal) std::fprintf(stderr, "\r\033[K");
+    if (stopped) break;
+    absl::Status error;
+    if (!emit(i, &error)) {
       finish();
-      return result.status;
+      return error;
     }
-    if (!result.matches) ++mismatches;
-    std::fputs(result.text.c_str(), text_out);
-    // Flushed per scenario, so what was printed survives a later failure; a write that fails
-    // (a full disk) is an input error, not a silent success.
-    std::fflush(text_out);
-    if (json_out != nullptr) {
-      std::fprintf(json_out, "%s\n", result.json.c_str());
-      if (std::fflush(json_out) != 0 || std::ferror(json_out)) {
-        finish();
-        return absl::InvalidArgumentError(absl::StrCat(
-            "cannot write '", options.json_path == "-" ? "standard output" : options.json_path,
-            "'"));
-      }
-    }
-    for (const auto& [name, contents] : result.files) {
-      absl::Status s = WriteFile(std::filesystem::path(options.report_dir) / name, contents);
-      if (!s.ok()) {
-        finish();
-        return s;
-      }
-    }
-    slot.result.reset();  // printed and written: free it
   }
   finish();
-  std::fprintf(text_out, "%zu scenarios: %zu match their expectation, %d do not%s\n",
-               instances.size(), instances.size() - static_cast<size_t>(mismatches), mismatches,
-               options.report_dir.empty()
-                   ? ""
-                   : absl::StrCat("; reports in ", options.report_dir, "/").c_str());
+  if (stopped) {
+    // What had ended when the interrupt came, and the searches it cut short, in order.
+    for (size_t i = 0; i < n; ++i) {
+      if (!slots[i].done || !slots[i].result) continue;
+      absl::Status error;
+      if (!emit(i, &error)) return error;
+    }
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
+  if (junit_file != nullptr) {
+    const std::string xml = JunitDocument(junit_cases, printed,
+                                          static_cast<size_t>(mismatches), seconds);
+    if (std::fputs(xml.c_str(), junit_file.get()) < 0 || std::fflush(junit_file.get()) != 0) {
+      return absl::InvalidArgumentError(absl::StrCat("cannot write '", options.junit_path, "'"));
+    }
+  }
+  const std::string reports =
+      options.report_dir.empty() ? "" : absl::StrCat("; reports in ", options.report_dir, "/");
+  if (stopped) {
+    std::fprintf(text_out,
+                 "interrupted: %zu of %zu scenarios explored (%zu of them cut short), %llu "
+                 "executions in %.1f s; %zu match their expectation, %d do not%s\n",
+                 printed, n, cut_short, static_cast<unsigned long long>(explored), seconds,
+                 printed - static_cast<size_t>(mismatches), mismatches, reports.c_str());
+    std::fflush(text_out);
+    return 130;
+  }
+  std::fprintf(text_out, "%zu scenario%s: %zu match their expectation, %d do not%s\n", n,
+               n == 1 ? "" : "s", n - static_cast<size_t>(mismatches), mismatches,
+               reports.c_str());
   return mismatches == 0 ? 0 : 1;
 }
 

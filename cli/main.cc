@@ -43,10 +43,18 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (quiet && options->command != mmcheck::Options::Command::kRun) return 0;
+  if (!quiet) {
+    for (const std::string& warning : options->warnings) {
+      std::fprintf(stderr, "mmcheck: warning: %s\n", OneLine(warning).c_str());
+    }
+  }
   absl::StatusOr<int> code = 0;
   switch (options->command) {
     case mmcheck::Options::Command::kHelp:
-      std::fputs(mmcheck::UsageText(), stdout);
+      std::fputs(mmcheck::HelpText(options->help_topic).c_str(), stdout);
+      return 0;
+    case mmcheck::Options::Command::kVersion:
+      std::printf("mmcheck %s\n", mmcheck::Version());
       return 0;
     case mmcheck::Options::Command::kList:
       code = mmcheck::ListCommand(*options);

@@ -1,11 +1,16 @@
-// The command line of architecture.md section 6, parsed into a value.
+// The command line, parsed into a value. The grammar, every option and the exit codes are in
+// `mmcheck help run` (HelpText below) and docs/cli.md:
 //
 //   mmcheck list [--json]
-//   mmcheck run NAME|PATTERN|--all [--strategy=S] [--max-executions=N] [--time-limit=SECONDS]
-//               [--seed=N] [--replay=TOKEN] [--json=FILE|-] [--report=DIR] [--max-steps=N]
-//               [--jobs=N] [--hang-limit=SECONDS]
+//   mmcheck run NAME|PATTERN...|--all [options]
+//   mmcheck help [list|run]
+//   mmcheck --version
 //
-// Any malformed input is an InvalidArgument status with a one-line message (exit 2).
+// The parser is CLI11's (Debian's libcli11-dev): it knows the options of each command, writes
+// their help and takes both `--opt=value` and `--opt value`. Values are read here, not by
+// CLI11, so that numbers stay plain decimal (CLI11 would take `0x10` and `010`, octal).
+// Any malformed input is an InvalidArgument status with a one-line message (exit 2); an
+// unknown command or option says which known one is closest.
 #ifndef MMCHECK_CLI_OPTIONS_H_
 #define MMCHECK_CLI_OPTIONS_H_
 
@@ -15,14 +20,17 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace mmcheck {
 
 struct Options {
-  enum class Command { kList, kRun, kHelp };
+  enum class Command { kList, kRun, kHelp, kVersion };
   Command command = Command::kHelp;
+  std::string help_topic;            // help: "", "list" or "run"
   bool json = false;                 // list --json, or run --json=...
   std::string json_path;             // run: "-" for stdout
+  std::string junit_path;            // run --junit=FILE: a JUnit XML report for CI systems
   std::vector<std::string> targets;  // run: names or patterns
   bool all = false;
   std::string strategy = "dpor";
@@ -40,12 +48,20 @@ struct Options {
   // Scenarios explored at once, each in its own worker thread (0: the machine's cores). One
   // scenario's search stays on one worker; results and output do not depend on the number.
   int jobs = 0;
+  // Seconds between progress lines on stderr (0: the default, 1 on a terminal, 5 otherwise).
+  double progress_s = 0;
+  // Options given that the run ignores (`--seed` with dpor): one line each, printed as a warning.
+  std::vector<std::string> warnings;
 };
 
 absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args);
 
-// The usage text printed by `mmcheck help` and on a missing command.
-const char* UsageText();
+// `mmcheck help` (topic ""), `mmcheck help list`, `mmcheck help run`: the commands, or every
+// option of one command with the exit codes.
+std::string HelpText(absl::string_view topic);
+
+// mmcheck's version, as `--version` prints it and `run --json` reports it.
+const char* Version();
 
 }  // namespace mmcheck
 

@@ -1,6 +1,7 @@
 // See scenario_unit.h.
 #include "cli/scenario_unit.h"
 
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -10,8 +11,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
-#include "cli/json.h"
+#include "nlohmann/json.hpp"
 #include "explorer/io/token.h"
 #include "explorer/search/dfs_strategy.h"
 #include "explorer/search/dpor_strategy.h"
@@ -27,6 +29,28 @@ namespace mmcheck {
 namespace {
 
 constexpr uint64_t kRandomDefaultExecutions = 1000;  // random and pct, unless told otherwise
+
+// A violation's report files: its base name (ReportBaseNames) and each of these, in this order:
+// text report, race diagram, HTML page (all of it in one file), graph as dot, svg and png.
+constexpr const char* kReportExtensions[] = {".txt", ".race.txt", ".html", ".dot", ".svg", ".png"};
+
+const char* StopName(StopReason stop) {
+  switch (stop) {
+    case StopReason::kExhausted:
+      return "exhausted";
+    case StopReason::kViolation:
+      return "violation";
+    case StopReason::kMaxExecutions:
+      return "max-executions";
+    case StopReason::kTimeLimit:
+      return "time-limit";
+    case StopReason::kInterrupted:
+      return "interrupted";
+    case StopReason::kInputError:
+      return "input-error";
+  }
+  return "";
+}
 
 struct Outcome {
   const ScenarioInstance* instance;
@@ -49,35 +73,67 @@ void Judge(Outcome& o) {
   if (o.shown == nullptr && !r.violations.empty()) o.shown = &r.violations.front();
 }
 
-std::string RunJson(const Outcome& o) {
-  const ExploreResult& r = o.result;
-  JsonObject json;
-  json.Add("scenario", o.instance->name)
-      .Add("expect", o.instance->info->expect.ToString())
-      .Add("expect_finding", o.instance->info->expect.FindingString())
-      .Add("arch", o.instance->info->arch)
-      .Add("verdict", r.violations.empty() ? "pass" : "violation")
-      .Add("matches_expectation", o.matches)
-      .Add("strategy", o.strategy)
-      .Add("complete", r.complete)
-      .Add("executions", r.executions)
-      .Add("redundant_executions", r.redundant_executions)
-      .Add("blocked_executions", r.blocked_executions)
-      .Add("max_depth", r.max_depth)
-      .Add("elapsed_s", r.elapsed_s);
-  if (o.shown != nullptr) {
-    const Violation& v = *o.shown;
-    JsonObject violation;
-    violation.Add("kind", KindName(v.kind))
-        .Add("message", v.message)
-        .Add("thread", v.thread >= 0 ? v.trace.thread_names[v.thread] : std::string())
-        .Add("thread_index", v.thread)
-        .Add("step", v.step)
-        .Add("preemptions", v.preemptions)
-        .Add("schedule", v.schedule);
-    json.Add("violation", violation);
+// Seconds as JSON numbers with three decimals (0.123), as the text line has two.
+double Seconds(double s) { return std::round(s * 1000) / 1000; }
+
+nlohmann::ordered_json ViolationJson(const Violation& v, const std::vector<std::string>& reports) {
+  nlohmann::ordered_json json;
+  json["kind"] = KindName(v.kind);
+  json["message"] = v.message;
+  json["thread"] = v.thread >= 0 ? v.trace.thread_names[v.thread] : std::string();
+  json["thread_index"] = v.thread;
+  json["step"] = v.step;
+  json["preemptions"] = v.preemptions;
+  json["execution"] = v.execution;
+  json["schedule"] = v.schedule;
+  json["reports"] = reports;
+  return json;
+}
+
+// The report files of each violation, as paths under --report's directory (none without it).
+std::vector<std::vector<std::string>> ReportPaths(const Options& options, const Outcome& o) {
+  std::vector<std::vector<std::string>> paths(o.result.violations.size());
+  if (options.report_dir.empty()) return paths;
+  // The directory as given, so that a script finds the paths it expects.
+  const std::string dir = absl::EndsWith(options.report_dir, "/") ? options.report_dir
+                                                                   : options.report_dir + "/";
+  const std::vector<std::string> bases = ReportBaseNames(o.instance->name, o.result.violations);
+  for (size_t i = 0; i < bases.size(); ++i) {
+    for (const char* ext : kReportExtensions) paths[i].push_back(dir + bases[i] + ext);
   }
-  return json.str();
+  return paths;
+}
+
+std::string RunJson(const Options& options, const Outcome& o) {
+  const ExploreResult& r = o.result;
+  const std::vector<std::vector<std::string>> reports = ReportPaths(options, o);
+  nlohmann::ordered_json json;
+  json["scenario"] = o.instance->name;
+  json["expect"] = o.instance->info->expect.ToString();
+  json["expect_finding"] = o.instance->info->expect.FindingString();
+  json["arch"] = o.instance->info->arch;
+  json["verdict"] = r.violations.empty() ? "pass" : "violation";
+  json["matches_expectation"] = o.matches;
+  json["strategy"] = o.strategy;
+  json["complete"] = r.complete;
+  json["stop"] = StopName(r.stop);
+  json["executions"] = r.executions;
+  json["explored_executions"] = r.explored();
+  json["redundant_executions"] = r.redundant_executions;
+  json["blocked_executions"] = r.blocked_executions;
+  json["violating_executions"] = r.violating_executions;
+  json["max_depth"] = r.max_depth;
+  json["elapsed_s"] = Seconds(r.elapsed_s);
+  if (o.shown != nullptr) {
+    const size_t shown = static_cast<size_t>(o.shown - r.violations.data());
+    json["violation"] = ViolationJson(*o.shown, reports[shown]);
+  }
+  json["violations"] = nlohmann::ordered_json::array();
+  for (size_t i = 0; i < r.violations.size(); ++i) {
+    json["violations"].push_back(ViolationJson(r.violations[i], reports[i]));
+  }
+  json["mmcheck_version"] = Version();
+  return json.dump();
 }
 
 std::string Coverage(const Outcome& o) {
@@ -90,6 +146,8 @@ std::string Coverage(const Outcome& o) {
       return "bounded, not exhaustive (--max-executions)";
     case StopReason::kTimeLimit:
       return "bounded, not exhaustive (--time-limit)";
+    case StopReason::kInterrupted:
+      return "interrupted, not exhaustive";
     case StopReason::kInputError:
       return "input error";
   }
@@ -98,12 +156,21 @@ std::string Coverage(const Outcome& o) {
 
 std::string TextLine(const Outcome& o) {
   const ExploreResult& r = o.result;
+  // Every execution the search ran, so that a violation found in the search's execution K (its
+  // token's number) reads "K executions"; those that did not complete are counted apart.
+  std::vector<std::string> incomplete;
+  if (r.violating_executions > 0) incomplete.push_back(absl::StrCat(r.violating_executions, " violating"));
+  if (r.blocked_executions > 0) incomplete.push_back(absl::StrCat(r.blocked_executions, " blocked"));
+  if (r.redundant_executions > 0) {
+    incomplete.push_back(absl::StrCat(r.redundant_executions, " redundant"));
+  }
   std::string line = absl::StrFormat(
-      "%-9s %s: %s (expect %s); %s: %d executions, max depth %d, %.2f s, %s\n",
+      "%-9s %s: %s (expect %s); %s: %d execution%s%s, max depth %d, %.2f s, %s\n",
       o.matches ? "[ok]" : "[MISMATCH]", o.instance->name,
       r.violations.empty() ? "pass" : absl::StrCat("violation:", KindName(o.shown->kind)),
-      o.instance->info->expect.ToString(), o.strategy, r.executions, r.max_depth, r.elapsed_s,
-      Coverage(o));
+      o.instance->info->expect.ToString(), o.strategy, r.explored(), r.explored() == 1 ? "" : "s",
+      incomplete.empty() ? "" : absl::StrCat(" (", absl::StrJoin(incomplete, ", "), ")"),
+      r.max_depth, r.elapsed_s, Coverage(o));
   for (const Violation& v : r.violations) {
     absl::StrAppend(&line, "    ", KindName(v.kind), ": ", v.message, "\n");
     absl::StrAppend(&line, "    replay: mmcheck run ", o.instance->name, " --replay=", v.schedule,
@@ -134,6 +201,53 @@ std::unique_ptr<Strategy> MakeStrategy(const Options& options, const ScenarioIns
   return std::make_unique<DporStrategy>();
 }
 
+// Text as XML character data or an attribute value: markup escaped, and the characters XML 1.0
+// cannot carry at all (controls other than tab and newline) as '?'.
+std::string Xml(absl::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') ? '?' : c;
+    }
+  }
+  return out;
+}
+
+// One <testcase>: classname the area (`swap`), name the scenario; a result that misses its
+// expectation is a <failure> whose message says what was expected and what came, with the text
+// lines (findings and their replay commands) as its body.
+std::string JunitCase(const Outcome& o, const std::string& text) {
+  const std::string& name = o.instance->name;
+  const std::string area = name.substr(0, name.find('/'));
+  std::string out = absl::StrFormat("    <testcase classname=\"%s\" name=\"%s\" time=\"%.3f\">\n",
+                                    Xml(area), Xml(name), o.result.elapsed_s);
+  if (!o.matches) {
+    const std::string got =
+        o.result.violations.empty()
+            ? absl::StrCat("pass (", Coverage(o), ")")
+            : absl::StrCat("violation:", KindName(o.shown->kind), ": ", o.shown->message);
+    absl::StrAppend(&out, "      <failure type=\"mismatch\" message=\"",
+                    Xml(absl::StrCat("expected ", o.instance->info->expect.ToString(), ", got ",
+                                     got)),
+                    "\">", Xml(text), "</failure>\n");
+  }
+  absl::StrAppend(&out, "      <system-out>", Xml(text), "</system-out>\n    </testcase>\n");
+  return out;
+}
+
 // Graphviz (libcgraph's dictionaries, libgvc's context) is not known to be thread-safe: the
 // workers of one process render one violation at a time.
 std::mutex graphviz_mu;
@@ -154,32 +268,34 @@ std::vector<std::string> ReportBaseNames(absl::string_view scenario,
 
 namespace {
 
-// For each violation, its base name (ReportBaseNames) + .txt (text report), .race.txt (race
-// diagram), .dot/.svg/.png (graph) and .html (all of it in one file).
+// For each violation, its files (kReportExtensions).
 absl::Status RenderReports(const Outcome& o,
                            std::vector<std::pair<std::string, std::string>>* files) {
   const std::vector<std::string> bases = ReportBaseNames(o.instance->name, o.result.violations);
   for (size_t i = 0; i < bases.size(); ++i) {
     const Violation& v = o.result.violations[i];
-    const std::string& base = bases[i];
     const std::string expect = o.instance->info->expect.ToString();
     const ReportHeader header{o.instance->name, expect, o.strategy};
     std::lock_guard<std::mutex> lock(graphviz_mu);
     absl::StatusOr<RenderedGraph> graph = RenderGraph(header, v);
     if (!graph.ok()) return graph.status();
-    files->emplace_back(base + ".txt", TextReport(header, v));
-    files->emplace_back(base + ".race.txt", RaceDiagram(header, v));
-    files->emplace_back(base + ".html", HtmlReport(header, v, graph->svg));
-    files->emplace_back(base + ".dot", std::move(graph->dot));
-    files->emplace_back(base + ".svg", std::move(graph->svg));
-    files->emplace_back(base + ".png", std::move(graph->png));
+    std::string contents[] = {TextReport(header, v),
+                              RaceDiagram(header, v),
+                              HtmlReport(header, v, graph->svg),
+                              std::move(graph->dot),
+                              std::move(graph->svg),
+                              std::move(graph->png)};
+    static_assert(std::size(contents) == std::size(kReportExtensions));
+    for (size_t k = 0; k < std::size(contents); ++k) {
+      files->emplace_back(bases[i] + kReportExtensions[k], std::move(contents[k]));
+    }
   }
   return absl::OkStatus();
 }
 
 // The encoding: a magic word, then each field as a little-endian 64-bit length or number followed
 // by its bytes.
-constexpr absl::string_view kMagic = "mmcheck-unit-1";
+constexpr absl::string_view kMagic = "mmcheck-unit-2";
 
 void Put(std::string* out, uint64_t n) {
   for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((n >> (8 * i)) & 0xff));
@@ -218,7 +334,8 @@ struct Reader {
 }  // namespace
 
 UnitResult RunUnit(const Options& options, const ScenarioInstance& instance,
-                   const std::function<void(const ExploreProgress&)>& progress) {
+                   const std::function<void(const ExploreProgress&)>& progress,
+                   const std::atomic<bool>* interrupt) {
   UnitResult unit;
   std::unique_ptr<Strategy> strategy = MakeStrategy(options, instance, &unit.status);
   if (strategy == nullptr) return unit;
@@ -234,6 +351,7 @@ UnitResult RunUnit(const Options& options, const ScenarioInstance& instance,
   explore.limits.max_steps_per_thread = options.max_steps;
   explore.limits.hang_limit_s = options.hang_limit_s;
   explore.progress = progress;
+  explore.interrupt = interrupt;
   Outcome o{&instance, Explore([&instance] { instance.Run(); }, *strategy, explore),
             std::string(strategy->name())};
   unit.status = o.result.status;
@@ -241,9 +359,22 @@ UnitResult RunUnit(const Options& options, const ScenarioInstance& instance,
   Judge(o);
   unit.matches = o.matches;
   unit.text = TextLine(o);
-  unit.json = RunJson(o);
+  unit.json = RunJson(options, o);
+  unit.junit = JunitCase(o, unit.text);
+  unit.interrupted = o.result.stop == StopReason::kInterrupted;
+  unit.explored_executions = o.result.explored();
   if (!options.report_dir.empty()) unit.status = RenderReports(o, &unit.files);
   return unit;
+}
+
+std::string JunitDocument(const std::string& testcases, size_t tests, size_t failures,
+                          double seconds) {
+  return absl::StrFormat(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<testsuites name=\"mmcheck\" tests=\"%d\" failures=\"%d\" errors=\"0\" time=\"%.3f\">\n"
+      "  <testsuite name=\"mmcheck run\" tests=\"%d\" failures=\"%d\" errors=\"0\" "
+      "skipped=\"0\" time=\"%.3f\">\n%s  </testsuite>\n</testsuites>\n",
+      tests, failures, seconds, tests, failures, seconds, testcases);
 }
 
 std::string EncodeUnit(uint64_t index, const UnitResult& result) {
@@ -254,6 +385,9 @@ std::string EncodeUnit(uint64_t index, const UnitResult& result) {
   Put(&out, static_cast<uint64_t>(result.matches));
   Put(&out, result.text);
   Put(&out, result.json);
+  Put(&out, result.junit);
+  Put(&out, static_cast<uint64_t>(result.interrupted));
+  Put(&out, result.explored_executions);
   Put(&out, static_cast<uint64_t>(result.files.size()));
   for (const auto& [name, contents] : result.files) {
     Put(&out, name);
@@ -275,6 +409,9 @@ absl::StatusOr<std::pair<uint64_t, UnitResult>> DecodeUnit(absl::string_view byt
   result.matches = r.Number() != 0;
   result.text = r.Bytes();
   result.json = r.Bytes();
+  result.junit = r.Bytes();
+  result.interrupted = r.Number() != 0;
+  result.explored_executions = r.Number();
   const uint64_t files = r.Number();
   for (uint64_t i = 0; r.ok && i < files; ++i) {
     std::string name = r.Bytes();

@@ -5,6 +5,7 @@
 #ifndef MMCHECK_CLI_SCENARIO_UNIT_H_
 #define MMCHECK_CLI_SCENARIO_UNIT_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -25,14 +26,23 @@ struct UnitResult {
   bool matches = false;  // the verdict is the scenario's expectation
   std::string text;      // the text lines of the scenario
   std::string json;      // its JSON object, one line without the newline
+  std::string junit;     // its JUnit <testcase> element (--junit)
+  bool interrupted = false;  // its search was cut short by an interrupt
+  uint64_t explored_executions = 0;  // ExploreResult::explored()
   // With --report: (file name inside the report directory, contents) for each report file.
   std::vector<std::pair<std::string, std::string>> files;
 };
 
 // Explores `instance` as `options` say, judges it against its expectation and renders its text
-// line, JSON object and (with --report) report files. `progress` is called as the search goes.
+// line, JSON object, JUnit test case and (with --report) report files. `progress` is called as
+// the search goes; once `*interrupt` is set (may be null) the search stops.
 UnitResult RunUnit(const Options& options, const ScenarioInstance& instance,
-                   const std::function<void(const ExploreProgress&)>& progress);
+                   const std::function<void(const ExploreProgress&)>& progress,
+                   const std::atomic<bool>* interrupt = nullptr);
+
+// The JUnit XML document of a run: `testcases` are the units' <testcase> elements in order.
+std::string JunitDocument(const std::string& testcases, size_t tests, size_t failures,
+                          double seconds);
 
 // The base names of `violations`' report files in the report directory, in their order:
 // `<scenario with / as __>.<kind>`, and `.<kind>-2`, `-3`... for a second and later violation of

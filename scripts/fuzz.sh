@@ -12,7 +12,7 @@ runs="${1:-100000}"
 case "$runs" in ''|*[!0-9]*) echo "usage: bash scripts/fuzz.sh [RUNS]" >&2; exit 2 ;; esac
 
 bash scripts/install-packages.sh cmake ninja-build pkg-config \
-  libboost-context-dev libabsl-dev libgtest-dev libgraphviz-dev
+  libboost-context-dev libabsl-dev libgtest-dev libgraphviz-dev libcli11-dev nlohmann-json3-dev
 source scripts/clang-sanitizers.sh
 configure_sanitized build-fuzz -DMMCHECK_FUZZ=ON
 cmake --build build-fuzz --target token_fuzz options_fuzz replay_fuzz -- -j"$(nproc)" | tail -n 1

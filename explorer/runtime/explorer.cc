@@ -151,6 +151,11 @@ ExploreResult Explore(absl::FunctionRef<void()> body, Strategy& strategy,
       result.stop = StopReason::kViolation;
       break;
     }
+    // Relaxed: the flag only has to be seen eventually, and ordering nothing else.
+    if (options.interrupt != nullptr && options.interrupt->load(std::memory_order_relaxed)) {
+      result.stop = StopReason::kInterrupted;
+      break;
+    }
     if ((number & 255) == 0 || options.time_limit_s > 0) {
       const Clock::time_point now = Clock::now();
       if (options.time_limit_s > 0 && elapsed() >= options.time_limit_s) {

@@ -12,6 +12,7 @@
 #define MMCHECK_EXPLORER_RUNTIME_EXPLORER_H_
 
 #include <cstdint>
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <string>
@@ -44,9 +45,20 @@ struct ExploreOptions {
   ExecutionLimits limits;
   // Called about once a second while exploring (progress display); may be empty.
   std::function<void(const ExploreProgress&)> progress;
+  // Set from outside (a SIGINT handler): the search stops after the execution it is in, as
+  // kInterrupted, not complete. May be null.
+  const std::atomic<bool>* interrupt = nullptr;
 };
 
-enum class StopReason { kExhausted, kViolation, kMaxExecutions, kTimeLimit, kInputError };
+// kInterrupted: ExploreOptions::interrupt was set (Ctrl-C).
+enum class StopReason {
+  kExhausted,
+  kViolation,
+  kMaxExecutions,
+  kTimeLimit,
+  kInterrupted,
+  kInputError
+};
 
 struct ExploreResult {
   absl::Status status;      // an input error found while exploring (bad replay token)
@@ -55,6 +67,12 @@ struct ExploreResult {
   uint64_t blocked_executions = 0;
   uint64_t violating_executions = 0;
   int max_depth = 0;
+  // Every execution the search ran (complete, redundant, blocked or violating; not a replay's
+  // witnesses): a violation's token names the execution of this number that found it, so a
+  // search that stops at its violation explored exactly that many.
+  uint64_t explored() const {
+    return executions + redundant_executions + blocked_executions + violating_executions;
+  }
   uint64_t total_steps = 0;  // steps performed, over all executions
   bool complete = false;     // every execution was covered
   StopReason stop = StopReason::kExhausted;

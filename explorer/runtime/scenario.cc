@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "explorer/io/suggest.h"
 #include "explorer/runtime/check.h"
 
 namespace mmcheck {
@@ -122,7 +123,8 @@ absl::StatusOr<ScenarioInstance> FindScenario(absl::string_view name) {
     }
     return ScenarioInstance{std::string(name), info, param};
   }
-  return absl::NotFoundError(absl::StrCat("no scenario named '", name, "' (see: mmcheck list)"));
+  return absl::NotFoundError(absl::StrCat("no scenario named '", name, "'",
+                                          DidYouMean(name, InstanceNames()), " (see: mmcheck list)"));
 }
 
 namespace {
@@ -149,6 +151,12 @@ std::vector<ScenarioInstance> Instances(absl::FunctionRef<bool(const std::string
 
 std::vector<ScenarioInstance> AllInstances() {
   return Instances([](const std::string&) { return true; });
+}
+
+std::vector<std::string> InstanceNames() {
+  std::vector<std::string> names;
+  for (const ScenarioInstance& instance : AllInstances()) names.push_back(instance.name);
+  return names;
 }
 
 absl::StatusOr<std::vector<ScenarioInstance>> MatchScenarios(absl::string_view pattern) {

@@ -91,7 +91,8 @@ bool RegisterScenario(ScenarioInfo info);
 // Every registered scenario and family, sorted by name.
 const std::vector<const ScenarioInfo*>& AllScenarios();
 
-// A plain scenario or a family instance by exact name. NotFound (one line) otherwise.
+// A plain scenario or a family instance by exact name. NotFound (one line, naming the closest
+// name if one is a likely typo) otherwise.
 absl::StatusOr<ScenarioInstance> FindScenario(absl::string_view name);
 
 // Instances whose names match the shell-style glob (families at their all_params sizes). An
@@ -100,6 +101,8 @@ absl::StatusOr<std::vector<ScenarioInstance>> MatchScenarios(absl::string_view p
 
 // Every plain scenario and every family at its all_params sizes, sorted by name.
 std::vector<ScenarioInstance> AllInstances();
+// Their names.
+std::vector<std::string> InstanceNames();
 
 }  // namespace mmcheck
 

@@ -78,8 +78,12 @@ TEST(CliTest, ReadersThreeUnderDfsHas24Executions) {
 TEST(CliTest, RunJsonHasEveryContractField) {
   const Result r = Mmcheck("run demo/counter@lost-update --json=-");
   EXPECT_EQ(r.code, 0) << r.err;
+  const std::string violation =
+      R"re(\{"kind":"assertion","message":"[^"]+","thread":"","thread_index":-1,"step":\d+,"preemptions":\d+,"execution":2,"schedule":"v1:[0-9a-f]{8}:[0-9.*]+:dpor\.2","reports":\[\]\})re";
   const std::regex object(
-      R"re(^\{"scenario":"demo/counter@lost-update","expect":"violation:assertion","expect_finding":"assertion:an update was lost","arch":"x86","verdict":"violation","matches_expectation":true,"strategy":"dpor","complete":false,"executions":\d+,"redundant_executions":0,"blocked_executions":0,"max_depth":\d+,"elapsed_s":[0-9.]+,"violation":\{"kind":"assertion","message":"[^"]+","thread":"","thread_index":-1,"step":\d+,"preemptions":\d+,"schedule":"v1:[0-9a-f]{8}:[0-9.*]+:dpor\.\d+"\}\}\n$)re");
+      R"re(^\{"scenario":"demo/counter@lost-update","expect":"violation:assertion","expect_finding":"assertion:an update was lost","arch":"x86","verdict":"violation","matches_expectation":true,"strategy":"dpor","complete":false,"stop":"violation","executions":1,"explored_executions":2,"redundant_executions":0,"blocked_executions":0,"violating_executions":1,"max_depth":\d+,"elapsed_s":[0-9.]+,"violation":)re" +
+      violation + R"re(,"violations":\[)re" + violation +
+      R"re(\],"mmcheck_version":"[0-9.]+"\}\n$)re");
   EXPECT_TRUE(std::regex_match(r.out, object)) << r.out;
 }
 
@@ -213,10 +217,14 @@ void ExpectSameAsOneWorker(const std::string& targets, const std::string& name,
   const Result many = several("run " + targets + " " + several_flags + " --json=-" + many_flags);
   EXPECT_EQ(one.code, 0) << one.err;
   EXPECT_GE(Lines(one.out), 15);
-  EXPECT_EQ(untimed(one.out), untimed(many.out));
-  // The last line names the report directory, which differs.
-  EXPECT_EQ(untimed(absl::StrReplaceAll(one.err, {{dir + "/one", "DIR"}})),
-            untimed(absl::StrReplaceAll(many.err, {{dir + "/many", "DIR"}})));
+  // The report paths in the JSON and the last line name the report directory, which differs;
+  // progress lines come when they come.
+  auto same = [&](const std::string& text, const std::string& sub) {
+    return untimed(std::regex_replace(absl::StrReplaceAll(text, {{dir + sub, "DIR"}}),
+                                      std::regex("mmcheck: progress: [^\n]*\n"), ""));
+  };
+  EXPECT_EQ(same(one.out, "/one"), same(many.out, "/many"));
+  EXPECT_EQ(same(one.err, "/one"), same(many.err, "/many"));
   EXPECT_EQ(many.code, one.code);
   if (reports) {
     const std::map<std::string, std::string> one_files = Files(dir + "/one");
@@ -297,11 +305,135 @@ TEST(CliTest, InputErrorsExitTwoWithOneLine) {
   // Control characters the user typed come back escaped: one line, no raw escape sequence.
   const Result name = Mmcheck("run \"$(printf 'demo/co\\nunter')\"");
   EXPECT_EQ(name.code, 2);
-  EXPECT_EQ(name.err, "mmcheck: no scenario named 'demo/co\\x0aunter' (see: mmcheck list)\n");
+  EXPECT_EQ(name.err,
+            "mmcheck: no scenario named 'demo/co\\x0aunter' (did you mean 'demo/counter'?) (see: "
+            "mmcheck list)\n");
   const Result strategy = Mmcheck("run demo/counter --strategy=\"$(printf 'd\\033por')\"");
   EXPECT_EQ(strategy.code, 2);
   EXPECT_EQ(strategy.err,
-            "mmcheck: unknown strategy 'd\\x1bpor': use dpor, dfs, random or pct\n");
+            "mmcheck: unknown strategy 'd\\x1bpor' (did you mean 'dpor'?): use dpor, dfs, random "
+            "or pct\n");
+}
+
+TEST(CliTest, HelpDescribesEveryOptionAndTheExitCodes) {
+  const Result run = Mmcheck("help run");
+  EXPECT_EQ(run.code, 0) << run.err;
+  for (const char* option :
+       {"--all", "--strategy", "--max-preemptions", "--pct-depth", "--max-executions",
+        "--time-limit", "--seed", "--replay", "--json", "--junit", "--report", "--max-steps",
+        "--jobs", "--hang-limit", "--progress", "Exit codes:", "  0 ", "  1 ", "  2 ", "130"}) {
+    EXPECT_NE(run.out.find(option), std::string::npos) << option << "\n" << run.out;
+  }
+  EXPECT_EQ(Mmcheck("run --help").out, run.out);
+  EXPECT_EQ(Mmcheck("run demo/counter --bogus -h").out, run.out);
+  const Result top = Mmcheck("help");
+  EXPECT_EQ(top.code, 0);
+  EXPECT_NE(top.out.find("run"), std::string::npos);
+  EXPECT_NE(top.out.find("list"), std::string::npos);
+  EXPECT_EQ(Mmcheck("--help").out, top.out);
+  EXPECT_NE(Mmcheck("help list").out.find("--json"), std::string::npos);
+  const Result version = Mmcheck("--version");
+  EXPECT_EQ(version.code, 0);
+  EXPECT_TRUE(std::regex_match(version.out, std::regex("mmcheck [0-9]+\\.[0-9]+\\.[0-9]+\n")))
+      << version.out;
+}
+
+TEST(CliTest, MistypedNamesAndOptionsGetTheClosestSuggested) {
+  const struct {
+    const char* args;
+    const char* err;
+  } cases[] = {
+      {"run demo/countr",
+       "mmcheck: no scenario named 'demo/countr' (did you mean 'demo/counter'?) (see: mmcheck "
+       "list)\n"},
+      {"run swap/fault-vs-munmap@v6.4arch",
+       "mmcheck: no scenario named 'swap/fault-vs-munmap@v6.4arch' (did you mean "
+       "'swap/fault-vs-munmap@v6.4-arch'?) (see: mmcheck list)\n"},
+      {"run demo/counter --stratgy=dfs",
+       "mmcheck: unknown option '--stratgy' for run (did you mean '--strategy'?) (see: mmcheck "
+       "help run)\n"},
+      {"run demo/counter --strategy=dsf",
+       "mmcheck: unknown strategy 'dsf' (did you mean 'dfs'?): use dpor, dfs, random or pct\n"},
+      {"lsit", "mmcheck: unknown command 'lsit' (did you mean 'list'?): use 'list', 'run' or "
+               "'help'\n"},
+      {"list --jsn", "mmcheck: unknown option '--jsn' for list (did you mean '--json'?) (see: "
+                     "mmcheck help list)\n"},
+      // Nothing close: no guess.
+      {"run demo/counter --frobnicate",
+       "mmcheck: unknown option '--frobnicate' for run (see: mmcheck help run)\n"},
+  };
+  for (const auto& c : cases) {
+    const Result r = Mmcheck(c.args);
+    EXPECT_EQ(r.code, 2) << c.args;
+    EXPECT_EQ(r.err, c.err) << c.args;
+  }
+}
+
+TEST(CliTest, IgnoredOptionsAreWarnedAbout) {
+  const Result seed = Mmcheck("run demo/counter --seed=3");
+  EXPECT_EQ(seed.code, 0);
+  EXPECT_EQ(seed.err, "mmcheck: warning: --seed is ignored by --strategy=dpor: it seeds random "
+                      "and pct\n");
+  const Result depth = Mmcheck("run demo/counter --strategy=dfs --pct-depth=2");
+  EXPECT_EQ(depth.err, "mmcheck: warning: --pct-depth is ignored by --strategy=dfs: it sets "
+                       "pct's depth\n");
+  const Result replay =
+      Mmcheck("run demo/counter@lost-update --replay=v1:ab64d141:1.0*2.1:dpor.2 --strategy=dfs");
+  EXPECT_EQ(replay.code, 0) << replay.err;
+  EXPECT_EQ(replay.err, "mmcheck: warning: --strategy is ignored: --replay runs the token's one "
+                        "schedule\n");
+  EXPECT_EQ(Mmcheck("run demo/counter --strategy=pct --seed=3 --pct-depth=2").err, "");
+}
+
+// A violation found in the search's execution K reads "K executions", the number its token names.
+TEST(CliTest, TheTextLineCountsTheExecutionTheTokenNames) {
+  const Result r = Mmcheck("run demo/counter@lost-update demo/publish@no-wait");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("dpor: 2 executions (1 violating),"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(":dpor.2\n"), std::string::npos) << r.out;
+  // A data race is found in an execution that completes.
+  EXPECT_NE(r.out.find("dpor: 1 execution,"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(":dpor.1\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find(" 0 executions"), std::string::npos) << r.out;
+}
+
+// Ctrl-C: the searches stop, what ran is printed and summarized, exit 130; the JUnit file is
+// still written.
+TEST(CliTest, InterruptEndsWithASummaryAndExit130) {
+  const std::string junit = ::testing::TempDir() + "/interrupt" + std::to_string(getpid()) + ".xml";
+  // demo/counter ends at once; the signal comes once progress shows uffd/fault-vs-munmap's
+  // search under way (it runs for seconds), whatever the machine's load.
+  const std::string err = ::testing::TempDir() + "/interrupt" + std::to_string(getpid()) + ".err";
+  const Result r = ::mmcheck::Run(
+      std::string("(") + MMCHECK_BINARY +
+      " run demo/counter uffd/fault-vs-munmap uffd/two-faults-vs-copy --jobs=1 --progress=0.1"
+      " --junit=" + junit + " 2>" + err + " & pid=$!; for i in $(seq 600); do grep -q "
+      "'uffd/fault-vs-munmap: ' " + err + " && break; sleep 0.1; done; kill -INT $pid; wait $pid)");
+  std::filesystem::remove(err);
+  EXPECT_EQ(r.code, 130) << r.out << r.err;
+  EXPECT_NE(r.out.find("[ok]      demo/counter: pass"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("uffd/fault-vs-munmap: pass (expect pass); dpor: "), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("interrupted, not exhaustive"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("uffd/two-faults-vs-copy"), std::string::npos) << r.out;  // never started
+  EXPECT_TRUE(std::regex_search(
+      r.out, std::regex("\ninterrupted: 2 of 3 scenarios explored \\(1 of them cut short\\), "
+                        "[0-9]+ executions in [0-9.]+ s; 1 match their expectation, 1 do not\n$")))
+      << r.out;
+  const std::string xml = ReadFile(junit);
+  EXPECT_NE(xml.find("tests=\"2\" failures=\"1\""), std::string::npos) << xml;
+  std::filesystem::remove(junit);
+}
+
+// Without a terminal (a CI log), progress comes as lines of their own.
+TEST(CliTest, ProgressLinesWithoutATerminal) {
+  const Result r = Mmcheck("run uffd/fault-vs-munmap --progress=0.3");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(std::regex_search(
+      r.err, std::regex("^mmcheck: progress: 0 of 1 scenarios done; uffd/fault-vs-munmap: "
+                        "[0-9]+ executions, [0-9]+ s\n")))
+      << r.err;
+  EXPECT_EQ(r.err.find('\r'), std::string::npos);
 }
 
 TEST(CliTest, ExitOneWhenAResultMissesItsExpectation) {
