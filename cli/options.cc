@@ -188,7 +188,7 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
   // `run ... --help`: the command's help, whatever else is there.
   for (size_t i = 1; i < args.size(); ++i) {
     if (args[i] == "--") break;
-    if (args[i] == "--help" || args[i] == "-h") {
+    if (args[i] == "--help" || args[i] == "-h" || absl::StartsWith(args[i], "--help=")) {
       options.help_topic = command;
       return options;
     }
@@ -200,7 +200,13 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
     if (arg == "--") break;
     if (!absl::StartsWith(arg, "-") || arg == "-") continue;
     const std::string flag = arg.substr(0, arg.find('='));
-    if (std::find(names.begin(), names.end(), flag) != names.end()) continue;
+    if (std::find(names.begin(), names.end(), flag) != names.end()) {
+      // CLI11 would read `--all=0` as "not --all", and any other value as true.
+      if (flag != arg && sub->get_option(flag)->get_items_expected_max() == 0) {
+        return Bad(absl::StrCat("option '", flag, "' takes no value"));
+      }
+      continue;
+    }
     return Bad(absl::StrCat("unknown option '", flag, "' for ", command, DidYouMean(flag, names),
                             " (see: mmcheck help ", command, ")"));
   }
@@ -208,8 +214,8 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
     p->app.parse(reversed);
-  } catch (const CLI::ParseError& e) {
-    // One line: CLI11's messages are, but a value typed with a newline would not be.
+  } catch (const CLI::Error& e) {
+    // One line: CLI11's messages are; main() escapes what the user typed.
     return Bad(absl::StrCat(command, ": ", e.what()));
   }
   const Raw& raw = p->raw;

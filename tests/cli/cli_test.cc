@@ -292,7 +292,10 @@ TEST(CliTest, InputErrorsExitTwoWithOneLine) {
         std::string("run demo/counter --time-limit=0x10"),
         std::string("run demo/counter --time-limit=1e3"),
         std::string("run demo/counter --time-limit=inf"),
-        std::string("run demo/counter --time-limit=.5")}) {
+        std::string("run demo/counter --time-limit=.5"), std::string("list --json=3"),
+        std::string("run --all=1"), std::string("run demo/counter --seed=1 --seed=2"),
+        std::string("run demo/counter --json"), std::string("help frob"),
+        std::string("--version x")}) {
     const Result r = Mmcheck(args);
     EXPECT_EQ(r.code, 2) << args;
     EXPECT_EQ(Lines(r.err), 1) << args << ": " << r.err;
