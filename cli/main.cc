@@ -43,6 +43,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (quiet && options->command != mmcheck::Options::Command::kRun) return 0;
+  if (argc > 0) {
+    const absl::string_view self = argv[0];
+    options->program = std::string(self.substr(self.rfind('/') + 1));
+  }
   if (!quiet) {
     for (const std::string& warning : options->warnings) {
       std::fprintf(stderr, "mmcheck: warning: %s\n", OneLine(warning).c_str());

@@ -50,6 +50,8 @@ struct Options {
   int jobs = 0;
   // Seconds between progress lines on stderr (0: the default, 1 on a terminal, 5 otherwise).
   double progress_s = 0;
+  // The command as typed, for replay lines: "mmcheck", or a checker built on mmcheck::main.
+  std::string program = "mmcheck";
   // Options given that the run ignores (`--seed` with dpor): one line each, printed as a warning.
   std::vector<std::string> warnings;
 };

@@ -57,6 +57,7 @@ struct Outcome {
   ExploreResult result;
   std::string strategy;
   const Violation* shown = nullptr;  // the violation the verdict reports
+  std::string program;               // the command that replays it (Options::program)
   bool matches = false;
 };
 
@@ -173,7 +174,7 @@ std::string TextLine(const Outcome& o) {
       r.max_depth, r.elapsed_s, Coverage(o));
   for (const Violation& v : r.violations) {
     absl::StrAppend(&line, "    ", KindName(v.kind), ": ", v.message, "\n");
-    absl::StrAppend(&line, "    replay: mmcheck run ", o.instance->name, " --replay=", v.schedule,
+    absl::StrAppend(&line, "    replay: ", o.program, " run ", o.instance->name, " --replay=", v.schedule,
                     "\n");
   }
   return line;
@@ -275,7 +276,7 @@ absl::Status RenderReports(const Outcome& o,
   for (size_t i = 0; i < bases.size(); ++i) {
     const Violation& v = o.result.violations[i];
     const std::string expect = o.instance->info->expect.ToString();
-    const ReportHeader header{o.instance->name, expect, o.strategy};
+    const ReportHeader header{o.instance->name, expect, o.strategy, o.program};
     std::lock_guard<std::mutex> lock(graphviz_mu);
     absl::StatusOr<RenderedGraph> graph = RenderGraph(header, v);
     if (!graph.ok()) return graph.status();
@@ -353,7 +354,7 @@ UnitResult RunUnit(const Options& options, const ScenarioInstance& instance,
   explore.progress = progress;
   explore.interrupt = interrupt;
   Outcome o{&instance, Explore([&instance] { instance.Run(); }, *strategy, explore),
-            std::string(strategy->name())};
+            std::string(strategy->name()), nullptr, options.program};
   unit.status = o.result.status;
   if (!unit.status.ok()) return unit;
   Judge(o);

@@ -29,7 +29,8 @@ std::string HtmlReport(const ReportHeader& header, const Violation& v, const std
                   "</p>\n");
   absl::StrAppend(&out, "<p>Expected: ", Escape(std::string(header.expect)), ". Found by ",
                   Escape(v.found_by), " in execution ", v.execution,
-                  ".</p>\n<p>Replay: <code>mmcheck run ", Escape(std::string(header.scenario)),
+                  ".</p>\n<p>Replay: <code>", Escape(std::string(header.program)), " run ",
+                  Escape(std::string(header.scenario)),
                   " --replay=", Escape(v.schedule), "</code></p>\n");
   absl::StrAppend(&out, "<h2>Interleaving</h2>\n", inline_svg, "\n");
   absl::StrAppend(&out, "<h2>Race diagram</h2>\n<pre>", Escape(RaceDiagram(header, v)), "</pre>\n");

@@ -52,7 +52,7 @@ std::string TextReport(const ReportHeader& header, const Violation& v) {
   } else {
     absl::StrAppend(&out, "found by:    ", who, " at step ", v.step, ", after ", preemptions, "\n");
   }
-  absl::StrAppend(&out, "replay:      mmcheck run ", header.scenario, " --replay=", v.schedule,
+  absl::StrAppend(&out, "replay:      ", header.program, " run ", header.scenario, " --replay=", v.schedule,
                   "\n\n");
 
   size_t name_width = 6;

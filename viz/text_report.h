@@ -18,6 +18,8 @@ struct ReportHeader {
   absl::string_view scenario;
   absl::string_view expect;    // "pass" or "violation:<kind>"
   absl::string_view strategy;  // the strategy that found it
+  // The command that replays it: mmcheck, or a checker of one's own built on mmcheck::main.
+  absl::string_view program = "mmcheck";
 };
 
 // What a step did to its object, e.g. "-> 0", "= 1", "0 -> 1", "failed, saw 3", "busy".
