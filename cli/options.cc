@@ -63,6 +63,7 @@ constexpr const char* kExitCodes =
 struct Raw {
   bool json_flag = false;  // list --json
   bool all = false;
+  bool verbose = false;
   std::vector<std::string> targets;
   std::string strategy, max_preemptions, pct_depth, max_executions, time_limit, seed, replay,
       json, junit, report, max_steps, jobs, hang_limit, progress;
@@ -94,6 +95,7 @@ std::unique_ptr<Parser> MakeParser() {
                   "Names or patterns ('swap/*'): mmcheck list")
       ->type_name("NAME|PATTERN");
   run->add_flag("--all", raw.all, "Every scenario.");
+  run->add_flag("--verbose", raw.verbose, "Race diagrams with every step (lock internals too)");
   run->add_option("--strategy", raw.strategy,
                   "dpor (default), dfs, random or pct")
       ->type_name("S");
@@ -183,7 +185,12 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
                             DidYouMean(command, {"list", "run", "help"}),
                             ": use 'list', 'run' or 'help'"));
   }
-  std::unique_ptr<Parser> p = MakeParser();
+  // One parser per thread, reset for each parse: building CLI11's App (its options, their
+  // names and help) costs far more than a parse.
+  static thread_local std::unique_ptr<Parser> cached = MakeParser();
+  Parser* p = cached.get();
+  p->raw = Raw{};
+  p->app.clear();
   CLI::App* sub = command == "run" ? p->run : p->list;
   // `run ... --help`: the command's help, whatever else is there.
   for (size_t i = 1; i < args.size(); ++i) {
@@ -227,6 +234,7 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
   options.command = Options::Command::kRun;
   options.targets = raw.targets;
   options.all = raw.all;
+  options.verbose = raw.verbose;
   // Each valued option: its value as typed, and whether it was given.
   auto given = [&](const char* name) { return p->run->get_option(name)->count() > 0; };
   auto value = [&](const char* name, const std::string& text) -> absl::StatusOr<std::string> {

@@ -48,6 +48,8 @@ struct Options {
   // Scenarios explored at once, each in its own worker thread (0: the machine's cores). One
   // scenario's search stays on one worker; results and output do not depend on the number.
   int jobs = 0;
+  // Race diagrams with every step, not one line per kernel call.
+  bool verbose = false;
   // Seconds between progress lines on stderr (0: the default, 1 on a terminal, 5 otherwise).
   double progress_s = 0;
   // The command as typed, for replay lines: "mmcheck", or a checker built on mmcheck::main.

@@ -58,6 +58,7 @@ struct Outcome {
   std::string strategy;
   const Violation* shown = nullptr;  // the violation the verdict reports
   std::string program;               // the command that replays it (Options::program)
+  bool verbose = false;              // Options::verbose
   bool matches = false;
 };
 
@@ -276,7 +277,8 @@ absl::Status RenderReports(const Outcome& o,
   for (size_t i = 0; i < bases.size(); ++i) {
     const Violation& v = o.result.violations[i];
     const std::string expect = o.instance->info->expect.ToString();
-    const ReportHeader header{o.instance->name, expect, o.strategy, o.program};
+    ReportHeader header{o.instance->name, expect, o.strategy, o.program};
+    header.verbose = o.verbose;
     std::lock_guard<std::mutex> lock(graphviz_mu);
     absl::StatusOr<RenderedGraph> graph = RenderGraph(header, v);
     if (!graph.ok()) return graph.status();
@@ -354,7 +356,7 @@ UnitResult RunUnit(const Options& options, const ScenarioInstance& instance,
   explore.progress = progress;
   explore.interrupt = interrupt;
   Outcome o{&instance, Explore([&instance] { instance.Run(); }, *strategy, explore),
-            std::string(strategy->name()), nullptr, options.program};
+            std::string(strategy->name()), nullptr, options.program, options.verbose};
   unit.status = o.result.status;
   if (!unit.status.ok()) return unit;
   Judge(o);

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 
 namespace mmcheck {
 namespace {
@@ -135,16 +136,58 @@ Window Choose(const Violation& v) {
   return w;
 }
 
-Graph Build(const ReportHeader& header, const Violation& v) {
+// `text` as a Graphviz label of lines of at most `width` characters, broken at spaces ("\n").
+std::string WrapLabel(const std::string& text, size_t width) {
+  std::string out;
+  size_t line = 0;
+  for (absl::string_view word : absl::StrSplit(text, ' ')) {
+    if (line > 0 && line + 1 + word.size() > width) {
+      absl::StrAppend(&out, "\\n");
+      line = 0;
+    } else if (line > 0) {
+      out += ' ';
+      ++line;
+    }
+    absl::StrAppend(&out, word);
+    line += word.size();
+  }
+  return out;
+}
+
+// The widest image: 20.8 inches at Graphviz's 96 dpi is 2000 pixels; dot scales a wider drawing
+// down to it.
+constexpr const char* kMaxSize = "20.8,1000";
+
+// An edge between two lanes (synchronisation, a wait-for), by node names.
+struct CrossEdge {
+  std::string tail, head, key, label, color, style;
+};
+
+// The graph without its edges between lanes, and those edges. dot would reorder the lanes to
+// uncross such edges (no attribute stops it: constraint=false edges still count in its crossing
+// minimization, and flat edges between clusters are not kept), so the graph is laid out without
+// them, lanes in thread order as built, and they are routed afterwards on the fixed layout.
+struct Built {
+  Graph g;
+  std::vector<CrossEdge> cross;
+};
+
+Built Build(const ReportHeader& header, const Violation& v) {
   const Trace& t = v.trace;
   const Window window = Choose(v);
-  Graph g(agopen(C(std::string("interleaving")), Agdirected, &kDiscipline));
+  const Marks marks = MarkViolation(v);
+  Built built{Graph(agopen(C(std::string("interleaving")), Agdirected, &kDiscipline)), {}};
+  Graph& g = built.g;
   // gvLayout() changes the process-wide defaults new graphs start from: state them here.
   agattr(g.get(), AGNODE, C(std::string("label")), C(std::string("\\N")));
+  // The title in lines of about 100 characters: one line as wide as the message would set the
+  // image's width.
   Set(g.get(), "label",
-      absl::StrCat(KindName(v.kind), " in ", header.scenario, "\\n", v.message, "\\n",
-                   "replay: --replay=", v.schedule,
-                   window.note.empty() ? "" : absl::StrCat("\\n", window.note)));
+      absl::StrCat(WrapLabel(absl::StrCat(KindName(v.kind), " in ", header.scenario), 100),
+                   "\\n", WrapLabel(v.message, 100), "\\n",
+                   WrapLabel(absl::StrCat("replay: --replay=", v.schedule), 100),
+                   window.note.empty() ? "" : absl::StrCat("\\n", WrapLabel(window.note, 100))));
+  Set(g.get(), "size", kMaxSize);
   Set(g.get(), "labelloc", "t");
   Set(g.get(), "fontname", "Helvetica");
   Set(g.get(), "newrank", "true");
@@ -174,6 +217,7 @@ Graph Build(const ReportHeader& header, const Violation& v) {
     headers.push_back(lane_head);
   }
 
+
   // The locks each thread holds when the violation is found, replayed from the steps: shown on
   // each thread's last step up to the failing one.
   std::vector<std::vector<int>> held(t.thread_names.size());
@@ -183,7 +227,7 @@ Graph Build(const ReportHeader& header, const Violation& v) {
     last_before_failure[static_cast<size_t>(s.thread)] = static_cast<int>(i);
     const Access a = AccessOf(s);
     std::vector<int>& mine = held[static_cast<size_t>(s.thread)];
-    if (a.acquires && s.object >= 0 && static_cast<int>(i + 1) != v.step) mine.push_back(s.object);
+    if (a.acquires && s.object >= 0 && static_cast<int>(i) != marks.step) mine.push_back(s.object);
     if (a.releases && s.object >= 0) {
       for (size_t h = mine.size(); h-- > 0;) {
         if (mine[h] == s.object) {
@@ -198,7 +242,7 @@ Graph Build(const ReportHeader& header, const Violation& v) {
   for (size_t i = window.first; i < t.steps.size(); ++i) {
     const Step& s = t.steps[i];
     if (!window.drawn[static_cast<size_t>(s.thread)]) continue;
-    const bool failing = static_cast<int>(i + 1) == v.step;
+    const bool failing = static_cast<int>(i) == marks.step;
     std::string label = absl::StrCat(i + 1, ": ", OpName(s.op), " ", t.ObjectName(s));
     const std::string effect = DescribeEffect(t, s);
     if (!effect.empty()) absl::StrAppend(&label, " ", effect);
@@ -219,34 +263,77 @@ Graph Build(const ReportHeader& header, const Violation& v) {
       Set(n, "style", "filled,bold");
       Set(n, "fillcolor", "#f8d0d0");
       Set(n, "color", "red");
+    } else if (marks.key[i]) {
+      Set(n, "style", "bold");
     }
     nodes[i] = n;
   }
-
-  // Global order, invisibly: each step drawn below the one drawn before it.
-  Agnode_t* above = nullptr;
-  for (Agnode_t* n : nodes) {
-    if (n == nullptr) continue;
-    if (above != nullptr) {
-      Agedge_t* e = agedge(g.get(), above, n, nullptr, 1);
-      Set(e, "style", "invis");
-      Set(e, "weight", "0");
+  // Notes (a race's accesses, a deadlock's blocked operations) after their thread's step, as
+  // rounded boxes; a blocked operation has a wait-for edge to the step that took what it waits
+  // for, or to the lane of the thread it waits for.
+  std::vector<Agnode_t*> note_nodes(v.notes.size(), nullptr);
+  for (size_t k = 0; k < v.notes.size(); ++k) {
+    const TraceNote& note = v.notes[k];
+    const size_t th = static_cast<size_t>(note.thread);
+    if (th >= lanes.size() || lanes[th] == nullptr) continue;
+    if (note.after_step >= 0 && static_cast<size_t>(note.after_step) < nodes.size() &&
+        nodes[static_cast<size_t>(note.after_step)] == nullptr) {
+      continue;  // after a step outside the window
     }
-    above = n;
+    Agnode_t* n = agnode(lanes[th], C(absl::StrCat("note", k)), 1);
+    Set(n, "label", WrapLabel(note.text, 40));
+    Set(n, "shape", "box");
+    Set(n, "style", static_cast<int>(k) == marks.note ? "rounded,filled,bold" : "rounded,dashed");
+    if (static_cast<int>(k) == marks.note) {
+      Set(n, "fillcolor", "#f8d0d0");
+      Set(n, "color", "red");
+    }
+    Set(n, "fontname", "Helvetica");
+    Set(n, "fontsize", "10");
+    note_nodes[k] = n;
+  }
+
+  // Global order: each step (and note) on a rank of its own, below the one before it. The ranks
+  // come from an invisible spine of nodes outside the lanes, each on the same rank as its step,
+  // not from edges between the steps: edges across lanes would make dot reorder the lanes to
+  // uncross them, and the lanes must stay in thread order as they are built.
+  std::vector<Agnode_t*> timeline;
+  auto add_notes_after = [&](int step) {
+    for (size_t k = 0; k < v.notes.size(); ++k) {
+      if (note_nodes[k] != nullptr && v.notes[k].after_step == step) timeline.push_back(note_nodes[k]);
+    }
+  };
+  add_notes_after(-1);
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (nodes[i] != nullptr) timeline.push_back(nodes[i]);
+    add_notes_after(static_cast<int>(i));
+  }
+  Agnode_t* above = agnode(top, C(std::string("time")), 1);  // on the headers' rank
+  Set(above, "style", "invis");
+  Set(above, "label", "");
+  Set(above, "width", "0");
+  Set(above, "height", "0");
+  for (size_t r = 0; r < timeline.size(); ++r) {
+    Agnode_t* tick = agnode(g.get(), C(absl::StrCat("time", r)), 1);
+    Set(tick, "style", "invis");
+    Set(tick, "label", "");
+    Set(tick, "width", "0");
+    Set(tick, "height", "0");
+    Agraph_t* rank = agsubg(g.get(), C(absl::StrCat("rank", r)), 1);
+    Set(rank, "rank", "same");
+    agsubnode(rank, tick, 1);
+    agsubnode(rank, timeline[r], 1);
+    Agedge_t* e = agedge(g.get(), above, tick, nullptr, 1);
+    Set(e, "style", "invis");
+    above = tick;
   }
   // Program order, and synchronisation.
   std::vector<int> last_of_thread(t.thread_names.size(), -1);
   std::map<int, int> last_write, last_release, last_wake;
   auto dashed = [&](size_t from, size_t to, const std::string& label, const std::string& color) {
     if (nodes[from] == nullptr || nodes[to] == nullptr) return;
-    Agedge_t* e =
-        agedge(g.get(), nodes[from], nodes[to], C(absl::StrCat("sync", from, "_", to)), 1);
-    Set(e, "style", "dashed");
-    Set(e, "color", color);
-    Set(e, "fontcolor", color);
-    Set(e, "fontsize", "9");
-    Set(e, "label", label);
-    Set(e, "constraint", "false");
+    built.cross.push_back(CrossEdge{agnameof(nodes[from]), agnameof(nodes[to]),
+                                    absl::StrCat("sync", from, "_", to), label, color, "dashed"});
   };
   for (size_t i = 0; i < t.steps.size(); ++i) {
     const Step& s = t.steps[i];
@@ -290,7 +377,40 @@ Graph Build(const ReportHeader& header, const Violation& v) {
     if (s.op == OpKind::kWakeUp) last_wake[s.object] = static_cast<int>(i);
     if (a.writes && !a.acquires && !a.releases) last_write[s.object] = static_cast<int>(i);
   }
-  return g;
+  // Each note below its step (or its lane's header); the timeline puts it above the next step.
+  for (size_t k = 0; k < v.notes.size(); ++k) {
+    if (note_nodes[k] == nullptr) continue;
+    const TraceNote& note = v.notes[k];
+    Agnode_t* from = note.after_step >= 0 ? nodes[static_cast<size_t>(note.after_step)]
+                                          : headers[static_cast<size_t>(note.thread)];
+    Agedge_t* e = agedge(g.get(), from, note_nodes[k], nullptr, 1);
+    Set(e, "weight", "10");
+    if (!note.blocked) continue;
+    // The wait-for edge: to the holder's step that took the object, else to its lane.
+    Agnode_t* holder = marks.holder[k] >= 0 ? nodes[static_cast<size_t>(marks.holder[k])] : nullptr;
+    if (holder == nullptr && note.waits_for >= 0 &&
+        static_cast<size_t>(note.waits_for) < headers.size()) {
+      holder = headers[static_cast<size_t>(note.waits_for)];
+    }
+    if (holder == nullptr) continue;
+    built.cross.push_back(CrossEdge{agnameof(note_nodes[k]), agnameof(holder),
+                                    absl::StrCat("waits", k), "waits for", "red", "dashed,bold"});
+  }
+  return built;
+}
+
+// Adds the edges between lanes (see Built).
+void AddCrossEdges(Built& built) {
+  Agraph_t* g = built.g.get();
+  for (const CrossEdge& c : built.cross) {
+    Agedge_t* e = agedge(g, agnode(g, C(c.tail), 0), agnode(g, C(c.head), 0), C(c.key), 1);
+    Set(e, "style", c.style);
+    Set(e, "color", c.color);
+    Set(e, "fontcolor", c.color);
+    Set(e, "fontsize", "9");
+    Set(e, "label", c.label);
+    Set(e, "constraint", "false");
+  }
 }
 
 #ifdef MMCHECK_ASAN
@@ -339,12 +459,34 @@ std::string Dot(Graph& g) {
 
 absl::StatusOr<RenderedGraph> RenderGraph(const ReportHeader& header,
                                           const Violation& violation) {
-  Graph g = Build(header, violation);
   RenderedGraph out;
-  out.dot = Dot(g);
+  {
+    // The .dot file: the whole graph, before layout.
+    Built whole = Build(header, violation);
+    AddCrossEdges(whole);
+    out.dot = Dot(whole.g);
+  }
+  Built built = Build(header, violation);
+  Graph& g = built.g;
   GVC_t* gvc = Context();
+  // dot lays out the lanes; rendering to "dot" attaches the positions (pos, bb, lp) as
+  // attributes; the edges between lanes are added and only they are routed ("nop2": every node
+  // and every edge already placed stays where it is), as curves, which take no time to route.
   if (gvLayout(gvc, g.get(), "dot") != 0) {
     return absl::InternalError("Graphviz could not lay out the graph");
+  }
+  char* positioned = nullptr;
+  unsigned int positioned_length = 0;
+  if (gvRenderData(gvc, g.get(), "dot", &positioned, &positioned_length) != 0) {
+    gvFreeLayout(gvc, g.get());
+    return absl::InternalError("Graphviz could not place the graph");
+  }
+  gvFreeRenderData(positioned);
+  gvFreeLayout(gvc, g.get());
+  AddCrossEdges(built);
+  Set(g.get(), "splines", "curved");
+  if (gvLayout(gvc, g.get(), "nop2") != 0) {
+    return absl::InternalError("Graphviz could not route the graph's edges");
   }
   absl::Status status;
   for (auto [format, text] : {std::pair{"svg", &out.svg}, std::pair{"png", &out.png}}) {

@@ -24,6 +24,8 @@ std::string HtmlReport(const ReportHeader& header, const Violation& v, const std
                   Escape(title),
                   "</title>\n<style>body{font-family:sans-serif;margin:2em}"
                   "pre{background:#f6f6f6;padding:1em;overflow-x:auto}"
+                  // The graph scaled to the window's width, never wider.
+                  "svg{max-width:100%;height:auto}"
                   ".msg{color:#a00;font-weight:bold}</style></head><body>\n");
   absl::StrAppend(&out, "<h1>", Escape(title), "</h1>\n<p class=\"msg\">", Escape(v.message),
                   "</p>\n");

@@ -20,7 +20,25 @@ struct ReportHeader {
   absl::string_view strategy;  // the strategy that found it
   // The command that replays it: mmcheck, or a checker of one's own built on mmcheck::main.
   absl::string_view program = "mmcheck";
+  // Race diagrams: every step, not one line per kernel call (--verbose).
+  bool verbose = false;
 };
+
+// Where a violation shows in its trace, for every report alike.
+struct Marks {
+  // The step or the note (Violation::notes) that is the finding, marked "<== kind"; neither for a
+  // check at the end of the run or after a step that no thread's step is (marked_after).
+  int step = -1;
+  int note = -1;
+  // Steps a folded race diagram always shows: the marked one; the acquisition of each lock a
+  // blocked operation waits for; each thread's last step that changed what a failing invariant
+  // observes; a trylock or compare-exchange that failed.
+  std::vector<bool> key;
+  // By note: for a blocked operation, the step that took what it waits for and still holds it
+  // (of the thread it waits for, or, waiting on readers, of a reader), or -1.
+  std::vector<int> holder;
+};
+Marks MarkViolation(const Violation& violation);
 
 // What a step did to its object, e.g. "-> 0", "= 1", "0 -> 1", "failed, saw 3", "busy".
 std::string DescribeEffect(const Trace& trace, const Step& step);

@@ -97,7 +97,10 @@ class Atomic {
   }
 
   // The value without a step: for invariants and model oracles, never for the code being modeled.
-  const T& peek() const { return value_; }
+  const T& peek() const {
+    NotePeek(id_);
+    return value_;
+  }
 
   int id() const { return id_; }
 

@@ -36,7 +36,10 @@ class Shared {
 
   // The value without an access check: for invariants and model oracles, never for the code
   // being modeled.
-  const T& peek() const { return value_; }
+  const T& peek() const {
+    NotePeek(id_);
+    return value_;
+  }
 
   int id() const { return id_; }
 

@@ -198,6 +198,25 @@ void Execution::RecordViolation(ViolationKind kind, std::string message, const c
   v.thread = thread >= 0 ? thread : running_;
   v.step = steps();
   v.picks = static_cast<int>(picks_.size());
+  v.notes = std::move(pending_notes_);
+  pending_notes_.clear();
+  if (peek_log != nullptr) {
+    // A failing end-of-run check: the last writes of what it read.
+    std::vector<bool> seen(trace_.objects.size(), false);
+    for (const int object : *peek_log) {
+      if (object < 0 || static_cast<size_t>(object) >= seen.size() || seen[static_cast<size_t>(object)]) continue;
+      seen[static_cast<size_t>(object)] = true;
+      int at = -1;
+      for (int i = static_cast<int>(trace_.steps.size()) - 1; i >= 0 && at < 0; --i) {
+        const Step& s = trace_.steps[static_cast<size_t>(i)];
+        if (s.object == object && AccessOf(s).writes) at = i;
+      }
+      if (at < 0 && static_cast<size_t>(object) < plain_.size()) at = plain_[static_cast<size_t>(object)].write.after_step;
+      if (at >= 0) v.key_steps.push_back(at);
+    }
+    std::sort(v.key_steps.begin(), v.key_steps.end());
+    v.key_steps.erase(std::unique(v.key_steps.begin(), v.key_steps.end()), v.key_steps.end());
+  }
   if (!violation_ && !as_finding) {
     violation_ = std::move(v);
     return;
@@ -472,7 +491,13 @@ ExecutionOutcome Execution::RunScenarioCode(absl::FunctionRef<void()> body, Stra
     if (!violation_) CheckInvariants();
   }
   if (!violation_ && misuse_.ok() && outcome == ExecutionOutcome::kComplete) {
+    std::vector<int> peeked;
     for (auto& check : at_end_) {
+      peeked.clear();
+      peek_log = &peeked;
+      struct Unlog {
+        ~Unlog() { peek_log = nullptr; }
+      } unlog;
       try {
         CrashGuard::ScenarioCode code(kSiteAtEnd);
         check();
@@ -520,6 +545,7 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
     outcome = RunScenarioCode(body, strategy);
   } else {
     outcome = ExecutionOutcome::kComplete;  // set before the jump, so indeterminate after it
+    peek_log = nullptr;  // a check that died jumped past its scope's reset
     const int site = CrashGuard::LandedSite();
     std::string who = "an end-of-run check";
     if (site == kSiteBody) who = "the scenario body";

@@ -38,6 +38,14 @@
 namespace mmcheck {
 
 class Execution;
+
+// While an end-of-run check runs, the objects it peeks at (Atomic/Shared::peek, which only checks
+// and oracles call): a failing check's report marks the steps that last wrote them
+// (Violation::key_steps). Null otherwise, so that a peek costs one test.
+inline thread_local std::vector<int>* peek_log = nullptr;
+inline void NotePeek(int object) {
+  if (peek_log != nullptr) peek_log->push_back(object);
+}
 class Strategy;
 
 inline constexpr int kMaxThreads = 64;  // enabled sets are 64-bit masks
@@ -255,6 +263,8 @@ class Execution {
   // search for other violations: invariants stay checked after it.
   void RecordViolation(ViolationKind kind, std::string message, const char* file, int line,
                        int thread = -1, bool as_finding = false);
+  // Notes the next RecordViolation attaches to its violation (Violation::notes).
+  std::vector<TraceNote> pending_notes_;
   // Inside a catch block: the `exception` finding "<who> threw <type> (what(): ...)", for code
   // that threw on a fiber, in the scenario body or in a check; for a std::bad_alloc, the
   // `resource-limit` finding "<who> ran out of memory: threw std::bad_alloc ...".
@@ -281,9 +291,10 @@ class Execution {
     const char* file;
     int line;
     const char* what;  // a string literal: recorded on every access, so never copied
+    int after_step;    // the thread's last step before the access (reports place it there)
   };
   struct PlainRecord {
-    PlainAccessRecord write{-1, 0, "", 0, ""};
+    PlainAccessRecord write{-1, 0, "", 0, "", -1};
     std::vector<PlainAccessRecord> reads;
     bool lifetime = false;
   };

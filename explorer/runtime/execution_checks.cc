@@ -28,7 +28,7 @@ int Execution::RegisterShared(const char* name, int index, bool lifetime) {
     if (InThread()) hb_unapplied_ = performed_;  // the step the current thread is performing
   }
   if (static_cast<size_t>(id) >= plain_.size()) plain_.resize(static_cast<size_t>(id) + 1);
-  plain_[static_cast<size_t>(id)].write = PlainAccessRecord{-1, 0, "", 0, ""};
+  plain_[static_cast<size_t>(id)].write = PlainAccessRecord{-1, 0, "", 0, "", -1};
   plain_[static_cast<size_t>(id)].reads.clear();
   plain_[static_cast<size_t>(id)].lifetime = lifetime;
   return id;
@@ -59,11 +59,11 @@ void Execution::PlainAccess(int object, bool write, const char* file, int line,
   if (!write) {
     for (PlainAccessRecord& read : r.reads) {
       if (read.thread == t) {
-        read = PlainAccessRecord{t, epoch, file, line, what};
+        read = PlainAccessRecord{t, epoch, file, line, what, last_step_of_[static_cast<size_t>(t)]};
         return;
       }
     }
-    r.reads.push_back(PlainAccessRecord{t, epoch, file, line, what});
+    r.reads.push_back(PlainAccessRecord{t, epoch, file, line, what, last_step_of_[static_cast<size_t>(t)]});
     return;
   }
   for (const PlainAccessRecord& read : r.reads) {
@@ -71,12 +71,27 @@ void Execution::PlainAccess(int object, bool write, const char* file, int line,
       ReportRace(object, read, false, true, what, file, line);
     }
   }
-  r.write = PlainAccessRecord{t, epoch, file, line, what};
+  r.write = PlainAccessRecord{t, epoch, file, line, what, last_step_of_[static_cast<size_t>(t)]};
   r.reads.clear();
 }
 
 void Execution::ReportRace(int object, const PlainAccessRecord& first, bool first_writes,
                            bool second_writes, const char* what, const char* file, int line) {
+  // The two accesses, where they happened in their threads, for the reports.
+  // An object's lifetime record is written by its free and read by its uses, whose `what` says
+  // what they do ("reads vma->vm_mm"; the free's names the freeing function).
+  const bool lifetime = plain_[static_cast<size_t>(object)].lifetime;
+  auto note = [&](int thread, int after_step, bool writes, const char* access, const char* at_file,
+                  int at_line) {
+    const std::string name = ObjectName(object);
+    std::string text = !lifetime ? absl::StrCat(writes ? "writes " : "reads ", name)
+                       : writes  ? absl::StrCat("frees ", name, " in ", access)
+                                 : absl::StrCat(access, " of ", name);
+    absl::StrAppend(&text, " (", at_file, ":", at_line, ")");
+    pending_notes_.push_back(TraceNote{thread, after_step, std::move(text), -1, false, object});
+  };
+  note(first.thread, first.after_step, first_writes, first.what, first.file, first.line);
+  note(running_, last_step_of_[static_cast<size_t>(running_)], second_writes, what, file, line);
   if (plain_[static_cast<size_t>(object)].lifetime) {
     // first_writes: the free came first and this use is not ordered after it; else this free
     // is not ordered after that use.
@@ -247,11 +262,23 @@ void Execution::ReportDeadlock() {
   }
   std::string message;
   int culprit = start;
+  // Each blocked operation named in the message, for the reports to draw with its wait-for edge.
+  auto note = [&](const Thread& th) {
+    const int other = waits_for(th);
+    std::string op = th.pending.op == OpKind::kJoin
+                         ? absl::StrCat("join(", threads_[th.pending.object]->name, ")")
+                         : absl::StrCat(OpName(th.pending.op), "(", ObjectName(th.pending.object),
+                                        ")");
+    pending_notes_.push_back(TraceNote{th.index, last_step_of_[static_cast<size_t>(th.index)],
+                                       absl::StrCat(op, " blocks"), other, /*blocked=*/true,
+                                       th.pending.op == OpKind::kJoin ? -1 : th.pending.object});
+  };
   if (t >= 0 && seen_at[t] >= 0) {
     culprit = t;
     for (size_t i = static_cast<size_t>(seen_at[t]); i < path.size(); ++i) {
       absl::StrAppend(&message, i == static_cast<size_t>(seen_at[t]) ? "" : "; ",
                       describe(*threads_[path[i]]));
+      note(*threads_[path[i]]);
     }
   } else {
     // No cycle (a thread waits on a finished holder): list every blocked thread.
@@ -259,6 +286,7 @@ void Execution::ReportDeadlock() {
     for (const auto& th : live_threads()) {
       if (th->finished) continue;
       absl::StrAppend(&message, first ? "" : "; ", describe(*th));
+      note(*th);
       first = false;
     }
   }

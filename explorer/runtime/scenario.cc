@@ -154,8 +154,12 @@ std::vector<ScenarioInstance> AllInstances() {
 }
 
 std::vector<std::string> InstanceNames() {
-  std::vector<std::string> names;
-  for (const ScenarioInstance& instance : AllInstances()) names.push_back(instance.name);
+  // The registry is complete before main() and never changes: listed once.
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> all;
+    for (const ScenarioInstance& instance : AllInstances()) all.push_back(instance.name);
+    return all;
+  }();
   return names;
 }
 

@@ -49,6 +49,19 @@ struct Finding {
 struct Violation;
 bool IsFinding(const Violation& v, const Finding& finding);
 
+// What a finding involves that the trace's steps do not show, for reports to draw in place: a
+// data race's or an unordered free's two plain accesses, a deadlock's blocked operations. A note
+// belongs to its thread's lane right after that thread's step `after_step` (an index into the
+// trace's steps; -1: before the thread's first step).
+struct TraceNote {
+  int thread = 0;
+  int after_step = -1;
+  std::string text;    // "writes data (scenarios/demo/publish.cc:17)", "down_write(mmap_lock)"
+  int waits_for = -1;  // a blocked operation: the thread it waits for, or -1
+  bool blocked = false;
+  int object = -1;  // the object accessed or waited for (an id of the trace's objects), or -1
+};
+
 struct Violation {
   ViolationKind kind;
   std::string message;
@@ -63,6 +76,10 @@ struct Violation {
   // Earlier executions the finding depends on (a lock-order cycle's other edges): the token
   // carries them (token.h).
   std::vector<Witness> witnesses;
+  std::vector<TraceNote> notes;
+  // Steps that made a failing end-of-run check false: the last write of each object it read (an
+  // atomic's writing step; for plain data, the step in whose block its writer wrote it).
+  std::vector<int> key_steps;
 };
 
 }  // namespace mmcheck

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "cli/options.h"
 #include "cli/scenario_unit.h"
 #include "gtest/gtest.h"
 
@@ -324,7 +325,7 @@ TEST(CliTest, HelpDescribesEveryOptionAndTheExitCodes) {
   for (const char* option :
        {"--all", "--strategy", "--max-preemptions", "--pct-depth", "--max-executions",
         "--time-limit", "--seed", "--replay", "--json", "--junit", "--report", "--max-steps",
-        "--jobs", "--hang-limit", "--progress", "Exit codes:", "  0 ", "  1 ", "  2 ", "130"}) {
+        "--jobs", "--hang-limit", "--progress", "--verbose", "Exit codes:", "  0 ", "  1 ", "  2 ", "130"}) {
     EXPECT_NE(run.out.find(option), std::string::npos) << option << "\n" << run.out;
   }
   EXPECT_EQ(Mmcheck("run --help").out, run.out);
@@ -370,6 +371,33 @@ TEST(CliTest, MistypedNamesAndOptionsGetTheClosestSuggested) {
     EXPECT_EQ(r.code, 2) << c.args;
     EXPECT_EQ(r.err, c.err) << c.args;
   }
+}
+
+// The parser is kept between parses (building it costs more than a parse): nothing of one parse
+// may leak into the next.
+TEST(CliTest, ParsesInOneProcessDoNotSeeEachOther) {
+  absl::StatusOr<Options> first =
+      ParseOptions({"run", "a", "b", "--seed=3", "--strategy=pct", "--json=-", "--verbose"});
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->targets, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(first->seed, 3u);
+  EXPECT_TRUE(first->verbose);
+  EXPECT_FALSE(ParseOptions({"run", "--bogus"}).ok());
+  absl::StatusOr<Options> second = ParseOptions({"run", "c"});
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->targets, (std::vector<std::string>{"c"}));
+  EXPECT_EQ(second->seed, 0u);
+  EXPECT_EQ(second->strategy, "dpor");
+  EXPECT_FALSE(second->strategy_given);
+  EXPECT_FALSE(second->json);
+  EXPECT_FALSE(second->verbose);
+  EXPECT_TRUE(second->warnings.empty());
+  absl::StatusOr<Options> list = ParseOptions({"list", "--json"});
+  ASSERT_TRUE(list.ok());
+  EXPECT_TRUE(list->json);
+  absl::StatusOr<Options> list_again = ParseOptions({"list"});
+  ASSERT_TRUE(list_again.ok());
+  EXPECT_FALSE(list_again->json);
 }
 
 TEST(CliTest, IgnoredOptionsAreWarnedAbout) {
