@@ -34,6 +34,41 @@ std::set<std::string> NamesInSources() {
   return names;
 }
 
+std::string ReadAll(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Every invariant code named in the tree (sources, tests, README, docs) has its entry in
+// docs/invariants.md, which says what it means, its kernel source and how it is checked.
+TEST(RegistryTest, EveryInvariantCodeIsInTheCatalogue) {
+  const std::string root = MMCHECK_SOURCE_DIR;
+  const std::string catalogue = ReadAll(root + "/docs/invariants.md");
+  const std::regex code(R"re(I-[A-Z]+-[0-9]+)re");
+  std::set<std::string> named;
+  auto scan = [&](const std::filesystem::path& path) {
+    const std::string s = ReadAll(path);
+    for (auto it = std::sregex_iterator(s.begin(), s.end(), code); it != std::sregex_iterator();
+         ++it) {
+      named.insert(it->str());
+    }
+  };
+  for (const char* dir : {"explorer", "model", "scenarios", "viz", "cli", "tests", "docs"}) {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(root + "/" + dir)) {
+      const std::string ext = entry.path().extension().string();
+      if (ext == ".cc" || ext == ".h" || ext == ".md") scan(entry.path());
+    }
+  }
+  scan(root + "/README.md");
+  EXPECT_GE(named.size(), 20u);
+  for (const std::string& c : named) {
+    EXPECT_NE(catalogue.find("### " + c + ": "), std::string::npos)
+        << c << " is named in the tree but has no entry in docs/invariants.md";
+  }
+}
+
 TEST(RegistryTest, EveryScenarioInTheSourcesIsRegistered) {
   std::set<std::string> registered;
   for (const ScenarioInfo* info : AllScenarios()) registered.insert(info->name);
