@@ -45,7 +45,7 @@ MMCHECK_SCENARIO("vfio/munmap-vs-bar-zap", Expect::Pass(),
 
 MMCHECK_SCENARIO("vfio/munmap-vs-bar-zap@no-unlink",
                  Expect::Violation(ViolationKind::kUseAfterFree,
-                                   "'bar-zap' zaps the page tables of VMA"),
+                                   "'bar-zap' zaps the page tables"),
                  {.question = "If free_pgtables left the VMA in i_mmap, would the zap use it "
                               "after munmap freed it?",
                   .spec = "",

@@ -6,8 +6,9 @@
 - `list --json` and `run --json=-` validate against docs/schema (JSON Schema draft 7, Debian's
   python3-jsonschema), and agree with each other;
 - `violations` holds every finding once, `violation` is one of them, each finding's token names
-  the execution that found it, and a search that stopped at a violation explored exactly that many
-  executions (`explored_executions`, the count of the text line);
+  the execution that found it, a twin that found its finding stopped there, and a search that
+  stopped at a violation explored exactly that many executions (`explored_executions`, the count
+  of the text line);
 - with `--report`, every path a violation lists exists;
 - `--junit` parses as XML with one test case per scenario and one failure per mismatch, both on a
   run that matches and on one that does not (exit 1).
@@ -88,7 +89,7 @@ def main():
     # Every kind of demo finding, swap's twins, and a family.
     reports = os.path.join(work, "reports")
     junit = os.path.join(work, "run.xml")
-    p = run([mmcheck, "run", "demo/*", "swap/device*", "bench/readers-3", "--json=-",
+    p = run([mmcheck, "run", "demo/*", "swap/device*", "vfio/munmap-vs-bar-zap*", "bench/readers-3", "--json=-",
              "--report=" + reports, "--junit=" + junit, "--jobs=2"], 0)
     results = objects(p.stdout, validators["run"], "run --json")
     if len(results) < 15:
@@ -123,6 +124,9 @@ def main():
             for path in v["reports"]:
                 if not os.path.isfile(path):
                     fail("%s: report %s does not exist" % (name, path))
+        # A twin whose finding was found stops there: its count and its token agree.
+        if r["expect"] != "pass" and r["matches_expectation"] and r["stop"] != "violation":
+            fail("%s: found its finding but the search went on (%s)" % (name, r["stop"]))
         if r["stop"] == "violation" and r["explored_executions"] != max(v["execution"] for v in vs):
             fail("%s: stopped at its violation after %d executions, but the token says %d" %
                  (name, r["explored_executions"], max(v["execution"] for v in vs)))
