@@ -11,12 +11,16 @@ or the execution a twin's finding was found in (`found at execution 47`, `found 
 scenarios are run (`mmcheck run ... --json=-`) and each number compared with (or replaced by)
 `executions` or the reported violation's `execution`. Timings are not checked. Cells in another
 form are left alone and counted.
+
+A code block that opens with `$ mmcheck ARGS` shows that command's output: it is run, and its
+stdout compared with (or written into) the block, timings (`0.12 s`) aside.
 """
 import json
 import re
 import subprocess
 import sys
 
+TIMING = re.compile(r"\b\d+\.\d+ s\b")
 NAME = re.compile(r"`((?:[a-z0-9-]+/|\.\.\.)[^`]*)`")
 COUNT = re.compile(r"^(\s*)(\d+)(, complete)?(\s*)$")
 FOUND = re.compile(r"^(\s*found at (?:execution )?)(\d+)(.*)$")
@@ -70,6 +74,21 @@ def main():
         return 2
     results = {o["scenario"]: o for o in map(json.loads, p.stdout.splitlines())}
     stale, checked, skipped = [], 0, 0
+    # The command blocks.
+    i = 0
+    while i < len(lines):
+        if lines[i] == "```" and i + 1 < len(lines) and lines[i + 1].startswith("$ mmcheck "):
+            end = lines.index("```", i + 2)
+            args = lines[i + 1][len("$ mmcheck "):].split()
+            out = subprocess.run([mmcheck, *args], capture_output=True, text=True).stdout
+            shown = "\n".join(lines[i + 2:end]) + "\n"
+            checked += 1
+            if TIMING.sub("T s", shown) != TIMING.sub("T s", out):
+                stale.append("README.md:%d: the output of '%s' differs" % (i + 2, lines[i + 1]))
+                lines[i + 2:end] = out.rstrip("\n").split("\n")
+                end = lines.index("```", i + 2)
+            i = end
+        i += 1
     for i, cells, names, column in table:
         cell = cells[column]
         name = names[0]
@@ -92,12 +111,12 @@ def main():
             lines[i] = "|" + "|".join(cells) + "|"
     if update:
         open(readme, "w").write("\n".join(lines))
-        print("%d numbers checked, %d rewritten, %d cells in another form left alone" %
+        print("%d numbers and command outputs checked, %d rewritten, %d cells in another form left alone" %
               (checked, len(stale), skipped))
         return 0
     for s in stale:
         print("stale: " + s)
-    print("%d numbers checked against mmcheck, %d stale, %d cells in another form left alone" %
+    print("%d numbers and command outputs checked against mmcheck, %d stale, %d cells in another form left alone" %
           (checked, len(stale), skipped))
     return 1 if stale else 0
 
