@@ -263,6 +263,11 @@ Built Build(const ReportHeader& header, const Violation& v) {
       Set(n, "style", "filled,bold");
       Set(n, "fillcolor", "#f8d0d0");
       Set(n, "color", "red");
+    } else if (marks.read_by_check[i]) {
+      // The last write of what the failing check read: what made it false.
+      Set(n, "style", "bold");
+      Set(n, "color", "red");
+      Set(n, "label", label + "\\n(read by the check)");
     } else if (marks.key[i]) {
       Set(n, "style", "bold");
     }

@@ -101,6 +101,7 @@ std::string RaceDiagram(const ReportHeader& header, const Violation& v) {
       const std::string effect = DescribeEffect(t, s);
       if (!effect.empty()) absl::StrAppend(&text, " ", effect);
       if (static_cast<int>(i) == marks.step) absl::StrAppend(&text, marker);
+      if (marks.read_by_check[i]) absl::StrAppend(&text, " (read by the check)");
       add(s.thread, std::move(text));
     }
     add_notes(static_cast<int>(i), s.thread);

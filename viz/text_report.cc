@@ -70,8 +70,11 @@ Marks MarkViolation(const Violation& v) {
       if (m.holder[n] < 0) m.holder[n] = taken[th];
     }
   }
+  m.read_by_check.assign(t.steps.size(), false);
   for (const int i : v.key_steps) {
-    if (i >= 0 && i <= last) m.key[static_cast<size_t>(i)] = true;
+    if (i < 0 || i > last) continue;
+    m.key[static_cast<size_t>(i)] = true;
+    m.read_by_check[static_cast<size_t>(i)] = true;
   }
   if (v.kind == ViolationKind::kInvariant) {
     std::vector<bool> seen(t.thread_names.size(), false);
@@ -141,7 +144,9 @@ std::string TextReport(const ReportHeader& header, const Violation& v) {
         absl::StrFormat("%5d  %-*s  %-16s %-12s %-14s %s:%d%s\n", i + 1,
                         static_cast<int>(name_width), thread, OpName(s.op), trace.ObjectName(s),
                         DescribeEffect(trace, s), s.file, s.line,
-                        static_cast<int>(i) == marks.step ? "   <==" : ""),
+                        static_cast<int>(i) == marks.step ? "   <=="
+                        : marks.read_by_check[i]        ? "   <-- read by the check"
+                                                        : ""),
         notes_after(static_cast<int>(i), s.thread));
   };
   absl::StrAppend(&out, "Interleaving:\n");

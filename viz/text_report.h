@@ -37,6 +37,8 @@ struct Marks {
   // By note: for a blocked operation, the step that took what it waits for and still holds it
   // (of the thread it waits for, or, waiting on readers, of a reader), or -1.
   std::vector<int> holder;
+  // Steps that last wrote what a failing end-of-run check read (Violation::key_steps).
+  std::vector<bool> read_by_check;
 };
 Marks MarkViolation(const Violation& violation);
 
