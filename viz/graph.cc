@@ -237,11 +237,50 @@ Built Build(const ReportHeader& header, const Violation& v) {
       }
     }
   }
-  // By step: its node, or nullptr when it is not drawn.
+  // Folding, as the race diagram does (unless --verbose): a run of steps one thread takes in one
+  // (model) function, with no other thread's step between them and none of them a step that
+  // matters (Marks::key, the failing step, the step whose label lists the locks held), is one
+  // node "first-last: function(), n steps" instead of one node per lock internal.
+  auto own = [&](size_t i) {
+    const Step& s = t.steps[i];
+    return header.verbose || marks.key[i] || s.function == nullptr || *s.function == '\0' ||
+           last_before_failure[static_cast<size_t>(s.thread)] == static_cast<int>(i) ||
+           s.op == OpKind::kSpawn || s.op == OpKind::kJoin;
+  };
+  std::vector<size_t> run_end(t.steps.size());  // for the first step of a run: one past its last
+  for (size_t i = window.first; i < t.steps.size();) {
+    size_t j = i + 1;
+    if (!own(i)) {
+      while (j < t.steps.size() && !own(j) && t.steps[j].thread == t.steps[i].thread &&
+             std::string(t.steps[j].function) == t.steps[i].function) {
+        ++j;
+      }
+    }
+    run_end[i] = j;
+    i = j;
+  }
+  // By step: its node (a folded run's steps share one), or nullptr when it is not drawn.
   std::vector<Agnode_t*> nodes(t.steps.size(), nullptr);
-  for (size_t i = window.first; i < t.steps.size(); ++i) {
+  for (size_t i = window.first; i < t.steps.size(); i = run_end[i]) {
     const Step& s = t.steps[i];
     if (!window.drawn[static_cast<size_t>(s.thread)]) continue;
+    if (run_end[i] > i + 1) {
+      const size_t last = run_end[i] - 1;
+      std::vector<std::string> ops;
+      for (size_t k = i; k <= last && ops.size() < 3; ++k) {
+        ops.push_back(absl::StrCat(OpName(t.steps[k].op), " ", t.ObjectName(t.steps[k])));
+      }
+      if (last - i + 1 > ops.size()) ops.push_back("...");
+      Agnode_t* n = agnode(lanes[static_cast<size_t>(s.thread)], C(absl::StrCat("s", i + 1)), 1);
+      Set(n, "label", absl::StrCat(i + 1, "-", last + 1, ": ", s.function, "()\\n",
+                                   WrapLabel(absl::StrJoin(ops, ", "), 50)));
+      Set(n, "shape", "box");
+      Set(n, "style", "dashed");
+      Set(n, "fontname", "Helvetica");
+      Set(n, "fontsize", "10");
+      for (size_t k = i; k <= last; ++k) nodes[k] = n;
+      continue;
+    }
     const bool failing = static_cast<int>(i) == marks.step;
     std::string label = absl::StrCat(i + 1, ": ", OpName(s.op), " ", t.ObjectName(s));
     const std::string effect = DescribeEffect(t, s);
@@ -310,7 +349,7 @@ Built Build(const ReportHeader& header, const Violation& v) {
   };
   add_notes_after(-1);
   for (size_t i = 0; i < nodes.size(); ++i) {
-    if (nodes[i] != nullptr) timeline.push_back(nodes[i]);
+    if (nodes[i] != nullptr && (i == 0 || nodes[i - 1] != nodes[i])) timeline.push_back(nodes[i]);
     add_notes_after(static_cast<int>(i));
   }
   Agnode_t* above = agnode(top, C(std::string("time")), 1);  // on the headers' rank
@@ -336,7 +375,7 @@ Built Build(const ReportHeader& header, const Violation& v) {
   std::vector<int> last_of_thread(t.thread_names.size(), -1);
   std::map<int, int> last_write, last_release, last_wake;
   auto dashed = [&](size_t from, size_t to, const std::string& label, const std::string& color) {
-    if (nodes[from] == nullptr || nodes[to] == nullptr) return;
+    if (nodes[from] == nullptr || nodes[to] == nullptr || nodes[from] == nodes[to]) return;
     built.cross.push_back(CrossEdge{agnameof(nodes[from]), agnameof(nodes[to]),
                                     absl::StrCat("sync", from, "_", to), label, color, "dashed"});
   };
@@ -345,6 +384,8 @@ Built Build(const ReportHeader& header, const Violation& v) {
     int& prev = last_of_thread[static_cast<size_t>(s.thread)];
     if (nodes[i] == nullptr) {
       // Not drawn: only what later steps refer to is kept.
+    } else if (prev >= 0 && nodes[static_cast<size_t>(prev)] == nodes[i]) {
+      // Within a folded run.
     } else if (prev >= 0 && nodes[static_cast<size_t>(prev)] != nullptr) {
       Agedge_t* e = agedge(g.get(), nodes[static_cast<size_t>(prev)], nodes[i], nullptr, 1);
       Set(e, "weight", "10");
