@@ -307,6 +307,10 @@ Built Build(const ReportHeader& header, const Violation& v) {
       Set(n, "style", "bold");
       Set(n, "color", "red");
       Set(n, "label", label + "\\n(read by the check)");
+    } else if (marks.overwritten_by[i] >= 0) {
+      Set(n, "style", "bold");
+      Set(n, "color", "red");
+      Set(n, "label", label + "\\n(stale)");
     } else if (marks.key[i]) {
       Set(n, "style", "bold");
     }
@@ -422,6 +426,13 @@ Built Build(const ReportHeader& header, const Violation& v) {
     if (a.releases) last_release[s.object] = static_cast<int>(i);
     if (s.op == OpKind::kWakeUp) last_wake[s.object] = static_cast<int>(i);
     if (a.writes && !a.acquires && !a.releases) last_write[s.object] = static_cast<int>(i);
+  }
+  // A stale read (Marks::overwritten_by) to the write that made it stale.
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const int k = marks.overwritten_by[i];
+    if (k < 0 || nodes[i] == nullptr || nodes[static_cast<size_t>(k)] == nullptr) continue;
+    built.cross.push_back(CrossEdge{agnameof(nodes[i]), agnameof(nodes[static_cast<size_t>(k)]),
+                                    absl::StrCat("stale", i), "overwritten", "red", "dashed"});
   }
   // Each note below its step (or its lane's header); the timeline puts it above the next step.
   for (size_t k = 0; k < v.notes.size(); ++k) {

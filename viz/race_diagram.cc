@@ -102,6 +102,9 @@ std::string RaceDiagram(const ReportHeader& header, const Violation& v) {
       if (!effect.empty()) absl::StrAppend(&text, " ", effect);
       if (static_cast<int>(i) == marks.step) absl::StrAppend(&text, marker);
       if (marks.read_by_check[i]) absl::StrAppend(&text, " (read by the check)");
+      if (marks.overwritten_by[i] >= 0) {
+        absl::StrAppend(&text, " (stale: overwritten at step ", marks.overwritten_by[i] + 1, ")");
+      }
       add(s.thread, std::move(text));
     }
     add_notes(static_cast<int>(i), s.thread);

@@ -71,10 +71,28 @@ Marks MarkViolation(const Violation& v) {
     }
   }
   m.read_by_check.assign(t.steps.size(), false);
+  m.overwritten_by.assign(t.steps.size(), -1);
   for (const int i : v.key_steps) {
     if (i < 0 || i > last) continue;
     m.key[static_cast<size_t>(i)] = true;
     m.read_by_check[static_cast<size_t>(i)] = true;
+    // The stale reads behind that write: reads its thread made before it of an object another
+    // thread wrote afterwards (before the check).
+    const Step& w = t.steps[static_cast<size_t>(i)];
+    for (int r = i - 1; r >= 0; --r) {
+      const Step& s = t.steps[static_cast<size_t>(r)];
+      const Access a = AccessOf(s);
+      if (s.thread != w.thread || s.object < 0 || !a.reads || a.writes || a.acquires) continue;
+      for (int k = r + 1; k <= last; ++k) {
+        const Step& o = t.steps[static_cast<size_t>(k)];
+        const Access b = AccessOf(o);
+        if (o.thread != s.thread && o.object == s.object && b.writes && !b.acquires && !b.releases) {
+          m.overwritten_by[static_cast<size_t>(r)] = k;
+          m.key[static_cast<size_t>(r)] = true;
+          break;
+        }
+      }
+    }
   }
   if (v.kind == ViolationKind::kInvariant) {
     std::vector<bool> seen(t.thread_names.size(), false);
@@ -146,7 +164,10 @@ std::string TextReport(const ReportHeader& header, const Violation& v) {
                         DescribeEffect(trace, s), s.file, s.line,
                         static_cast<int>(i) == marks.step ? "   <=="
                         : marks.read_by_check[i]        ? "   <-- read by the check"
-                                                        : ""),
+                        : marks.overwritten_by[i] >= 0
+                            ? absl::StrCat("   <-- stale: overwritten at step ",
+                                           marks.overwritten_by[i] + 1)
+                            : ""),
         notes_after(static_cast<int>(i), s.thread));
   };
   absl::StrAppend(&out, "Interleaving:\n");

@@ -39,6 +39,9 @@ struct Marks {
   std::vector<int> holder;
   // Steps that last wrote what a failing end-of-run check read (Violation::key_steps).
   std::vector<bool> read_by_check;
+  // By step: for a read a later write of another thread made stale (a read by the thread of a
+  // step the check read, before that step: the value it acted on), that write's step; else -1.
+  std::vector<int> overwritten_by;
 };
 Marks MarkViolation(const Violation& violation);
 

@@ -229,6 +229,33 @@ TEST(GraphTest, LanesInThreadOrderAndAFourThreadGraphAtMost2000PixelsWide) {
   }
 }
 
+// An end-of-run check's finding is drawn at the steps that made it false, not at the last step:
+// fork/fork-vs-bar-zap@v6.12's child PMD store (read by the check), fork's stale reads of the
+// parent's PMD, with "overwritten" edges to the zap's exchange.
+TEST(GraphTest, AnEndOfRunFindingMarksTheWritesTheCheckReadAndTheStaleReads) {
+  DporStrategy dpor;
+  const Found f = Explore("fork/fork-vs-bar-zap@v6.12", dpor);
+  const ReportHeader header{f.name, f.expect, "dpor"};
+  absl::StatusOr<RenderedGraph> graph = RenderGraph(header, f.violation);
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  const Marks marks = MarkViolation(f.violation);
+  EXPECT_EQ(marks.step, -1);  // no step of a thread is the finding
+  const Trace& t = f.violation.trace;
+  int child_store = -1, stale = 0;
+  for (size_t i = 0; i < t.steps.size(); ++i) {
+    if (marks.read_by_check[i] && t.steps[i].op == OpKind::kStore &&
+        t.ObjectName(t.steps[i]) == "child pmd[0]") {
+      child_store = static_cast<int>(i);
+    }
+    if (marks.overwritten_by[i] >= 0 && t.thread_names[t.steps[i].thread] == "fork") ++stale;
+  }
+  EXPECT_GE(child_store, 0);
+  EXPECT_GE(stale, 1);
+  EXPECT_NE(graph->dot.find("overwritten"), std::string::npos);
+  EXPECT_NE(graph->dot.find("(read by the check)"), std::string::npos);
+  EXPECT_NE(RaceDiagram(header, f.violation).find("==> invariant after step"), std::string::npos);
+}
+
 TEST(GraphTest, TwoReplaysOfATokenWriteIdenticalFiles) {
   DporStrategy dpor;
   const Found f = Explore("vma/anon-prepare-vs-mprotect@blocking-mmap-lock", dpor);
