@@ -3,9 +3,10 @@
 # with find_package(mmcheck) and run: its checker lists only its own scenarios, both match their
 # expectation, the twin's replay line names the checker and its token replays to the same finding,
 # and the installed mmcheck runs.
-#   check_out_of_tree.sh CMAKE BUILD_DIR SOURCE_DIR WORK_DIR GENERATOR
+#   check_out_of_tree.sh CMAKE BUILD_DIR SOURCE_DIR WORK_DIR GENERATOR [CXX [CXXFLAGS]]
+# CXX and CXXFLAGS: the build's compiler and flags, which the example is built with too.
 set -euo pipefail
-cmake=$1 build=$2 src=$3 work=$4 generator=$5
+cmake=$1 build=$2 src=$3 work=$4 generator=$5 cxx=${6:-} cxxflags=${7:-}
 fail() { echo "FAIL: $*"; exit 1; }
 rm -rf "$work"
 mkdir -p "$work"
@@ -15,8 +16,11 @@ for f in bin/mmcheck lib/cmake/mmcheck/mmcheckConfig.cmake include/mmcheck/model
   [ -e "$work/prefix/$f" ] || fail "cmake --install did not install $f"
 done
 "$work/prefix/bin/mmcheck" --version | grep -q '^mmcheck [0-9]' || fail "installed mmcheck --version"
+toolchain=()
+[ -n "$cxx" ] && toolchain+=("-DCMAKE_CXX_COMPILER=$cxx")
+[ -n "$cxxflags" ] && toolchain+=("-DCMAKE_CXX_FLAGS=$cxxflags" "-DCMAKE_EXE_LINKER_FLAGS=$cxxflags")
 "$cmake" -S "$src/examples/out-of-tree" -B "$work/build" -G "$generator" \
-  -DCMAKE_PREFIX_PATH="$work/prefix" >"$work/configure.log" 2>&1 \
+  -DCMAKE_PREFIX_PATH="$work/prefix" "${toolchain[@]}" >"$work/configure.log" 2>&1 \
   || { cat "$work/configure.log"; fail "the example does not configure against the install"; }
 "$cmake" --build "$work/build" >"$work/build.log" 2>&1 \
   || { cat "$work/build.log"; fail "the example does not build against the install"; }
