@@ -63,8 +63,9 @@ void vma_mark_detached(Vma* vma, bool detached) {
   vma->detached.write(detached);
 }
 
-void vma_use(Vma* vma, const char* what) {
-  vma->lifetime.Use(what);
+// The caller's place (file, line, function) is the use reports show, not this helper's.
+void vma_use(Vma* vma, const char* what, const char* file, int line, const char* function) {
+  vma->lifetime.Use(what, file, line, function);
   if (vma->vm_mm->mmap_lock.held_by_current() || vma->vm_lock.held_by_current()) return;
   // The rmap lock of a file VMA (i_mmap_rwsem) keeps it too: a VMA leaves i_mmap before it is
   // freed (Documentation/mm/process_addrs.rst: "any one of the mmap, VMA or rmap locks").
@@ -74,7 +75,8 @@ void vma_use(Vma* vma, const char* what) {
                        CurrentExecution().thread_name(CurrentExecution().current_thread()), "' ",
                        what, " of ", vma->name,
                        " without holding mmap_lock or its VMA lock: once the lock is dropped the "
-                       "VMA may be freed under it"));
+                       "VMA may be freed under it"),
+          file, line);
 }
 
 void release_fault_lock(Vma* vma, unsigned int fault_flags) {

@@ -31,7 +31,8 @@ void vma_mark_detached(Vma* vma, bool detached);
 // violation, even if the VMA is not freed yet ("CAUTION! VMA can't be used after this"). The
 // RCU-side lookup steps of lock_vma_under_rcu and vma_start_read/vma_end_read are not uses in this
 // sense (they only check the lifetime).
-void vma_use(Vma* vma, const char* what);
+void vma_use(Vma* vma, const char* what, const char* file = __builtin_FILE(),
+             int line = __builtin_LINE(), const char* function = __builtin_FUNCTION());
 // release_fault_lock() (include/linux/mm.h, v6.6+): vma_end_read under FAULT_FLAG_VMA_LOCK, else
 // mmap_read_unlock.
 void release_fault_lock(Vma* vma, unsigned int fault_flags);

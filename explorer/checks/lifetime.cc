@@ -9,7 +9,7 @@ namespace mmcheck {
 Lifetime::Lifetime(const char* what)
     : id_(Execution::Get().RegisterShared(what, -1, /*lifetime=*/true)) {}
 
-void Lifetime::Use(const char* access, const char* file, int line) {
+void Lifetime::Use(const char* access, const char* file, int line, const char* function) {
   Execution& e = Execution::Get();
   if (!e.InThread()) return;
   if (freed_) {
@@ -18,16 +18,16 @@ void Lifetime::Use(const char* access, const char* file, int line) {
                         e.ObjectName(id_), " after it was freed (", FreedBy(), ")"),
            file, line);
   }
-  e.PlainAccess(id_, /*write=*/false, file, line, access);
+  e.PlainAccess(id_, /*write=*/false, file, line, access, function);
 }
 
-void Lifetime::Free(const char* how, const char* file, int line) {
+void Lifetime::Free(const char* how, const char* file, int line, const char* function) {
   Execution& e = Execution::Get();
   if (!e.InThread()) {
     freed_ = true;
     return;
   }
-  e.PlainAccess(id_, /*write=*/true, file, line, how);
+  e.PlainAccess(id_, /*write=*/true, file, line, how, function);
   freed_ = true;
   freed_how_ = how;
   freed_file_ = file;

@@ -24,9 +24,12 @@ class Lifetime {
 
   // The current thread touches the object (`access` says how: "reads vma->vm_lock_seq").
   // `access` and `how` are string literals: they are recorded on every use, never copied.
-  void Use(const char* access, const char* file = __builtin_FILE(), int line = __builtin_LINE());
+  // `function`: the model function that uses or frees it, for reports.
+  void Use(const char* access, const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+           const char* function = __builtin_FUNCTION());
   // The current thread frees it (`how`: "vm_area_free").
-  void Free(const char* how, const char* file = __builtin_FILE(), int line = __builtin_LINE());
+  void Free(const char* how, const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+            const char* function = __builtin_FUNCTION());
   bool freed() const { return freed_; }
 
  private:

@@ -20,17 +20,21 @@ class Shared {
   Shared(Shared&&) = default;
   Shared& operator=(Shared&&) = delete;
 
-  const T& read(const char* file = __builtin_FILE(), int line = __builtin_LINE()) const {
-    Execution::Get().PlainAccess(id_, /*write=*/false, file, line);
+  // `function` is the caller, for reports.
+  const T& read(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+                const char* function = __builtin_FUNCTION()) const {
+    Execution::Get().PlainAccess(id_, /*write=*/false, file, line, "", function);
     return value_;
   }
-  void write(T value, const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
-    Execution::Get().PlainAccess(id_, /*write=*/true, file, line);
+  void write(T value, const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+             const char* function = __builtin_FUNCTION()) {
+    Execution::Get().PlainAccess(id_, /*write=*/true, file, line, "", function);
     value_ = value;
   }
   // A write access that hands out the value for an in-place update.
-  T& modify(const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
-    Execution::Get().PlainAccess(id_, /*write=*/true, file, line);
+  T& modify(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+            const char* function = __builtin_FUNCTION()) {
+    Execution::Get().PlainAccess(id_, /*write=*/true, file, line, "", function);
     return value_;
   }
 

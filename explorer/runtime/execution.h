@@ -154,7 +154,9 @@ class Execution {
   // thread (setup, invariants, end-of-run checks) accesses are not checked.
   // `what` describes the access for reports ("reads vma->vm_flags"); a Lifetime's conflicts are
   // use-after-free violations instead of data races.
-  void PlainAccess(int object, bool write, const char* file, int line, const char* what = "");
+  // `function`: the model function that made the access, for reports ("" if unknown).
+  void PlainAccess(int object, bool write, const char* file, int line, const char* what = "",
+                   const char* function = "");
   // The key of an object that stays the same across executions (see ObjectInfo::key).
   int32_t object_key(int object) const { return trace_.objects[object].key; }
 
@@ -292,15 +294,16 @@ class Execution {
     int line;
     const char* what;  // a string literal: recorded on every access, so never copied
     int after_step;    // the thread's last step before the access (reports place it there)
+    const char* function;  // the model function that made it
   };
   struct PlainRecord {
-    PlainAccessRecord write{-1, 0, "", 0, "", -1};
+    PlainAccessRecord write{-1, 0, "", 0, "", -1, ""};
     std::vector<PlainAccessRecord> reads;
     bool lifetime = false;
   };
   void ReportRace(int object, const PlainAccessRecord& first, bool first_writes,
                                bool second_writes, const char* what, const char* file,
-                               int line);
+                               int line, const char* function);
 
   static thread_local Execution* current_;
 

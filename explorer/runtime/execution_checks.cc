@@ -28,7 +28,7 @@ int Execution::RegisterShared(const char* name, int index, bool lifetime) {
     if (InThread()) hb_unapplied_ = performed_;  // the step the current thread is performing
   }
   if (static_cast<size_t>(id) >= plain_.size()) plain_.resize(static_cast<size_t>(id) + 1);
-  plain_[static_cast<size_t>(id)].write = PlainAccessRecord{-1, 0, "", 0, "", -1};
+  plain_[static_cast<size_t>(id)].write = PlainAccessRecord{-1, 0, "", 0, "", -1, ""};
   plain_[static_cast<size_t>(id)].reads.clear();
   plain_[static_cast<size_t>(id)].lifetime = lifetime;
   return id;
@@ -41,7 +41,7 @@ void Execution::ApplyHappensBefore() {
 }
 
 void Execution::PlainAccess(int object, bool write, const char* file, int line,
-                            const char* what) {
+                            const char* what, const char* function) {
   if (running_ < 0) return;
   ApplyHappensBefore();
   const int t = running_;
@@ -53,45 +53,58 @@ void Execution::PlainAccess(int object, bool write, const char* file, int line,
   PlainRecord& r = plain_[static_cast<size_t>(object)];
   if (r.write.thread >= 0 && r.write.thread != t &&
       !hb_.Ordered(r.write.thread, r.write.epoch, t)) {
-    ReportRace(object, r.write, true, write, what, file, line);
+    ReportRace(object, r.write, true, write, what, file, line, function);
   }
   const uint32_t epoch = hb_.epoch(t);
   if (!write) {
     for (PlainAccessRecord& read : r.reads) {
       if (read.thread == t) {
-        read = PlainAccessRecord{t, epoch, file, line, what, last_step_of_[static_cast<size_t>(t)]};
+        read = PlainAccessRecord{t, epoch, file, line, what, last_step_of_[static_cast<size_t>(t)],
+                          function};
         return;
       }
     }
-    r.reads.push_back(PlainAccessRecord{t, epoch, file, line, what, last_step_of_[static_cast<size_t>(t)]});
+    r.reads.push_back(PlainAccessRecord{t, epoch, file, line, what, last_step_of_[static_cast<size_t>(t)],
+                          function});
     return;
   }
   for (const PlainAccessRecord& read : r.reads) {
     if (read.thread != t && !hb_.Ordered(read.thread, read.epoch, t)) {
-      ReportRace(object, read, false, true, what, file, line);
+      ReportRace(object, read, false, true, what, file, line, function);
     }
   }
-  r.write = PlainAccessRecord{t, epoch, file, line, what, last_step_of_[static_cast<size_t>(t)]};
+  r.write = PlainAccessRecord{t, epoch, file, line, what, last_step_of_[static_cast<size_t>(t)],
+                          function};
   r.reads.clear();
 }
 
 void Execution::ReportRace(int object, const PlainAccessRecord& first, bool first_writes,
-                           bool second_writes, const char* what, const char* file, int line) {
+                           bool second_writes, const char* what, const char* file, int line,
+                           const char* function) {
   // The two accesses, where they happened in their threads, for the reports.
   // An object's lifetime record is written by its free and read by its uses, whose `what` says
   // what they do ("reads vma->vm_mm"; the free's names the freeing function).
   const bool lifetime = plain_[static_cast<size_t>(object)].lifetime;
   auto note = [&](int thread, int after_step, bool writes, const char* access, const char* at_file,
-                  int at_line) {
+                  int at_line, const char* in) {
     const std::string name = ObjectName(object);
     std::string text = !lifetime ? absl::StrCat(writes ? "writes " : "reads ", name)
                        : writes  ? absl::StrCat("frees ", name, " in ", access)
                                  : absl::StrCat(access, " of ", name);
+    // The model function that made the access, under the kernel call its lane shows (a helper
+    // such as userfaultfd_missing() under vmf_pte_changed()); not a lambda's "operator()" (a
+    // scenario thread's body, or a callback).
+    const absl::string_view fn = in != nullptr ? in : "";
+    if (!fn.empty() && fn != "operator()" && !(lifetime && writes && fn == access)) {
+      absl::StrAppend(&text, " in ", in, "()");
+    }
     absl::StrAppend(&text, " (", at_file, ":", at_line, ")");
     pending_notes_.push_back(TraceNote{thread, after_step, std::move(text), -1, false, object});
   };
-  note(first.thread, first.after_step, first_writes, first.what, first.file, first.line);
-  note(running_, last_step_of_[static_cast<size_t>(running_)], second_writes, what, file, line);
+  note(first.thread, first.after_step, first_writes, first.what, first.file, first.line,
+       first.function);
+  note(running_, last_step_of_[static_cast<size_t>(running_)], second_writes, what, file, line,
+       function);
   if (plain_[static_cast<size_t>(object)].lifetime) {
     // first_writes: the free came first and this use is not ordered after it; else this free
     // is not ordered after that use.
