@@ -212,30 +212,20 @@ absl::StatusOr<int> RunCommand(const Options& options) {
           absl::StrCat("cannot write reports to '", options.report_dir, "'"));
     }
   }
-  FILE* json_out = nullptr;
+  // The output files, opened now so that an unwritable path is an input error before any search
+  // (--junit is written at the end).
   std::unique_ptr<FILE, int (*)(FILE*)> json_file(nullptr, &std::fclose);
-  if (options.json) {
-    if (options.json_path == "-") {
-      json_out = stdout;
-    } else {
-      json_file.reset(std::fopen(options.json_path.c_str(), "w"));
-      if (json_file == nullptr) {
-        finish();
-        return absl::InvalidArgumentError(absl::StrCat("cannot write '", options.json_path, "'"));
-      }
-      json_out = json_file.get();
-    }
-  }
-  // --junit: opened now, so that an unwritable path is an input error before any search; written
-  // at the end.
   std::unique_ptr<FILE, int (*)(FILE*)> junit_file(nullptr, &std::fclose);
-  if (!options.junit_path.empty()) {
-    junit_file.reset(std::fopen(options.junit_path.c_str(), "w"));
-    if (junit_file == nullptr) {
+  for (auto [path, file] : {std::pair{&options.json_path, &json_file},
+                            std::pair{&options.junit_path, &junit_file}}) {
+    if (path->empty() || *path == "-") continue;
+    file->reset(std::fopen(path->c_str(), "w"));
+    if (*file == nullptr) {
       finish();
-      return absl::InvalidArgumentError(absl::StrCat("cannot write '", options.junit_path, "'"));
+      return absl::InvalidArgumentError(absl::StrCat("cannot write '", *path, "'"));
     }
   }
+  FILE* json_out = !options.json ? nullptr : options.json_path == "-" ? stdout : json_file.get();
   // With JSON on stdout the text lines go to stderr, so stdout stays one object per line.
   FILE* text_out = json_out == stdout ? stderr : stdout;
   // Progress: on a terminal, one line redrawn every second; otherwise (a CI log, a pipe) a line
@@ -322,7 +312,7 @@ absl::StatusOr<int> RunCommand(const Options& options) {
   };
   auto last_shown = std::chrono::steady_clock::now();
   bool stopped = false;  // by an interrupt
-  for (size_t i = 0; i < n && !stopped; ++i) {
+  for (size_t i = 0; i < n; ++i) {
     Slot& slot = slots[i];
     for (;;) {
       poll();

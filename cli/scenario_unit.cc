@@ -57,8 +57,6 @@ struct Outcome {
   ExploreResult result;
   std::string strategy;
   const Violation* shown = nullptr;  // the violation the verdict reports
-  std::string program;               // the command that replays it (Options::program)
-  bool verbose = false;              // Options::verbose
   bool matches = false;
 };
 
@@ -156,15 +154,15 @@ std::string Coverage(const Outcome& o) {
   return "";
 }
 
-std::string TextLine(const Outcome& o) {
+std::string TextLine(const Options& options, const Outcome& o) {
   const ExploreResult& r = o.result;
   // Every execution the search ran, so that a violation found in the search's execution K (its
   // token's number) reads "K executions"; those that did not complete are counted apart.
   std::vector<std::string> incomplete;
-  if (r.violating_executions > 0) incomplete.push_back(absl::StrCat(r.violating_executions, " violating"));
-  if (r.blocked_executions > 0) incomplete.push_back(absl::StrCat(r.blocked_executions, " blocked"));
-  if (r.redundant_executions > 0) {
-    incomplete.push_back(absl::StrCat(r.redundant_executions, " redundant"));
+  for (const auto& [count, what] : {std::pair{r.violating_executions, "violating"},
+                                     std::pair{r.blocked_executions, "blocked"},
+                                     std::pair{r.redundant_executions, "redundant"}}) {
+    if (count > 0) incomplete.push_back(absl::StrCat(count, " ", what));
   }
   std::string line = absl::StrFormat(
       "%-9s %s: %s (expect %s); %s: %d execution%s%s, max depth %d, %.2f s, %s\n",
@@ -175,8 +173,8 @@ std::string TextLine(const Outcome& o) {
       r.max_depth, r.elapsed_s, Coverage(o));
   for (const Violation& v : r.violations) {
     absl::StrAppend(&line, "    ", KindName(v.kind), ": ", v.message, "\n");
-    absl::StrAppend(&line, "    replay: ", o.program, " run ", o.instance->name, " --replay=", v.schedule,
-                    "\n");
+    absl::StrAppend(&line, "    replay: ", options.program, " run ", o.instance->name,
+                    " --replay=", v.schedule, "\n");
   }
   return line;
 }
@@ -203,29 +201,14 @@ std::unique_ptr<Strategy> MakeStrategy(const Options& options, const ScenarioIns
   return std::make_unique<DporStrategy>();
 }
 
-// Text as XML character data or an attribute value: markup escaped, and the characters XML 1.0
-// cannot carry at all (controls other than tab and newline) as '?'.
+// Text as XML character data or an attribute value: markup escaped (HtmlEscape), and the characters
+// XML 1.0 cannot carry at all (controls other than tab and newline) as '?'.
 std::string Xml(absl::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') ? '?' : c;
-    }
+  std::string out(text);
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') c = '?';
   }
-  return out;
+  return HtmlEscape(out);
 }
 
 // One <testcase>: classname the area (`swap`), name the scenario; a result that misses its
@@ -271,14 +254,14 @@ std::vector<std::string> ReportBaseNames(absl::string_view scenario,
 namespace {
 
 // For each violation, its files (kReportExtensions).
-absl::Status RenderReports(const Outcome& o,
+absl::Status RenderReports(const Options& options, const Outcome& o,
                            std::vector<std::pair<std::string, std::string>>* files) {
   const std::vector<std::string> bases = ReportBaseNames(o.instance->name, o.result.violations);
   for (size_t i = 0; i < bases.size(); ++i) {
     const Violation& v = o.result.violations[i];
     const std::string expect = o.instance->info->expect.ToString();
-    ReportHeader header{o.instance->name, expect, o.strategy, o.program};
-    header.verbose = o.verbose;
+    ReportHeader header{o.instance->name, expect, o.strategy, options.program};
+    header.verbose = options.verbose;
     std::lock_guard<std::mutex> lock(graphviz_mu);
     absl::StatusOr<RenderedGraph> graph = RenderGraph(header, v);
     if (!graph.ok()) return graph.status();
@@ -356,17 +339,17 @@ UnitResult RunUnit(const Options& options, const ScenarioInstance& instance,
   explore.progress = progress;
   explore.interrupt = interrupt;
   Outcome o{&instance, Explore([&instance] { instance.Run(); }, *strategy, explore),
-            std::string(strategy->name()), nullptr, options.program, options.verbose};
+            std::string(strategy->name())};
   unit.status = o.result.status;
   if (!unit.status.ok()) return unit;
   Judge(o);
   unit.matches = o.matches;
-  unit.text = TextLine(o);
+  unit.text = TextLine(options, o);
   unit.json = RunJson(options, o);
   unit.junit = JunitCase(o, unit.text);
   unit.interrupted = o.result.stop == StopReason::kInterrupted;
   unit.explored_executions = o.result.explored();
-  if (!options.report_dir.empty()) unit.status = RenderReports(o, &unit.files);
+  if (!options.report_dir.empty()) unit.status = RenderReports(options, o, &unit.files);
   return unit;
 }
 

@@ -154,6 +154,23 @@ std::string WrapLabel(const std::string& text, size_t width) {
   return out;
 }
 
+// A box node named `name` in `lane`, in the graph's font.
+Agnode_t* Box(Agraph_t* lane, const std::string& name, const std::string& label) {
+  Agnode_t* n = agnode(lane, C(name), 1);
+  Set(n, "label", label);
+  Set(n, "shape", "box");
+  Set(n, "fontname", "Helvetica");
+  Set(n, "fontsize", "10");
+  return n;
+}
+
+// The node of the finding (a step or a note), filled red.
+void MarkFinding(Agnode_t* n, const std::string& style) {
+  Set(n, "style", style);
+  Set(n, "fillcolor", "#f8d0d0");
+  Set(n, "color", "red");
+}
+
 // The widest image: 20.8 inches at Graphviz's 96 dpi is 2000 pixels; dot scales a wider drawing
 // down to it.
 constexpr const char* kMaxSize = "20.8,1000";
@@ -271,13 +288,10 @@ Built Build(const ReportHeader& header, const Violation& v) {
         ops.push_back(absl::StrCat(OpName(t.steps[k].op), " ", t.ObjectName(t.steps[k])));
       }
       if (last - i + 1 > ops.size()) ops.push_back("...");
-      Agnode_t* n = agnode(lanes[static_cast<size_t>(s.thread)], C(absl::StrCat("s", i + 1)), 1);
-      Set(n, "label", absl::StrCat(i + 1, "-", last + 1, ": ", s.function, "()\\n",
-                                   WrapLabel(absl::StrJoin(ops, ", "), 50)));
-      Set(n, "shape", "box");
+      Agnode_t* n = Box(lanes[static_cast<size_t>(s.thread)], absl::StrCat("s", i + 1),
+                        absl::StrCat(i + 1, "-", last + 1, ": ", s.function, "()\\n",
+                                     WrapLabel(absl::StrJoin(ops, ", "), 50)));
       Set(n, "style", "dashed");
-      Set(n, "fontname", "Helvetica");
-      Set(n, "fontsize", "10");
       for (size_t k = i; k <= last; ++k) nodes[k] = n;
       continue;
     }
@@ -293,24 +307,14 @@ Built Build(const ReportHeader& header, const Violation& v) {
       for (int o : mine) names.push_back(t.ObjectName(o));
       absl::StrAppend(&label, "\\nholds: ", absl::StrJoin(names, ", "));
     }
-    Agnode_t* n = agnode(lanes[static_cast<size_t>(s.thread)], C(absl::StrCat("s", i + 1)), 1);
-    Set(n, "label", label);
-    Set(n, "shape", "box");
-    Set(n, "fontname", "Helvetica");
-    Set(n, "fontsize", "10");
+    Agnode_t* n = Box(lanes[static_cast<size_t>(s.thread)], absl::StrCat("s", i + 1), label);
     if (failing) {
-      Set(n, "style", "filled,bold");
-      Set(n, "fillcolor", "#f8d0d0");
-      Set(n, "color", "red");
-    } else if (marks.read_by_check[i]) {
-      // The last write of what the failing check read: what made it false.
+      MarkFinding(n, "filled,bold");
+    } else if (marks.read_by_check[i] || marks.overwritten_by[i] >= 0) {
+      // What made a failing check false: the last write of what it read, or a read made stale.
       Set(n, "style", "bold");
       Set(n, "color", "red");
-      Set(n, "label", label + "\\n(read by the check)");
-    } else if (marks.overwritten_by[i] >= 0) {
-      Set(n, "style", "bold");
-      Set(n, "color", "red");
-      Set(n, "label", label + "\\n(stale)");
+      Set(n, "label", label + (marks.read_by_check[i] ? "\\n(read by the check)" : "\\n(stale)"));
     } else if (marks.key[i]) {
       Set(n, "style", "bold");
     }
@@ -328,16 +332,12 @@ Built Build(const ReportHeader& header, const Violation& v) {
         nodes[static_cast<size_t>(note.after_step)] == nullptr) {
       continue;  // after a step outside the window
     }
-    Agnode_t* n = agnode(lanes[th], C(absl::StrCat("note", k)), 1);
-    Set(n, "label", WrapLabel(note.text, 40));
-    Set(n, "shape", "box");
-    Set(n, "style", static_cast<int>(k) == marks.note ? "rounded,filled,bold" : "rounded,dashed");
+    Agnode_t* n = Box(lanes[th], absl::StrCat("note", k), WrapLabel(note.text, 40));
     if (static_cast<int>(k) == marks.note) {
-      Set(n, "fillcolor", "#f8d0d0");
-      Set(n, "color", "red");
+      MarkFinding(n, "rounded,filled,bold");
+    } else {
+      Set(n, "style", "rounded,dashed");
     }
-    Set(n, "fontname", "Helvetica");
-    Set(n, "fontsize", "10");
     note_nodes[k] = n;
   }
 
@@ -348,7 +348,8 @@ Built Build(const ReportHeader& header, const Violation& v) {
   std::vector<Agnode_t*> timeline;
   auto add_notes_after = [&](int step) {
     for (size_t k = 0; k < v.notes.size(); ++k) {
-      if (note_nodes[k] != nullptr && v.notes[k].after_step == step) timeline.push_back(note_nodes[k]);
+      if (note_nodes[k] != nullptr && v.notes[k].after_step == step)
+        timeline.push_back(note_nodes[k]);
     }
   };
   add_notes_after(-1);
@@ -456,9 +457,10 @@ Built Build(const ReportHeader& header, const Violation& v) {
   return built;
 }
 
-// Adds the edges between lanes (see Built).
-void AddCrossEdges(Built& built) {
+// Adds the edges between lanes (see Built); returns them.
+std::vector<Agedge_t*> AddCrossEdges(Built& built) {
   Agraph_t* g = built.g.get();
+  std::vector<Agedge_t*> added;
   for (const CrossEdge& c : built.cross) {
     Agedge_t* e = agedge(g, agnode(g, C(c.tail), 0), agnode(g, C(c.head), 0), C(c.key), 1);
     Set(e, "style", c.style);
@@ -467,7 +469,9 @@ void AddCrossEdges(Built& built) {
     Set(e, "fontsize", "9");
     Set(e, "label", c.label);
     Set(e, "constraint", "false");
+    added.push_back(e);
   }
+  return added;
 }
 
 #ifdef MMCHECK_ASAN
@@ -517,14 +521,12 @@ std::string Dot(Graph& g) {
 absl::StatusOr<RenderedGraph> RenderGraph(const ReportHeader& header,
                                           const Violation& violation) {
   RenderedGraph out;
-  {
-    // The .dot file: the whole graph, before layout.
-    Built whole = Build(header, violation);
-    AddCrossEdges(whole);
-    out.dot = Dot(whole.g);
-  }
   Built built = Build(header, violation);
   Graph& g = built.g;
+  // The .dot file: the whole graph, before layout; then without the edges between lanes, for dot.
+  const std::vector<Agedge_t*> cross = AddCrossEdges(built);
+  out.dot = Dot(g);
+  for (Agedge_t* e : cross) agdelete(g.get(), e);
   GVC_t* gvc = Context();
   // dot lays out the lanes; rendering to "dot" attaches the positions (pos, bb, lp) as
   // attributes; the edges between lanes are added and only they are routed ("nop2": every node

@@ -6,13 +6,10 @@
 #include "viz/race_diagram.h"
 
 namespace mmcheck {
-namespace {
 
-std::string Escape(const std::string& s) {
+std::string HtmlEscape(absl::string_view s) {
   return absl::StrReplaceAll(s, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
 }
-
-}  // namespace
 
 std::string HtmlReport(const ReportHeader& header, const Violation& v, const std::string& svg) {
   const std::string title = absl::StrCat(KindName(v.kind), " in ", header.scenario);
@@ -21,22 +18,23 @@ std::string HtmlReport(const ReportHeader& header, const Violation& v, const std
   const std::string inline_svg = start == std::string::npos ? "" : svg.substr(start);
   std::string out;
   absl::StrAppend(&out, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>",
-                  Escape(title),
+                  HtmlEscape(title),
                   "</title>\n<style>body{font-family:sans-serif;margin:2em}"
                   "pre{background:#f6f6f6;padding:1em;overflow-x:auto}"
                   // The graph scaled to the window's width, never wider.
                   "svg{max-width:100%;height:auto}"
                   ".msg{color:#a00;font-weight:bold}</style></head><body>\n");
-  absl::StrAppend(&out, "<h1>", Escape(title), "</h1>\n<p class=\"msg\">", Escape(v.message),
-                  "</p>\n");
-  absl::StrAppend(&out, "<p>Expected: ", Escape(std::string(header.expect)), ". Found by ",
-                  Escape(v.found_by), " in execution ", v.execution,
-                  ".</p>\n<p>Replay: <code>", Escape(std::string(header.program)), " run ",
-                  Escape(std::string(header.scenario)),
-                  " --replay=", Escape(v.schedule), "</code></p>\n");
+  absl::StrAppend(&out, "<h1>", HtmlEscape(title), "</h1>\n<p class=\"msg\">",
+                  HtmlEscape(v.message), "</p>\n");
+  absl::StrAppend(&out, "<p>Expected: ", HtmlEscape(header.expect), ". Found by ",
+                  HtmlEscape(v.found_by), " in execution ", v.execution,
+                  ".</p>\n<p>Replay: <code>", HtmlEscape(header.program), " run ",
+                  HtmlEscape(header.scenario),
+                  " --replay=", HtmlEscape(v.schedule), "</code></p>\n");
   absl::StrAppend(&out, "<h2>Interleaving</h2>\n", inline_svg, "\n");
-  absl::StrAppend(&out, "<h2>Race diagram</h2>\n<pre>", Escape(RaceDiagram(header, v)), "</pre>\n");
-  absl::StrAppend(&out, "<h2>Steps</h2>\n<pre>", Escape(TextReport(header, v)),
+  absl::StrAppend(&out, "<h2>Race diagram</h2>\n<pre>", HtmlEscape(RaceDiagram(header, v)),
+                  "</pre>\n");
+  absl::StrAppend(&out, "<h2>Steps</h2>\n<pre>", HtmlEscape(TextReport(header, v)),
                   "</pre>\n</body></html>\n");
   return out;
 }

@@ -5,9 +5,13 @@
 
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "viz/text_report.h"
 
 namespace mmcheck {
+
+// `s` as HTML or XML text or attribute value: &, <, > and " as entities.
+std::string HtmlEscape(absl::string_view s);
 
 std::string HtmlReport(const ReportHeader& header, const Violation& violation,
                        const std::string& svg);

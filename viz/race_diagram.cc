@@ -16,9 +16,9 @@ constexpr size_t kMaxColumns = 3;
 // A space Wrap does not break at: "<== deadlock" stays on one line.
 constexpr char kGlue = '\x01';
 
-// `text` in lines of at most `width` characters, broken at a space or after a call's '(' where possible
-// (a word longer than a line is broken inside), each line after the first indented by `indent`.
-// Nothing is cut.
+// `text` in lines of at most `width` characters, broken at a space or after a call's '(' where
+// possible (a word longer than a line is broken inside), each line after the first indented by
+// `indent`. Nothing is cut.
 std::vector<std::string> Wrap(const std::string& text, size_t width, size_t indent) {
   indent = std::min(indent, width / 2);
   std::vector<std::string> lines;
@@ -121,7 +121,8 @@ std::string RaceDiagram(const ReportHeader& header, const Violation& v) {
     }
   }
   std::string out;
-  for (const std::string& line : Wrap(absl::StrCat(KindName(v.kind), " in ", header.scenario), kWidth, 4)) {
+  for (const std::string& line :
+       Wrap(absl::StrCat(KindName(v.kind), " in ", header.scenario), kWidth, 4)) {
     absl::StrAppend(&out, line, "\n");
   }
   absl::StrAppend(&out, "\n");
@@ -181,10 +182,12 @@ std::string RaceDiagram(const ReportHeader& header, const Violation& v) {
   const bool marked = marks.step >= 0 || marks.note >= 0;
   const std::string what =
       marked ? absl::StrCat(KindName(v.kind), ": ", v.message)
-             : absl::StrCat("==>", std::string(1, kGlue), KindName(v.kind),
-                            v.thread < 0 ? absl::StrCat(" after step ", v.step, ": ")
-                                         : absl::StrCat(" in ", t.thread_names[static_cast<size_t>(v.thread)], ": "),
-                            v.message);
+             : absl::StrCat(
+                   "==>", std::string(1, kGlue), KindName(v.kind),
+                   v.thread < 0
+                       ? absl::StrCat(" after step ", v.step, ": ")
+                       : absl::StrCat(" in ", t.thread_names[static_cast<size_t>(v.thread)], ": "),
+                   v.message);
   absl::StrAppend(&out, "\n");
   for (const std::string& line : Wrap(what, kWidth, 4)) absl::StrAppend(&out, line, "\n");
   return out;

@@ -42,7 +42,8 @@ Marks MarkViolation(const Violation& v) {
     if (v.notes[i].thread == v.thread) m.note = static_cast<int>(i);
   }
   const int last = std::min(v.step, static_cast<int>(t.steps.size())) - 1;
-  if (m.note < 0 && v.thread >= 0 && last >= 0 && t.steps[static_cast<size_t>(last)].thread == v.thread) {
+  if (m.note < 0 && v.thread >= 0 && last >= 0 &&
+      t.steps[static_cast<size_t>(last)].thread == v.thread) {
     m.step = last;
     m.key[static_cast<size_t>(last)] = true;
   }
@@ -65,7 +66,8 @@ Marks MarkViolation(const Violation& v) {
       }
     }
     for (size_t th = 0; th < holds.size(); ++th) {
-      if (holds[th] <= 0 || (note.waits_for >= 0 && static_cast<int>(th) != note.waits_for)) continue;
+      if (holds[th] <= 0 || (note.waits_for >= 0 && static_cast<int>(th) != note.waits_for))
+        continue;
       m.key[static_cast<size_t>(taken[th])] = true;
       if (m.holder[n] < 0) m.holder[n] = taken[th];
     }
@@ -86,7 +88,8 @@ Marks MarkViolation(const Violation& v) {
       for (int k = r + 1; k <= last; ++k) {
         const Step& o = t.steps[static_cast<size_t>(k)];
         const Access b = AccessOf(o);
-        if (o.thread != s.thread && o.object == s.object && b.writes && !b.acquires && !b.releases) {
+        if (o.thread != s.thread && o.object == s.object && b.writes && !b.acquires &&
+            !b.releases) {
           m.overwritten_by[static_cast<size_t>(r)] = k;
           m.key[static_cast<size_t>(r)] = true;
           break;
@@ -116,6 +119,7 @@ Marks MarkViolation(const Violation& v) {
 
 std::string TextReport(const ReportHeader& header, const Violation& v) {
   const Trace& trace = v.trace;
+  const Marks marks = MarkViolation(v);
   std::string out;
   absl::StrAppend(&out, "mmcheck: ", KindName(v.kind), " in ", header.scenario, "\n\n");
   absl::StrAppend(&out, v.message, "\n\n");
@@ -133,15 +137,14 @@ std::string TextReport(const ReportHeader& header, const Violation& v) {
                     "); the cycle starts at ", who, "\n");
   } else {
     // At the step that is the finding, or after the steps so far (a check, a plain access).
-    absl::StrAppend(&out, "found by:    ", who, MarkViolation(v).step >= 0 ? " at step " : " after step ",
+    absl::StrAppend(&out, "found by:    ", who, marks.step >= 0 ? " at step " : " after step ",
                     v.step, " (", preemptions, ")\n");
   }
-  absl::StrAppend(&out, "replay:      ", header.program, " run ", header.scenario, " --replay=", v.schedule,
-                  "\n\n");
+  absl::StrAppend(&out, "replay:      ", header.program, " run ", header.scenario,
+                  " --replay=", v.schedule, "\n\n");
 
   size_t name_width = 6;
   for (const std::string& name : trace.thread_names) name_width = std::max(name_width, name.size());
-  const Marks marks = MarkViolation(v);
   // A step's row, then the notes that come after it in its thread (a race's access, a blocked
   // operation), which are not steps: no step number.
   auto notes_after = [&](int step, int thread) {

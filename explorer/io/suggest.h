@@ -10,9 +10,9 @@
 namespace mmcheck {
 
 // The candidate closest to `typed` by edit distance (one insertion, deletion or substitution of a
-// character, or a swap of two adjacent ones, each), if it is close enough to be a likely typo: at most a third
-// of `typed`'s length and at least one edit away, or differing only in letter case. The first of
-// equally close candidates wins; "" if none is close enough.
+// character, or a swap of two adjacent ones, each), if it is close enough to be a likely typo: at
+// most a third of `typed`'s length and at least one edit away, or differing only in letter case.
+// The first of equally close candidates wins; "" if none is close enough.
 std::string ClosestMatch(absl::string_view typed, const std::vector<std::string>& candidates);
 
 // " (did you mean 'X'?)" for ClosestMatch's X, or "".

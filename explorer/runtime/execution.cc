@@ -204,14 +204,16 @@ void Execution::RecordViolation(ViolationKind kind, std::string message, const c
     // A failing end-of-run check: the last writes of what it read.
     std::vector<bool> seen(trace_.objects.size(), false);
     for (const int object : *peek_log) {
-      if (object < 0 || static_cast<size_t>(object) >= seen.size() || seen[static_cast<size_t>(object)]) continue;
-      seen[static_cast<size_t>(object)] = true;
+      const size_t o = static_cast<size_t>(object);
+      if (object < 0 || o >= seen.size() || seen[o]) continue;
+      seen[o] = true;
+      // An atomic's last writing step; else plain data's last writer's step.
       int at = -1;
       for (int i = static_cast<int>(trace_.steps.size()) - 1; i >= 0 && at < 0; --i) {
         const Step& s = trace_.steps[static_cast<size_t>(i)];
         if (s.object == object && AccessOf(s).writes) at = i;
       }
-      if (at < 0 && static_cast<size_t>(object) < plain_.size()) at = plain_[static_cast<size_t>(object)].write.after_step;
+      if (at < 0 && o < plain_.size()) at = plain_[o].write.after_step;
       if (at >= 0) v.key_steps.push_back(at);
     }
     std::sort(v.key_steps.begin(), v.key_steps.end());
@@ -550,8 +552,8 @@ ExecutionOutcome Execution::Run(absl::FunctionRef<void()> body, Strategy& strate
     std::string who = "an end-of-run check";
     if (site == kSiteBody) who = "the scenario body";
     if (site >= kSiteInvariant) {
-      who = absl::StrCat("invariant '", invariants_[static_cast<size_t>(site - kSiteInvariant)].first,
-                         "'");
+      who = absl::StrCat("invariant '",
+                         invariants_[static_cast<size_t>(site - kSiteInvariant)].first, "'");
     }
     running_ = -1;
     RecordCrash(who, CrashGuard::LandedCrash(), -1);

@@ -55,17 +55,17 @@ void Execution::PlainAccess(int object, bool write, const char* file, int line,
       !hb_.Ordered(r.write.thread, r.write.epoch, t)) {
     ReportRace(object, r.write, true, write, what, file, line, function);
   }
-  const uint32_t epoch = hb_.epoch(t);
+  // This access, as the record a later conflicting access will race with.
+  const PlainAccessRecord here{t, hb_.epoch(t), file, line, what,
+                               last_step_of_[static_cast<size_t>(t)], function};
   if (!write) {
     for (PlainAccessRecord& read : r.reads) {
       if (read.thread == t) {
-        read = PlainAccessRecord{t, epoch, file, line, what, last_step_of_[static_cast<size_t>(t)],
-                          function};
+        read = here;
         return;
       }
     }
-    r.reads.push_back(PlainAccessRecord{t, epoch, file, line, what, last_step_of_[static_cast<size_t>(t)],
-                          function});
+    r.reads.push_back(here);
     return;
   }
   for (const PlainAccessRecord& read : r.reads) {
@@ -73,8 +73,7 @@ void Execution::PlainAccess(int object, bool write, const char* file, int line,
       ReportRace(object, read, false, true, what, file, line, function);
     }
   }
-  r.write = PlainAccessRecord{t, epoch, file, line, what, last_step_of_[static_cast<size_t>(t)],
-                          function};
+  r.write = here;
   r.reads.clear();
 }
 
@@ -105,7 +104,7 @@ void Execution::ReportRace(int object, const PlainAccessRecord& first, bool firs
        first.function);
   note(running_, last_step_of_[static_cast<size_t>(running_)], second_writes, what, file, line,
        function);
-  if (plain_[static_cast<size_t>(object)].lifetime) {
+  if (lifetime) {
     // first_writes: the free came first and this use is not ordered after it; else this free
     // is not ordered after that use.
     const std::string other = absl::StrCat("thread '", threads_[first.thread]->name, "' ",

@@ -123,8 +123,8 @@ absl::StatusOr<ScenarioInstance> FindScenario(absl::string_view name) {
     }
     return ScenarioInstance{std::string(name), info, param};
   }
-  return absl::NotFoundError(absl::StrCat("no scenario named '", name, "'",
-                                          DidYouMean(name, InstanceNames()), " (see: mmcheck list)"));
+  return absl::NotFoundError(absl::StrCat(
+      "no scenario named '", name, "'", DidYouMean(name, InstanceNames()), " (see: mmcheck list)"));
 }
 
 namespace {
@@ -153,7 +153,7 @@ std::vector<ScenarioInstance> AllInstances() {
   return Instances([](const std::string&) { return true; });
 }
 
-std::vector<std::string> InstanceNames() {
+const std::vector<std::string>& InstanceNames() {
   // The registry is complete before main() and never changes: listed once.
   static const std::vector<std::string> names = [] {
     std::vector<std::string> all;

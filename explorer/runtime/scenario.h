@@ -102,7 +102,7 @@ absl::StatusOr<std::vector<ScenarioInstance>> MatchScenarios(absl::string_view p
 // Every plain scenario and every family at its all_params sizes, sorted by name.
 std::vector<ScenarioInstance> AllInstances();
 // Their names.
-std::vector<std::string> InstanceNames();
+const std::vector<std::string>& InstanceNames();
 
 }  // namespace mmcheck
 

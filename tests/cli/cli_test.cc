@@ -325,7 +325,8 @@ TEST(CliTest, HelpDescribesEveryOptionAndTheExitCodes) {
   for (const char* option :
        {"--all", "--strategy", "--max-preemptions", "--pct-depth", "--max-executions",
         "--time-limit", "--seed", "--replay", "--json", "--junit", "--report", "--max-steps",
-        "--jobs", "--hang-limit", "--progress", "--verbose", "Exit codes:", "  0 ", "  1 ", "  2 ", "130"}) {
+        "--jobs", "--hang-limit", "--progress", "--verbose", "Exit codes:", "  0 ", "  1 ", "  2 ",
+        "130"}) {
     EXPECT_NE(run.out.find(option), std::string::npos) << option << "\n" << run.out;
   }
   EXPECT_EQ(Mmcheck("run --help").out, run.out);

@@ -146,6 +146,15 @@ size_t Count(const std::string& text, const std::string& what) {
   return n;
 }
 
+// A PNG's width (`at` 16) or height (`at` 20): big-endian in its IHDR chunk.
+uint32_t PngIhdr(const std::string& png, size_t at) {
+  uint32_t value = 0;
+  for (size_t k = at; k < at + 4 && k < png.size(); ++k) {
+    value = (value << 8) | static_cast<unsigned char>(png[k]);
+  }
+  return value;
+}
+
 TEST(GraphTest, SvgHasOneClusterPerThreadAndPngIsARealImage) {
   DporStrategy dpor;
   const Found f = Explore("vma/fault-vs-munmap@end-read-without-rcu", dpor);
@@ -161,13 +170,7 @@ TEST(GraphTest, SvgHasOneClusterPerThreadAndPngIsARealImage) {
   const std::string& png = graph->png;
   ASSERT_GT(png.size(), 24u);
   EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
-  auto be32 = [&](size_t at) {
-    return (static_cast<uint32_t>(static_cast<unsigned char>(png[at])) << 24) |
-           (static_cast<uint32_t>(static_cast<unsigned char>(png[at + 1])) << 16) |
-           (static_cast<uint32_t>(static_cast<unsigned char>(png[at + 2])) << 8) |
-           static_cast<uint32_t>(static_cast<unsigned char>(png[at + 3]));
-  };
-  const uint32_t width = be32(16), height = be32(20);  // IHDR
+  const uint32_t width = PngIhdr(png, 16), height = PngIhdr(png, 20);
   EXPECT_GT(width, 300u);
   EXPECT_GT(height, 300u);
   EXPECT_LT(width, 20000u);
@@ -184,13 +187,6 @@ TEST(GraphTest, SvgHasOneClusterPerThreadAndPngIsARealImage) {
   EXPECT_EQ(html.find("src=\"http"), std::string::npos);
 }
 
-uint32_t PngWidth(const std::string& png) {
-  uint32_t width = 0;
-  for (size_t at = 16; at < 20 && at < png.size(); ++at) {
-    width = (width << 8) | static_cast<unsigned char>(png[at]);
-  }
-  return width;
-}
 
 // The x of each lane's header in the SVG, by thread.
 std::vector<double> LaneXs(const std::string& svg, size_t threads) {
@@ -220,7 +216,7 @@ TEST(GraphTest, LanesInThreadOrderAndAFourThreadGraphAtMost2000PixelsWide) {
     const std::vector<double> xs = LaneXs(graph->svg, f.violation.trace.thread_names.size());
     ASSERT_EQ(xs.size(), f.violation.trace.thread_names.size()) << name;
     EXPECT_TRUE(std::is_sorted(xs.begin(), xs.end())) << name;
-    EXPECT_LE(PngWidth(graph->png), 2000u) << name;
+    EXPECT_LE(PngIhdr(graph->png, 16), 2000u) << name;
     // A deadlock's blocked operations, with their wait-for edges.
     if (f.violation.kind == ViolationKind::kDeadlock) {
       EXPECT_NE(graph->dot.find("waits for"), std::string::npos) << name;
