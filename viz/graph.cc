@@ -530,7 +530,11 @@ absl::StatusOr<RenderedGraph> RenderGraph(const ReportHeader& header,
   GVC_t* gvc = Context();
   // dot lays out the lanes; rendering to "dot" attaches the positions (pos, bb, lp) as
   // attributes; the edges between lanes are added and only they are routed ("nop2": every node
-  // and every edge already placed stays where it is), as curves, which take no time to route.
+  // and every edge already placed stays where it is), as straight lines, which take no time to
+  // route. Not "curved": Graphviz 2.42 routes curves from a cache of the graph's cycles kept in
+  // static variables and keyed by the graph's address, so a graph allocated where an earlier one
+  // was reuses that one's cycles, and the drawing depends on what the process rendered before
+  // (an MPI rank and a single process drew one deadlock's wait-for edges differently).
   if (gvLayout(gvc, g.get(), "dot") != 0) {
     return absl::InternalError("Graphviz could not lay out the graph");
   }
@@ -543,7 +547,7 @@ absl::StatusOr<RenderedGraph> RenderGraph(const ReportHeader& header,
   gvFreeRenderData(positioned);
   gvFreeLayout(gvc, g.get());
   AddCrossEdges(built);
-  Set(g.get(), "splines", "curved");
+  Set(g.get(), "splines", "line");
   if (gvLayout(gvc, g.get(), "nop2") != 0) {
     return absl::InternalError("Graphviz could not route the graph's edges");
   }
